@@ -1,0 +1,133 @@
+// gstwebrtc-agent: streams live video through GStreamer/webrtcbin to WebRTC
+// viewers found through an Ahoy director, controlled over gRPC.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "config_file.h"
+#include "control/agent_server.h"
+
+ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051", "gRPC listen address (host:port)");
+ABSL_FLAG(std::string, director_url, "ws://127.0.0.1:8080/feeds/",
+          "Default Ahoy director base URL for streams that name none");
+ABSL_FLAG(std::string, api_key_file, "",
+          "File holding the Ahoy API key (else env AHOY_API_KEY). Never pass the key itself.");
+ABSL_FLAG(std::string, config, "", "JSON config file declaring streams to start at launch");
+ABSL_FLAG(int, stats_interval_ms, 1000, "Stats sampling interval");
+ABSL_FLAG(int, ice_gather_timeout_ms, 2000, "Longest wait for ICE gathering before answering");
+ABSL_FLAG(int, max_streams, 64, "Most streams this agent runs at once");
+ABSL_FLAG(std::string, director_ca, "", "CA bundle to verify wss:// directors (else system)");
+ABSL_FLAG(bool, director_insecure, false, "Do not verify wss:// director certificates (labs)");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
+
+namespace {
+
+// The documented spelling is --grpc-listen; absl flags use underscores.
+std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>* storage) {
+  storage->reserve(argc);
+  std::vector<char*> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i > 0 && arg.rfind("--", 0) == 0) {
+      size_t end = arg.find('=');
+      for (size_t k = 2; k < std::min(end, arg.size()); ++k) {
+        if (arg[k] == '-') arg[k] = '_';
+      }
+    }
+    storage->push_back(arg);
+  }
+  for (auto& s : *storage) out.push_back(s.data());
+  return out;
+}
+
+std::string ReadApiKey() {
+  std::string path = absl::GetFlag(FLAGS_api_key_file);
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) {
+      spdlog::critical("cannot read --api-key-file {}", path);
+      std::exit(2);
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return std::string(absl::StripAsciiWhitespace(buffer.str()));
+  }
+  const char* env = std::getenv("AHOY_API_KEY");
+  return env ? env : "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by a dedicated thread; block them before any other
+  // thread (GStreamer, asio, gRPC) exists so none of those gets them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage("gstwebrtc-agent [--grpc-listen HOST:PORT] [--config FILE]");
+  std::vector<std::string> storage;
+  std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+
+  control::AgentOptions options;
+  options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  options.registry.default_director_url = absl::GetFlag(FLAGS_director_url);
+  options.registry.default_api_key = ReadApiKey();
+  options.registry.max_streams = static_cast<size_t>(absl::GetFlag(FLAGS_max_streams));
+  options.registry.stats_interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
+  options.registry.ice_gather_timeout =
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_ice_gather_timeout_ms));
+  options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
+  options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);
+
+  std::vector<control::StreamSpec> startup_streams;
+  if (!absl::GetFlag(FLAGS_config).empty()) {
+    auto loaded = agent::LoadStreamsFromConfig(absl::GetFlag(FLAGS_config));
+    if (!loaded.ok()) {
+      spdlog::critical("{}", loaded.status().ToString());
+      return 2;
+    }
+    startup_streams = std::move(*loaded);
+  }
+
+  auto agent = control::AgentServer::Start(options);
+  if (!agent.ok()) {
+    spdlog::critical("{}", agent.status().ToString());
+    return 1;
+  }
+  for (auto& spec : startup_streams) {
+    std::string id = spec.stream_id;
+    auto started = (*agent)->registry().Start(std::move(spec));
+    if (!started.ok()) {
+      spdlog::critical("stream {}: {}", id, started.status().ToString());
+      (*agent)->Shutdown(std::chrono::seconds(5));
+      return 2;
+    }
+  }
+  // Scripts wait for this line before talking to the agent.
+  std::cout << "gstwebrtc-agent ready: gRPC on port " << (*agent)->grpc_port() << std::endl;
+
+  std::thread signal_thread([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("signal {}: shutting down", received);
+    (*agent)->Shutdown(std::chrono::seconds(5));
+  });
+  (*agent)->Wait();
+  signal_thread.join();
+  spdlog::info("bye");
+  return 0;
+}

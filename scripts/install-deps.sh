@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, run and test.
+# Idempotent: apt-get skips what is already there. Needs root (or sudo).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config git ca-certificates
+  # GStreamer 1.22: core, webrtcbin (bad), x264 (ugly), vpx (good), libnice transport
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
+  # gRPC + protobuf + abseil
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  # signaling: websocketpp on standalone asio, TLS
+  libwebsocketpp-dev libasio-dev libssl-dev
+  # JSON codec, logging
+  nlohmann-json3-dev libspdlog-dev
+  # tests
+  libgtest-dev libgmock-dev chromium
+)
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+
+# Node.js + npm drive the browser tests (playwright-core). Some machines ship a
+# Node.js that bundles npm; only fall back to Debian's packages when absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi

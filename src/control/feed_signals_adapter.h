@@ -1,0 +1,26 @@
+// Lets an Ahoy link drive an engine::Feed: the only bridge between the
+// signaling and engine modules.
+#pragma once
+
+#include <memory>
+
+#include "engine/feed.h"
+#include "signaling/feed_signals.h"
+
+namespace control {
+
+class FeedSignalsAdapter : public signaling::FeedSignals {
+ public:
+  explicit FeedSignalsAdapter(std::shared_ptr<engine::Feed> feed) : feed_(std::move(feed)) {}
+
+  void OnStreamStart(std::function<void(absl::Status)> done) override;
+  void OnOffer(std::string offer_sdp, std::vector<signaling::ahoy::IceCandidate> candidates,
+               std::function<void(absl::StatusOr<std::string>)> done) override;
+  void OnStreamStop(std::function<void(absl::Status)> done) override;
+  void OnLinkLost() override;
+
+ private:
+  std::shared_ptr<engine::Feed> feed_;
+};
+
+}  // namespace control

@@ -1,0 +1,125 @@
+#include "control/proto_convert.h"
+
+#include <chrono>
+
+namespace control {
+
+engine::Quality FromProto(const pb::Quality& q) {
+  engine::Quality out;
+  if (q.has_bitrate_kbps()) out.bitrate_kbps = q.bitrate_kbps();
+  if (q.has_framerate()) out.framerate = q.framerate();
+  if (q.has_width()) out.width = q.width();
+  if (q.has_height()) out.height = q.height();
+  if (q.has_fec_percentage()) out.fec_percentage = q.fec_percentage();
+  return out;
+}
+
+void ToProto(const engine::Quality& q, pb::Quality* out) {
+  if (q.bitrate_kbps) out->set_bitrate_kbps(*q.bitrate_kbps);
+  if (q.framerate) out->set_framerate(*q.framerate);
+  if (q.width) out->set_width(*q.width);
+  if (q.height) out->set_height(*q.height);
+  if (q.fec_percentage) out->set_fec_percentage(*q.fec_percentage);
+}
+
+pb::Codec ToProto(engine::Codec codec) {
+  return codec == engine::Codec::kVP8 ? pb::VP8 : pb::H264;
+}
+
+pb::StreamState ToProto(engine::FeedState state) {
+  switch (state) {
+    case engine::FeedState::kWaitingForViewer:
+      return pb::WAITING_FOR_VIEWER;
+    case engine::FeedState::kNegotiating:
+      return pb::NEGOTIATING;
+    case engine::FeedState::kStreaming:
+      return pb::STREAMING;
+    case engine::FeedState::kFailed:
+      return pb::FAILED;
+    case engine::FeedState::kStopped:
+      return pb::STOPPED;
+  }
+  return pb::STREAM_STATE_UNSPECIFIED;
+}
+
+pb::LinkState ToProto(signaling::LinkState state) {
+  switch (state) {
+    case signaling::LinkState::kConnecting:
+      return pb::LINK_CONNECTING;
+    case signaling::LinkState::kRegistered:
+      return pb::LINK_REGISTERED;
+    case signaling::LinkState::kUnauthorized:
+      return pb::LINK_UNAUTHORIZED;
+    case signaling::LinkState::kBackingOff:
+      return pb::LINK_BACKING_OFF;
+    case signaling::LinkState::kClosed:
+      return pb::LINK_CLOSED;
+  }
+  return pb::LINK_STATE_UNSPECIFIED;
+}
+
+void ToProto(const StreamInfo& info, pb::Stream* out) {
+  out->set_stream_id(info.stream_id);
+  out->set_source_uri(info.source_uri);
+  out->set_codec(ToProto(info.codec));
+  out->set_state(ToProto(info.feed.state));
+  ToProto(info.feed.quality, out->mutable_quality());
+  out->set_last_error(info.feed.last_error);
+  out->set_viewer_sessions(info.feed.viewer_sessions);
+  pb::AhoyStatus* ahoy = out->mutable_ahoy();
+  ahoy->set_director_url(info.director_url);
+  ahoy->set_feed_name(info.feed_name);
+  ahoy->set_state(ToProto(info.link.state));
+  ahoy->set_api_key_set(info.api_key_set);
+  ahoy->set_last_error(info.link.last_error);
+}
+
+namespace {
+int64_t UnixMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedStats& s,
+                             signaling::LinkState link_state) {
+  pb::StreamStats out;
+  out.set_timestamp_unix_ms(UnixMs(s.timestamp));
+  out.set_stream_id(stream_id);
+  out.set_state(ToProto(s.state));
+  ToProto(s.quality, out.mutable_quality());
+  out.set_bytes_sent(s.rtp.bytes_sent);
+  out.set_packets_sent(s.rtp.packets_sent);
+  out.set_frames_encoded(s.frames_encoded);
+  out.set_nack_count(s.rtp.nack_count);
+  out.set_pli_count(s.rtp.pli_count);
+  out.set_fir_count(s.rtp.fir_count);
+  out.set_send_bitrate_kbps(s.send_bitrate_kbps);
+  out.set_encode_fps(s.encode_fps);
+  if (s.rtp.round_trip_time_ms) out.set_round_trip_time_ms(*s.rtp.round_trip_time_ms);
+  if (s.rtp.jitter_ms) out.set_jitter_ms(*s.rtp.jitter_ms);
+  if (s.rtp.packets_lost) out.set_packets_lost(*s.rtp.packets_lost);
+  if (s.rtp.fraction_lost) out.set_fraction_lost(*s.rtp.fraction_lost);
+  out.set_ice_connection_state(s.ice_connection_state);
+  out.set_link_state(ToProto(link_state));
+  return out;
+}
+
+pb::StreamStats StateEventToProto(const std::string& stream_id,
+                                  const engine::FeedSnapshot& snapshot,
+                                  signaling::LinkState link_state) {
+  pb::StreamStats out;
+  out.set_timestamp_unix_ms(UnixMs(std::chrono::system_clock::now()));
+  out.set_stream_id(stream_id);
+  out.set_state(ToProto(snapshot.state));
+  ToProto(snapshot.quality, out.mutable_quality());
+  out.set_link_state(ToProto(link_state));
+  return out;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+}  // namespace control

@@ -1,0 +1,30 @@
+// Conversions between the public proto types and the module types, and the
+// one mapping of absl::Status codes onto gRPC statuses.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "control/stream_registry.h"
+#include "engine/feed.h"
+#include "streamcontrol/v1/streamcontrol.pb.h"
+
+namespace control {
+
+namespace pb = ::streamcontrol::v1;
+
+engine::Quality FromProto(const pb::Quality& quality);
+void ToProto(const engine::Quality& quality, pb::Quality* out);
+pb::Codec ToProto(engine::Codec codec);
+pb::StreamState ToProto(engine::FeedState state);
+pb::LinkState ToProto(signaling::LinkState state);
+void ToProto(const StreamInfo& info, pb::Stream* out);
+pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedStats& stats,
+                             signaling::LinkState link_state);
+pb::StreamStats StateEventToProto(const std::string& stream_id,
+                                  const engine::FeedSnapshot& snapshot,
+                                  signaling::LinkState link_state);
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace control

@@ -1,0 +1,106 @@
+#include "control/stream_control_service.h"
+
+#include "control/proto_convert.h"
+#include "control/stats_writer.h"
+
+namespace control {
+namespace {
+
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
+                                     grpc::Status status) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "agent is shutting down");
+
+// Maps a registry result onto the response or the error status.
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
+                                const absl::StatusOr<StreamInfo>& result, pb::Stream* response) {
+  if (!result.ok()) return FinishWith(context, ToGrpcStatus(result.status()));
+  ToProto(*result, response);
+  return FinishWith(context, grpc::Status::OK);
+}
+
+absl::StatusOr<engine::Codec> CodecFromProto(pb::Codec codec) {
+  switch (codec) {
+    case pb::CODEC_UNSPECIFIED:
+    case pb::H264:
+      return engine::Codec::kH264;
+    case pb::VP8:
+      return engine::Codec::kVP8;
+    default:
+      return absl::InvalidArgumentError("codec: unknown value");
+  }
+}
+
+// A WatchStats call refused up front still needs a reactor to carry the error.
+class FailedWatch : public grpc::ServerWriteReactor<pb::StreamStats> {
+ public:
+  explicit FailedWatch(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContext* context,
+                                                      const pb::StartRequest* request,
+                                                      pb::Stream* response) {
+  if (shutting_down_) return FinishWith(context, kShuttingDown);
+  auto codec = CodecFromProto(request->codec());
+  if (!codec.ok()) return FinishWith(context, ToGrpcStatus(codec.status()));
+  StreamSpec spec;
+  spec.stream_id = request->stream_id();
+  spec.source_uri = request->source_uri();
+  spec.codec = *codec;
+  spec.quality = FromProto(request->quality());
+  spec.director_url = request->ahoy().director_url();
+  spec.feed_name = request->ahoy().feed_name();
+  spec.api_key = request->ahoy().api_key();
+  return Reply(context, registry_->Start(std::move(spec)), response);
+}
+
+grpc::ServerUnaryReactor* StreamControlService::Stop(grpc::CallbackServerContext* context,
+                                                     const pb::StopRequest* request,
+                                                     pb::Stream* response) {
+  if (shutting_down_) return FinishWith(context, kShuttingDown);
+  return Reply(context, registry_->Stop(request->stream_id()), response);
+}
+
+grpc::ServerUnaryReactor* StreamControlService::SetQuality(
+    grpc::CallbackServerContext* context, const pb::SetQualityRequest* request,
+    pb::Stream* response) {
+  if (shutting_down_) return FinishWith(context, kShuttingDown);
+  return Reply(context, registry_->SetQuality(request->stream_id(), FromProto(request->quality())),
+               response);
+}
+
+grpc::ServerUnaryReactor* StreamControlService::GetStream(grpc::CallbackServerContext* context,
+                                                          const pb::GetStreamRequest* request,
+                                                          pb::Stream* response) {
+  return Reply(context, registry_->Get(request->stream_id()), response);
+}
+
+grpc::ServerUnaryReactor* StreamControlService::ListStreams(
+    grpc::CallbackServerContext* context, const pb::ListStreamsRequest* /*request*/,
+    pb::ListStreamsResponse* response) {
+  for (const StreamInfo& info : registry_->List()) ToProto(info, response->add_streams());
+  return FinishWith(context, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<pb::StreamStats>* StreamControlService::WatchStats(
+    grpc::CallbackServerContext* /*context*/, const pb::WatchStatsRequest* request) {
+  uint32_t interval_ms = request->interval_ms() == 0 ? 1000 : request->interval_ms();
+  if (interval_ms < 100) {
+    return new FailedWatch(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        "interval_ms must be 0 (default 1000) or at least 100"));
+  }
+  if (!request->stream_id().empty() && !registry_->Get(request->stream_id()).ok()) {
+    return new FailedWatch(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                        "no stream '" + request->stream_id() + "'"));
+  }
+  return new StatsWriter(hub_, request->stream_id(), std::chrono::milliseconds(interval_ms));
+}
+
+}  // namespace control

@@ -1,0 +1,223 @@
+#include "control/stream_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "control/feed_signals_adapter.h"
+#include "control/proto_convert.h"
+#include "control/stats_hub.h"
+
+namespace control {
+
+absl::Status ValidateStreamId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return absl::InvalidArgumentError("stream_id must be 1 to 64 characters");
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("stream_id '", id, "' may only hold letters, digits, '.', '_' and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One live stream. It is the feed's listener, so it outlives the feed's
+// callbacks: the feed is shut down before the entry goes.
+struct StreamRegistry::Entry : engine::Feed::Listener {
+  StreamSpec spec;
+  StatsHub* hub = nullptr;
+  std::shared_ptr<engine::Feed> feed;
+  std::unique_ptr<FeedSignalsAdapter> signals;
+  std::unique_ptr<signaling::AhoyLink> link;
+  // The listener runs before `link` is set; it reads the link through this.
+  std::atomic<signaling::AhoyLink*> link_view{nullptr};
+
+  signaling::LinkState LinkState() const {
+    auto* l = link_view.load();
+    return l ? l->Status().state : signaling::LinkState::kConnecting;
+  }
+  void OnFeedState(const engine::FeedSnapshot& snapshot) override {
+    hub->PublishEvent(StateEventToProto(spec.stream_id, snapshot, LinkState()));
+  }
+  void OnFeedStats(const engine::FeedStats& stats) override {
+    hub->PublishSample(StatsToProto(spec.stream_id, stats, LinkState()));
+  }
+  void Shutdown() {
+    // The link first: no viewer request may reach a feed being torn down.
+    if (link) link->Close();
+    if (feed) feed->Shutdown();
+  }
+};
+
+StreamRegistry::StreamRegistry(engine::Engine* engine, signaling::LinkPool* links,
+                               StatsHub* hub, RegistryOptions options)
+    : engine_(engine), links_(links), hub_(hub), options_(std::move(options)) {}
+
+StreamRegistry::~StreamRegistry() { StopAll(); }
+
+namespace {
+absl::Status ValidateDirectorUrl(const std::string& url) {
+  if (!absl::StartsWith(url, "ws://") && !absl::StartsWith(url, "wss://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ahoy.director_url must start with ws:// or wss:// (got '", url, "')"));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
+  if (absl::Status s = ValidateStreamId(spec.stream_id); !s.ok()) return s;
+  if (spec.source_uri.empty()) return absl::InvalidArgumentError("source_uri is required");
+  if (spec.director_url.empty()) spec.director_url = options_.default_director_url;
+  if (spec.api_key.empty()) spec.api_key = options_.default_api_key;
+  if (spec.feed_name.empty()) spec.feed_name = spec.stream_id;
+  if (absl::Status s = ValidateDirectorUrl(spec.director_url); !s.ok()) return s;
+
+  auto entry = std::make_shared<Entry>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (streams_.count(spec.stream_id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("stream '", spec.stream_id, "' already exists"));
+    }
+    if (streams_.size() >= options_.max_streams) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the agent already runs its maximum of ", options_.max_streams,
+                       " streams"));
+    }
+    for (const auto& [id, other] : streams_) {
+      if (other->spec.feed_name == spec.feed_name &&
+          other->spec.director_url == spec.director_url) {
+        return absl::AlreadyExistsError(absl::StrCat("feed '", spec.feed_name,
+                                                     "' is already published by stream '",
+                                                     id, "'"));
+      }
+    }
+    // Reserve the id while the feed is built outside the lock.
+    streams_[spec.stream_id] = entry;
+  }
+  auto release = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.erase(spec.stream_id);
+  };
+
+  entry->spec = spec;
+  entry->hub = hub_;
+  engine::FeedConfig config{spec.source_uri, spec.codec, spec.quality, options_.stats_interval,
+                            options_.ice_gather_timeout};
+  auto feed = engine::Feed::Create(engine_, config, entry.get());
+  if (!feed.ok()) {
+    release();
+    return feed.status();
+  }
+  entry->feed = *feed;
+  entry->signals = std::make_unique<FeedSignalsAdapter>(entry->feed);
+
+  signaling::LinkConfig link_config = options_.link_template;
+  link_config.director_url = spec.director_url;
+  link_config.feed_name = spec.feed_name;
+  link_config.api_key = spec.api_key;
+  link_config.codecs = {engine::CodecName(spec.codec)};
+  entry->link = links_->Open(std::move(link_config), entry->signals.get());
+  entry->link_view = entry->link.get();
+
+  spdlog::info("stream {} started: {} {} -> {}{}", spec.stream_id, spec.source_uri,
+               engine::CodecName(spec.codec), spec.director_url, spec.feed_name);
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_.erase(spec.stream_id);
+  return InfoOf(*entry);
+}
+
+absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end()) {
+      auto tomb = stopped_.find(stream_id);
+      if (tomb != stopped_.end()) return tomb->second;
+      return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+    }
+    if (!it->second->feed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("stream '", stream_id, "' is still starting"));
+    }
+    entry = it->second;
+    streams_.erase(it);
+  }
+  entry->Shutdown();
+  StreamInfo info = InfoOf(*entry);
+  info.link.state = signaling::LinkState::kClosed;
+  spdlog::info("stream {} stopped", stream_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_[stream_id] = info;
+  return info;
+}
+
+absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_id,
+                                                      const engine::Quality& changes) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end() || !it->second->feed) {
+      if (stopped_.count(stream_id)) {
+        return absl::FailedPreconditionError(absl::StrCat("stream '", stream_id,
+                                                          "' is stopped"));
+      }
+      return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+    }
+    entry = it->second;
+  }
+  auto applied = entry->feed->SetQuality(changes);
+  if (!applied.ok()) return applied.status();
+  spdlog::info("stream {} quality now {}", stream_id, applied->ToString());
+  return InfoOf(*entry);
+}
+
+absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = streams_.find(stream_id);
+  if (it != streams_.end() && it->second->feed) return InfoOf(*it->second);
+  auto tomb = stopped_.find(stream_id);
+  if (tomb != stopped_.end()) return tomb->second;
+  return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+}
+
+std::vector<StreamInfo> StreamRegistry::List() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<StreamInfo> out;
+  for (const auto& [id, entry] : streams_) {
+    if (entry->feed) out.push_back(InfoOf(*entry));
+  }
+  for (const auto& [id, info] : stopped_) out.push_back(info);
+  return out;
+}
+
+void StreamRegistry::StopAll() {
+  std::map<std::string, std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    all.swap(streams_);
+  }
+  for (auto& [id, entry] : all) entry->Shutdown();
+}
+
+StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
+  StreamInfo info;
+  info.stream_id = entry.spec.stream_id;
+  info.source_uri = entry.spec.source_uri;
+  info.codec = entry.spec.codec;
+  info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};
+  info.director_url = entry.spec.director_url;
+  info.feed_name = entry.spec.feed_name;
+  info.api_key_set = !entry.spec.api_key.empty();
+  if (auto* link = entry.link_view.load()) info.link = link->Status();
+  return info;
+}
+
+}  // namespace control

@@ -1,0 +1,87 @@
+// The one place that knows both a stream's engine::Feed and its Ahoy link.
+// Thread-safe: called from gRPC threads and from the agent's start-up code.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+#include "engine/feed.h"
+#include "signaling/ahoy_link.h"
+
+namespace control {
+
+class StatsHub;
+
+struct StreamSpec {
+  std::string stream_id;
+  std::string source_uri;
+  engine::Codec codec = engine::Codec::kH264;
+  engine::Quality quality;  // fields left unset take the defaults
+  std::string director_url;
+  std::string feed_name;  // empty: stream_id
+  std::string api_key;    // secret
+};
+
+// What callers may see of a stream: never the API key.
+struct StreamInfo {
+  std::string stream_id;
+  std::string source_uri;
+  engine::Codec codec = engine::Codec::kH264;
+  engine::FeedSnapshot feed;
+  std::string director_url;
+  std::string feed_name;
+  bool api_key_set = false;
+  signaling::LinkStatus link;
+};
+
+struct RegistryOptions {
+  std::string default_director_url;  // used when a spec leaves it empty
+  std::string default_api_key;       // likewise (secret)
+  size_t max_streams = 64;
+  std::chrono::milliseconds stats_interval{1000};
+  std::chrono::milliseconds ice_gather_timeout{2000};
+  signaling::LinkConfig link_template;  // timings, TLS options
+};
+
+class StreamRegistry {
+ public:
+  StreamRegistry(engine::Engine* engine, signaling::LinkPool* links, StatsHub* hub,
+                 RegistryOptions options);
+  ~StreamRegistry();  // StopAll()
+
+  // ALREADY_EXISTS for a live id, INVALID_ARGUMENT for a bad spec,
+  // RESOURCE_EXHAUSTED past max_streams.
+  absl::StatusOr<StreamInfo> Start(StreamSpec spec);
+  // Frees the stream; the id stays known as STOPPED (Stop again is OK, Start
+  // with the id again is allowed). NOT_FOUND for an id never started.
+  absl::StatusOr<StreamInfo> Stop(const std::string& stream_id);
+  absl::StatusOr<StreamInfo> SetQuality(const std::string& stream_id,
+                                        const engine::Quality& changes);
+  absl::StatusOr<StreamInfo> Get(const std::string& stream_id) const;
+  std::vector<StreamInfo> List() const;
+  void StopAll();
+
+ private:
+  struct Entry;
+  StreamInfo InfoOf(const Entry& entry) const;
+
+  engine::Engine* const engine_;
+  signaling::LinkPool* const links_;
+  StatsHub* const hub_;
+  const RegistryOptions options_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> streams_;  // live
+  std::map<std::string, StreamInfo> stopped_;              // tombstones
+};
+
+// [A-Za-z0-9._-]{1,64}
+absl::Status ValidateStreamId(const std::string& stream_id);
+
+}  // namespace control

@@ -1,0 +1,253 @@
+#include "engine/feed.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+#include "engine/pipeline_description.h"
+
+namespace engine {
+
+const char* FeedStateName(FeedState state) {
+  switch (state) {
+    case FeedState::kWaitingForViewer:
+      return "WAITING_FOR_VIEWER";
+    case FeedState::kNegotiating:
+      return "NEGOTIATING";
+    case FeedState::kStreaming:
+      return "STREAMING";
+    case FeedState::kFailed:
+      return "FAILED";
+    case FeedState::kStopped:
+      return "STOPPED";
+  }
+  return "?";
+}
+
+namespace {
+const char* IceStateName(GstWebRTCICEConnectionState state) {
+  switch (state) {
+    case GST_WEBRTC_ICE_CONNECTION_STATE_NEW:
+      return "new";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING:
+      return "checking";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+      return "connected";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+      return "completed";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+      return "failed";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+      return "disconnected";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED:
+      return "closed";
+  }
+  return "?";
+}
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig config,
+                                                   Listener* listener) {
+  if (auto source = SourceDescription(config.source_uri); !source.ok()) return source.status();
+  if (absl::Status s = config.quality.Validate(config.codec); !s.ok()) return s;
+  config.quality = Quality::Defaults().Overlay(config.quality);
+  std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
+  engine->Call([&] { feed->StartStatsTimer(); });
+  return feed;
+}
+
+Feed::Feed(Engine* engine, FeedConfig config, Listener* listener)
+    : engine_(engine), config_(std::move(config)), listener_(listener) {
+  snapshot_.quality = config_.quality;
+}
+
+// A posted closure may drop the last reference after the owner's listener is
+// gone: clean up without calling it.
+Feed::~Feed() {
+  engine_->Call([this] { listener_ = nullptr; });
+  Shutdown();
+}
+
+void Feed::Shutdown() {
+  engine_->Call([this] {
+    if (stats_timer_) {
+      g_source_destroy(stats_timer_);
+      g_source_unref(stats_timer_);
+      stats_timer_ = nullptr;
+    }
+    if (session_) EndSession(FeedState::kStopped);
+    SetState(FeedState::kStopped);
+    listener_ = nullptr;
+  });
+}
+
+FeedSnapshot Feed::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snapshot_;
+}
+
+void Feed::SetState(FeedState state, std::optional<std::string> error) {
+  FeedSnapshot copy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (snapshot_.state == FeedState::kStopped) return;  // terminal
+    bool changed = snapshot_.state != state || error.has_value();
+    snapshot_.state = state;
+    if (error) snapshot_.last_error = *error;
+    if (!changed) return;
+    copy = snapshot_;
+  }
+  spdlog::info("feed {}: {}{}", config_.source_uri, FeedStateName(state),
+               error ? absl::StrCat(" (", *error, ")") : "");
+  if (listener_) listener_->OnFeedState(copy);
+}
+
+void Feed::StartViewer(std::function<void(absl::Status)> done) {
+  engine_->Post([self = shared_from_this(), done = std::move(done)] {
+    if (self->Snapshot().state == FeedState::kStopped) {
+      return done(absl::FailedPreconditionError("stream is stopped"));
+    }
+    if (self->session_) {
+      return done(absl::FailedPreconditionError("feed busy: a viewer is already watching"));
+    }
+    self->viewer_requested_ = true;
+    self->SetState(FeedState::kNegotiating);
+    done(absl::OkStatus());
+  });
+}
+
+void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
+                 std::function<void(absl::StatusOr<std::string>)> done) {
+  engine_->Post([self = shared_from_this(), offer = std::move(offer_sdp),
+                 candidates = std::move(candidates), done = std::move(done)]() mutable {
+    if (self->session_) {
+      return done(absl::FailedPreconditionError(
+          "a viewer session is already negotiated; stop it before offering again"));
+    }
+    if (!self->viewer_requested_) {
+      return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
+    }
+    SessionConfig config{self->config_.source_uri, self->config_.codec, self->Snapshot().quality,
+                         self->config_.ice_gather_timeout};
+    std::weak_ptr<Feed> weak = self;
+    ViewerSession::Events events{
+        [weak](GstWebRTCICEConnectionState s) {
+          if (auto feed = weak.lock()) feed->OnIceState(s);
+        },
+        [weak](std::string error) {
+          if (auto feed = weak.lock()) feed->EndSession(FeedState::kFailed, std::move(error));
+        }};
+    auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
+    if (!session.ok()) {
+      self->viewer_requested_ = false;
+      self->SetState(FeedState::kFailed, std::string(session.status().message()));
+      return done(session.status());
+    }
+    self->session_ = *session;
+    self->rate_base_.reset();
+    self->ice_state_ = "new";
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      ++self->snapshot_.viewer_sessions;
+    }
+    self->session_->Answer(
+        std::move(offer), std::move(candidates),
+        [weak, done = std::move(done)](absl::StatusOr<std::string> answer) {
+          auto feed = weak.lock();
+          if (!answer.ok() && feed && answer.status().code() != absl::StatusCode::kCancelled) {
+            feed->EndSession(FeedState::kFailed, std::string(answer.status().message()));
+          }
+          done(std::move(answer));
+        });
+  });
+}
+
+void Feed::StopViewer(std::function<void(absl::Status)> done) {
+  engine_->Post([self = shared_from_this(), done = std::move(done)] {
+    self->EndSession(FeedState::kWaitingForViewer);
+    if (done) done(absl::OkStatus());
+  });
+}
+
+void Feed::EndSession(FeedState next, std::optional<std::string> error) {
+  viewer_requested_ = false;
+  // Destroying the session sets its pipeline to NULL and frees it.
+  std::shared_ptr<ViewerSession> ending = std::move(session_);
+  ending.reset();
+  ice_state_ = "none";
+  rate_base_.reset();
+  SetState(next, std::move(error));
+}
+
+void Feed::OnIceState(GstWebRTCICEConnectionState state) {
+  ice_state_ = IceStateName(state);
+  switch (state) {
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+    case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+      SetState(FeedState::kStreaming);
+      break;
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+      EndSession(FeedState::kFailed, "ICE connectivity to the viewer failed");
+      break;
+    default:
+      break;
+  }
+}
+
+absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes) {
+  if (absl::Status s = changes.Validate(config_.codec); !s.ok()) return s;
+  return engine_->Call([&]() -> absl::StatusOr<Quality> {
+    Quality previous = Snapshot().quality;
+    Quality next = previous.Overlay(changes);
+    if (session_) {
+      if (absl::Status s = session_->ApplyQuality(previous, next); !s.ok()) return s;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot_.quality = next;
+    return next;
+  });
+}
+
+void Feed::StartStatsTimer() {
+  stats_timer_ = g_timeout_source_new(static_cast<guint>(config_.stats_interval.count()));
+  g_source_set_callback(
+      stats_timer_,
+      [](gpointer data) -> gboolean {
+        if (auto self = static_cast<std::weak_ptr<Feed>*>(data)->lock()) self->OnStatsTick();
+        return G_SOURCE_CONTINUE;
+      },
+      new std::weak_ptr<Feed>(weak_from_this()),
+      [](gpointer data) { delete static_cast<std::weak_ptr<Feed>*>(data); });
+  g_source_attach(stats_timer_, engine_->context());
+}
+
+void Feed::OnStatsTick() {
+  if (!session_) return EmitStats({});
+  std::weak_ptr<Feed> weak = weak_from_this();
+  session_->RequestStats([weak](RtpSenderStats rtp) {
+    if (auto self = weak.lock()) self->EmitStats(rtp);
+  });
+}
+
+void Feed::EmitStats(const RtpSenderStats& rtp) {
+  if (!listener_) return;
+  FeedStats stats;
+  stats.timestamp = std::chrono::system_clock::now();
+  FeedSnapshot snap = Snapshot();
+  stats.state = snap.state;
+  stats.quality = snap.quality;
+  stats.rtp = rtp;
+  stats.frames_encoded = session_ ? session_->frames_encoded() : 0;
+  stats.ice_connection_state = ice_state_;
+  auto now = std::chrono::steady_clock::now();
+  if (session_ && rate_base_) {
+    double seconds = std::chrono::duration<double>(now - rate_base_->at).count();
+    if (seconds > 0) {
+      stats.send_bitrate_kbps = (rtp.bytes_sent - rate_base_->bytes) * 8.0 / 1000.0 / seconds;
+      stats.encode_fps = (stats.frames_encoded - rate_base_->frames) / seconds;
+    }
+  }
+  if (session_) rate_base_ = RateBase{now, rtp.bytes_sent, stats.frames_encoded};
+  listener_->OnFeedStats(stats);
+}
+
+}  // namespace engine

@@ -1,0 +1,114 @@
+#include "engine/pipeline_description.h"
+
+#include <array>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace engine {
+namespace {
+
+constexpr std::array<CodecTraits, 2> kTraits{{
+    {Codec::kH264, "H264",
+     // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
+     // a 2-core box real-time at 720p.
+     "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true",
+     "bitrate", 1,
+     // Browsers decode constrained baseline everywhere.
+     "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
+     // config-interval=-1: SPS/PPS before every IDR so a late or resized
+     // picture decodes at once.
+     "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency",
+     // Pinning profile-level-id breaks caps with x264's 42c01f output
+     // (webrtcbin-notes pitfall 2): pin only packetization-mode.
+     ",packetization-mode=(string)1"},
+    {Codec::kVP8, "VP8",
+     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0 "
+     "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
+     "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
+     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
+}};
+
+bool IsValidTestPattern(std::string_view pattern) {
+  static constexpr std::array<std::string_view, 12> kPatterns{
+      "smpte", "ball",  "snow", "black", "white", "red",
+      "green", "blue",  "gamut", "checkers-8", "circular", "smpte100"};
+  for (auto p : kPatterns) {
+    if (p == pattern) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const CodecTraits& TraitsFor(Codec codec) {
+  for (const auto& t : kTraits) {
+    if (t.codec == codec) return t;
+  }
+  return kTraits[0];
+}
+
+absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
+  if (absl::StartsWith(uri, "test://")) {
+    std::string pattern = uri.substr(7);
+    if (pattern.empty()) pattern = "smpte";
+    if (!IsValidTestPattern(pattern)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "source_uri: unknown test pattern '", pattern, "' (e.g. test://smpte, test://ball)"));
+    }
+    return absl::StrCat("videotestsrc name=source is-live=true pattern=", pattern);
+  }
+  if (absl::StartsWith(uri, "rtsp://") || absl::StartsWith(uri, "rtsps://")) {
+    // latency=0: hand frames on as they arrive; the viewer has its own buffer.
+    return absl::StrCat("rtspsrc name=source latency=0 location=\"", uri,
+                        "\" ! decodebin ! videoconvert");
+  }
+  if (absl::StartsWith(uri, "file://") || absl::StartsWith(uri, "http://") ||
+      absl::StartsWith(uri, "https://")) {
+    // Not live: identity sync=true paces the file at its own framerate.
+    return absl::StrCat("uridecodebin name=source caps=video/x-raw uri=\"", uri,
+                        "\" ! identity sync=true");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("source_uri: unsupported scheme in '", uri,
+                   "' (test://, rtsp://, rtsps://, file://, http://, https://)"));
+}
+
+std::string RawCapsString(const Quality& q) {
+  return absl::StrFormat("video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1",
+                         q.width.value_or(0), q.height.value_or(0), q.framerate.value_or(0));
+}
+
+std::string RtpCapsString(Codec codec, int payload_type) {
+  const CodecTraits& t = TraitsFor(codec);
+  return absl::StrFormat(
+      "application/x-rtp,media=(string)video,encoding-name=(string)%s,clock-rate=(int)90000,"
+      "payload=(int)%d%s",
+      t.encoding_name, payload_type, t.rtp_caps_extra);
+}
+
+absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, Codec codec,
+                                                const Quality& quality, int payload_type) {
+  auto source = SourceDescription(source_uri);
+  if (!source.ok()) return source.status();
+  const CodecTraits& t = TraitsFor(codec);
+  std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
+  // Two-second GOP: a late viewer or a lost keyframe recovers quickly even
+  // when PLI is not honoured.
+  uint32_t gop = quality.framerate.value_or(30) * 2;
+  std::string gop_setting = codec == Codec::kH264 ? absl::StrCat(" key-int-max=", gop)
+                                                  : absl::StrCat(" keyframe-max-dist=", gop);
+  // queue max-size-buffers=1 leaky: never let a slow encoder build latency.
+  return absl::StrCat(
+      *source, " ! videoconvert ! videoscale ! videorate drop-only=false",
+      " ! capsfilter name=raw_capsfilter caps=\"", RawCapsString(quality), "\"",
+      " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream",
+      " ! ", t.encoder, " ", t.bitrate_property, "=",
+      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, encoded_caps, " ! ",
+      t.payloader, " pt=", payload_type, " ! capsfilter name=pay_capsfilter caps=\"",
+      RtpCapsString(codec, payload_type), "\"",
+      " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
+}
+
+}  // namespace engine

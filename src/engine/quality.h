@@ -1,0 +1,48 @@
+// What the operator asks of the picture and the wire, and its validation.
+// Used by gRPC, config files and the engine alike, so the rules live here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace engine {
+
+enum class Codec { kH264, kVP8 };
+const char* CodecName(Codec codec);  // "H264", "VP8": the SDP encoding name
+absl::StatusOr<Codec> ParseCodec(std::string_view name);
+
+// Every field optional: as a request only set fields change; as the quality
+// in force every field is set.
+struct Quality {
+  std::optional<uint32_t> bitrate_kbps;
+  std::optional<uint32_t> framerate;
+  std::optional<uint32_t> width;
+  std::optional<uint32_t> height;
+  std::optional<uint32_t> fec_percentage;
+
+  // 1280x720@30, 2000 kbps, no FEC.
+  static Quality Defaults();
+  // `changes` laid over this: the fields set in `changes` win.
+  Quality Overlay(const Quality& changes) const;
+  // Checks the fields that are set; the reason names the field and range.
+  absl::Status Validate(Codec codec) const;
+  bool operator==(const Quality& other) const;
+  std::string ToString() const;  // "1280x720@30 2000kbps fec=0%"
+};
+
+namespace limits {
+inline constexpr uint32_t kMinBitrateKbps = 50;
+inline constexpr uint32_t kMaxBitrateKbps = 50000;
+inline constexpr uint32_t kMinFramerate = 1;
+inline constexpr uint32_t kMaxFramerate = 120;
+inline constexpr uint32_t kMinDimension = 16;
+inline constexpr uint32_t kMaxWidth = 4096;
+inline constexpr uint32_t kMaxHeight = 2160;
+inline constexpr uint32_t kMaxFecPercentage = 100;
+}  // namespace limits
+
+}  // namespace engine

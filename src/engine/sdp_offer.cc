@@ -1,0 +1,90 @@
+#include "engine/sdp_offer.h"
+
+#include <gst/sdp/sdp.h>
+
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/gst_ptr.h"
+#include "engine/pipeline_description.h"
+
+namespace engine {
+namespace {
+
+// Score of one offered H264 format: -1 unusable, higher is better.
+int ScoreH264(const std::string& fmtp) {
+  std::string lower = absl::AsciiStrToLower(std::string(fmtp));
+  if (!absl::StrContains(lower, "packetization-mode=1")) return -1;
+  int score = 1;
+  for (const char* baseline : {"profile-level-id=42e0", "profile-level-id=42c0",
+                               "profile-level-id=4200"}) {
+    if (absl::StrContains(lower, baseline)) score += 2;
+  }
+  return score;
+}
+
+// "96 H264/90000" -> (96, "H264")
+bool ParseRtpmap(const std::string& value, int* pt, std::string* name) {
+  std::vector<std::string> parts = absl::StrSplit(value, absl::MaxSplits(' ', 1));
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], pt)) return false;
+  std::vector<std::string> enc = absl::StrSplit(parts[1], '/');
+  *name = enc[0];
+  return true;
+}
+
+std::string FmtpFor(const GstSDPMedia* media, int pt) {
+  std::string prefix = absl::StrCat(pt, " ");
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+    if (a->key && a->value && std::string_view(a->key) == "fmtp" &&
+        absl::StartsWith(a->value, prefix)) {
+      return a->value;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Codec codec) {
+  GstSDPMessage* raw = nullptr;
+  gst_sdp_message_new_from_text(offer_sdp.c_str(), &raw);
+  SdpMessagePtr sdp(raw);
+  if (!sdp || gst_sdp_message_medias_len(sdp.get()) == 0) {
+    return absl::InvalidArgumentError("offer SDP is not valid SDP or has no m-line");
+  }
+  const char* wanted = TraitsFor(codec).encoding_name;
+  for (guint m = 0; m < gst_sdp_message_medias_len(sdp.get()); ++m) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(sdp.get(), m);
+    if (!media->media || std::string_view(media->media) != "video") continue;
+    int best_pt = -1;
+    int best_score = -1;
+    for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+      int pt = 0;
+      std::string name;
+      if (!a->key || std::string_view(a->key) != "rtpmap" || !a->value ||
+          !ParseRtpmap(a->value, &pt, &name) || !absl::EqualsIgnoreCase(name, wanted)) {
+        continue;
+      }
+      int score = codec == Codec::kH264 ? ScoreH264(FmtpFor(media, pt)) : 1;
+      if (score > best_score) {
+        best_score = score;
+        best_pt = pt;
+      }
+    }
+    if (best_pt < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("offer's video m-line has no usable ", wanted,
+                       codec == Codec::kH264 ? " (packetization-mode=1)" : "", " format"));
+    }
+    return OfferedVideo{static_cast<int>(m), best_pt};
+  }
+  return absl::InvalidArgumentError("offer SDP has no video m-line");
+}
+
+}  // namespace engine

@@ -1,0 +1,22 @@
+// Reads what the engine needs from a viewer's SDP offer before answering.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/quality.h"
+
+namespace engine {
+
+struct OfferedVideo {
+  int mline_index = 0;   // index of the first video m-line
+  int payload_type = 0;  // the PT the viewer gave our codec
+};
+
+// Finds the video m-line and the payload type the offer assigns to `codec`.
+// For H264 only packetization-mode=1 qualifies (rtph264pay sends FU-A/STAP-A);
+// constrained baseline (42e0xx / 42c0xx / 4200xx) is preferred.
+// Errors are INVALID_ARGUMENT with the reason (no video, codec not offered...).
+absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Codec codec);
+
+}  // namespace engine

@@ -1,0 +1,370 @@
+#include "engine/viewer_session.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+#include "engine/pipeline_description.h"
+#include "engine/sdp_offer.h"
+
+namespace engine {
+namespace {
+
+// What webrtcbin's threads get as user data: never the session itself, only
+// a way to find it again on the engine thread if it still exists.
+struct SessionRef {
+  std::weak_ptr<ViewerSession> session;
+  Engine* engine;
+};
+void DeleteSessionRef(gpointer data, GClosure* /*closure*/ = nullptr) {
+  delete static_cast<SessionRef*>(data);
+}
+void DeleteSessionRefNotify(gpointer data) { delete static_cast<SessionRef*>(data); }
+
+// A promise reply carries "error" (GError) when the operation failed.
+std::string PromiseError(GstPromise* promise) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return "no reply from webrtcbin";
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (!reply) return "";
+  GError* error = nullptr;
+  if (gst_structure_has_field(reply, "error") &&
+      gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr) && error) {
+    std::string text = error->message;
+    g_error_free(error);
+    return text.empty() ? "webrtcbin reported an error" : text;
+  }
+  return "";
+}
+
+absl::StatusOr<SessionDescriptionPtr> ParseDescription(GstWebRTCSDPType type,
+                                                       const std::string& text) {
+  GstSDPMessage* sdp = nullptr;
+  if (gst_sdp_message_new_from_text(text.c_str(), &sdp) != GST_SDP_OK || !sdp) {
+    return absl::InvalidArgumentError("offer SDP could not be parsed");
+  }
+  return SessionDescriptionPtr(gst_webrtc_session_description_new(type, sdp));
+}
+
+}  // namespace
+
+template <typename Fn>
+void ViewerSession::PostToSelf(Fn fn) {
+  engine_->Post([weak = weak_from_this(), fn = std::move(fn)]() mutable {
+    if (auto self = weak.lock()) fn(self.get());
+  });
+}
+
+ViewerSession::ViewerSession(Engine* engine, SessionConfig config, Events events)
+    : engine_(engine), config_(std::move(config)), events_(std::move(events)) {}
+
+absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(
+    Engine* engine, const SessionConfig& config, const std::string& offer_sdp, Events events) {
+  auto offered = FindOfferedVideo(offer_sdp, config.codec);
+  if (!offered.ok()) return offered.status();
+  std::shared_ptr<ViewerSession> session(new ViewerSession(engine, config, std::move(events)));
+  if (absl::Status s = session->Build(offered->payload_type); !s.ok()) return s;
+  return session;
+}
+
+absl::Status ViewerSession::Build(int payload_type) {
+  auto description =
+      PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type);
+  if (!description.ok()) return description.status();
+  spdlog::debug("pipeline: {}", *description);
+
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description->c_str(), &error);
+  if (error) {
+    std::string text = error->message;
+    g_error_free(error);
+    if (pipeline) gst_object_unref(pipeline);
+    return absl::InternalError(absl::StrCat("cannot build pipeline: ", text));
+  }
+  // parse_launch hands over a floating reference: sink it into ours.
+  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(pipeline)));
+  webrtc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "webrtc"));
+  encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
+  raw_capsfilter_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "raw_capsfilter"));
+  if (!webrtc_ || !encoder_ || !raw_capsfilter_) {
+    return absl::InternalError("pipeline lacks a webrtc, encoder or raw_capsfilter element");
+  }
+
+  // The payloader's pad created a transceiver; pinning it sendonly makes the
+  // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
+  if (!transceiver) return absl::InternalError("webrtcbin created no transceiver");
+  transceiver_.reset(transceiver);
+  g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+               "do-nack", TRUE, "fec-percentage", config_.quality.fec_percentage.value_or(0),
+               nullptr);
+  if (config_.quality.fec_percentage.value_or(0) > 0) {
+    g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, nullptr);
+  }
+
+  PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
+  gst_pad_add_probe(
+      encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        (*static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data))->fetch_add(1);
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<std::atomic<uint64_t>>(frames_encoded_),
+      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
+
+  g_signal_connect_data(
+      webrtc_.get(), "notify::ice-connection-state",
+      G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
+        auto* ref = static_cast<SessionRef*>(data);
+        GstWebRTCICEConnectionState state;
+        g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+        ref->engine->Post([weak = ref->session, state] {
+          if (auto self = weak.lock()) {
+            if (self->events_.on_ice_state) self->events_.on_ice_state(state);
+          }
+        });
+      }),
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRef, GConnectFlags{});
+
+  BusPtr bus(gst_element_get_bus(pipeline_.get()));
+  gst_bus_add_watch_full(bus.get(), G_PRIORITY_DEFAULT, &ViewerSession::OnBusMessage,
+                         new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
+
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    return absl::InternalError("pipeline refused to start (source unavailable?)");
+  }
+  return absl::OkStatus();
+}
+
+ViewerSession::~ViewerSession() {
+  if (gather_timeout_) {
+    g_source_destroy(gather_timeout_);
+    g_source_unref(gather_timeout_);
+  }
+  if (answer_done_) answer_done_(absl::CancelledError("viewer session closed"));
+  if (pipeline_) {
+    BusPtr bus(gst_element_get_bus(pipeline_.get()));
+    gst_bus_remove_watch(bus.get());
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  }
+  // Members release their references; the pipeline goes last.
+  transceiver_.reset();
+  webrtc_.reset();
+  encoder_.reset();
+  raw_capsfilter_.reset();
+  pipeline_.reset();
+}
+
+gboolean ViewerSession::OnBusMessage(GstBus*, GstMessage* message, gpointer data) {
+  auto self = static_cast<SessionRef*>(data)->session.lock();
+  if (!self) return G_SOURCE_REMOVE;
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      GError* error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      std::string text = absl::StrCat(GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), ": ",
+                                      error ? error->message : "unknown error");
+      spdlog::warn("pipeline error: {} ({})", text, debug ? debug : "");
+      g_clear_error(&error);
+      g_free(debug);
+      if (self->events_.on_error) self->events_.on_error(text);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (self->events_.on_error) self->events_.on_error("source ended (EOS)");
+      break;
+    case GST_MESSAGE_WARNING: {
+      GError* error = nullptr;
+      gst_message_parse_warning(message, &error, nullptr);
+      spdlog::info("pipeline warning: {}", error ? error->message : "?");
+      g_clear_error(&error);
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void ViewerSession::Answer(std::string offer_sdp, std::vector<IceCandidate> candidates,
+                           AnswerCallback done) {
+  answer_done_ = std::move(done);
+  auto offer = ParseDescription(GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp);
+  if (!offer.ok()) return FinishAnswer(offer.status());
+
+  auto* ref = new SessionRef{weak_from_this(), engine_};
+  // The candidates ride along in the closure posted back from the promise.
+  auto* pending = new std::vector<IceCandidate>(std::move(candidates));
+  struct Ctx {
+    SessionRef* ref;
+    std::vector<IceCandidate>* candidates;
+  };
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* ctx = static_cast<Ctx*>(data);
+        std::string error = PromiseError(p);
+        ctx->ref->engine->Post([weak = ctx->ref->session, error,
+                                cands = std::move(*ctx->candidates)]() mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          if (!error.empty()) {
+            return self->FinishAnswer(
+                absl::InvalidArgumentError(absl::StrCat("set-remote-description: ", error)));
+          }
+          self->OnRemoteDescriptionSet(std::move(cands));
+        });
+      },
+      new Ctx{ref, pending}, [](gpointer data) {
+        auto* ctx = static_cast<Ctx*>(data);
+        delete ctx->ref;
+        delete ctx->candidates;
+        delete ctx;
+      });
+  g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer->get(), promise);
+  gst_promise_unref(promise);
+}
+
+void ViewerSession::OnRemoteDescriptionSet(std::vector<IceCandidate> candidates) {
+  for (const auto& c : candidates) {
+    g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", c.mline_index,
+                          c.candidate.c_str());
+  }
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* ref = static_cast<SessionRef*>(data);
+        std::string error = PromiseError(p);
+        GstWebRTCSessionDescription* answer = nullptr;
+        if (error.empty()) {
+          const GstStructure* reply = gst_promise_get_reply(p);
+          if (reply) {
+            gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
+                              nullptr);
+          }
+          if (!answer) error = "create-answer returned no answer (codec not negotiable?)";
+        }
+        auto owned = std::make_shared<SessionDescriptionPtr>(answer);
+        ref->engine->Post([weak = ref->session, error, owned] {
+          auto self = weak.lock();
+          if (!self) return;
+          if (!error.empty()) {
+            return self->FinishAnswer(absl::InternalError(absl::StrCat("create-answer: ", error)));
+          }
+          self->OnAnswerCreated(owned->get());
+        });
+      },
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
+  g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, promise);
+  gst_promise_unref(promise);
+}
+
+void ViewerSession::OnAnswerCreated(GstWebRTCSessionDescription* answer) {
+  g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
+  WaitForGathering();
+}
+
+void ViewerSession::WaitForGathering() {
+  GstWebRTCICEGatheringState state;
+  g_object_get(webrtc_.get(), "ice-gathering-state", &state, nullptr);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return FinishAnswer(std::string());
+
+  g_signal_connect_data(
+      webrtc_.get(), "notify::ice-gathering-state",
+      G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
+        GstWebRTCICEGatheringState s;
+        g_object_get(webrtc, "ice-gathering-state", &s, nullptr);
+        if (s != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+        auto* ref = static_cast<SessionRef*>(data);
+        ref->engine->Post([weak = ref->session] {
+          if (auto self = weak.lock()) self->FinishAnswer(std::string());
+        });
+      }),
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRef, GConnectFlags{});
+
+  // Bounded: answer with whatever candidates exist when the time is up.
+  gather_timeout_ = g_timeout_source_new(static_cast<guint>(config_.ice_gather_timeout.count()));
+  g_source_set_callback(
+      gather_timeout_,
+      [](gpointer data) -> gboolean {
+        if (auto self = static_cast<SessionRef*>(data)->session.lock()) {
+          spdlog::info("ICE gathering not complete after {} ms; answering with what we have",
+                       self->config_.ice_gather_timeout.count());
+          self->FinishAnswer(std::string());
+        }
+        return G_SOURCE_REMOVE;
+      },
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
+  g_source_attach(gather_timeout_, engine_->context());
+  // A race: gathering may have completed between the first check and connect.
+  g_object_get(webrtc_.get(), "ice-gathering-state", &state, nullptr);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) FinishAnswer(std::string());
+}
+
+// An empty string result means "read the local description now".
+void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
+  if (!answer_done_) return;  // already answered (timeout and completion race)
+  if (gather_timeout_) {
+    g_source_destroy(gather_timeout_);
+    g_source_unref(gather_timeout_);
+    gather_timeout_ = nullptr;
+  }
+  if (result.ok() && result->empty()) {
+    GstWebRTCSessionDescription* local = nullptr;
+    g_object_get(webrtc_.get(), "local-description", &local, nullptr);
+    SessionDescriptionPtr owned(local);
+    if (!local) {
+      result = absl::InternalError("webrtcbin has no local description");
+    } else {
+      GCharPtr text(gst_sdp_message_as_text(local->sdp));
+      result = std::string(text.get());
+    }
+  }
+  AnswerCallback done = std::move(answer_done_);
+  answer_done_ = nullptr;
+  done(std::move(result));
+}
+
+absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality& next) {
+  const CodecTraits& traits = TraitsFor(config_.codec);
+  if (next.bitrate_kbps != previous.bitrate_kbps) {
+    g_object_set(encoder_.get(), traits.bitrate_property,
+                 static_cast<guint>(*next.bitrate_kbps * traits.bitrate_scale), nullptr);
+  }
+  if (next.width != previous.width || next.height != previous.height ||
+      next.framerate != previous.framerate) {
+    // New caps renegotiate upstream (videoscale/videorate or the source
+    // itself) and the encoder restarts with a keyframe: no SDP change needed.
+    CapsPtr caps(gst_caps_from_string(RawCapsString(next).c_str()));
+    g_object_set(raw_capsfilter_.get(), "caps", caps.get(), nullptr);
+  }
+  if (next.fec_percentage != previous.fec_percentage) {
+    g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);
+  }
+  config_.quality = next;
+  return absl::OkStatus();
+}
+
+void ViewerSession::RequestStats(std::function<void(RtpSenderStats)> done) {
+  struct Ctx {
+    SessionRef ref;
+    std::function<void(RtpSenderStats)> done;
+  };
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* ctx = static_cast<Ctx*>(data);
+        RtpSenderStats stats;
+        if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
+          stats = ReadSenderStats(gst_promise_get_reply(p));
+        }
+        ctx->ref.engine->Post([weak = ctx->ref.session, done = ctx->done, stats] {
+          if (weak.lock()) done(stats);
+        });
+      },
+      new Ctx{{weak_from_this(), engine_}, std::move(done)},
+      [](gpointer data) { delete static_cast<Ctx*>(data); });
+  g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
+  gst_promise_unref(promise);
+}
+
+}  // namespace engine

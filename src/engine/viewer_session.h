@@ -1,0 +1,88 @@
+// One viewer: a pipeline from the source to webrtcbin, built when the viewer's
+// offer arrives and set to NULL and freed when it is destroyed. Lives on the
+// engine thread only; webrtcbin's callbacks are re-posted there.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+#include "engine/gst_ptr.h"
+#include "engine/quality.h"
+#include "engine/webrtc_stats.h"
+
+namespace engine {
+
+struct IceCandidate {
+  std::string candidate;
+  unsigned mline_index = 0;
+};
+
+struct SessionConfig {
+  std::string source_uri;
+  Codec codec = Codec::kH264;
+  Quality quality;  // complete
+  std::chrono::milliseconds ice_gather_timeout{2000};
+};
+
+class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
+ public:
+  // Called on the engine thread.
+  struct Events {
+    std::function<void(GstWebRTCICEConnectionState)> on_ice_state;
+    std::function<void(std::string error)> on_error;  // the session is unusable
+  };
+  using AnswerCallback = std::function<void(absl::StatusOr<std::string>)>;
+
+  // Parses the offer, builds the pipeline for the offered payload type and
+  // starts it. INVALID_ARGUMENT for an unusable offer, INTERNAL if GStreamer
+  // cannot build or start the pipeline.
+  static absl::StatusOr<std::shared_ptr<ViewerSession>> Create(Engine* engine,
+                                                               const SessionConfig& config,
+                                                               const std::string& offer_sdp,
+                                                               Events events);
+  ~ViewerSession();  // pipeline to NULL, everything released
+
+  // Sets the remote offer, adds candidates, creates and sets the answer, waits
+  // for ICE gathering (bounded) and hands over the answer with candidates.
+  void Answer(std::string offer_sdp, std::vector<IceCandidate> candidates, AnswerCallback done);
+
+  // Applies a complete quality live; `previous` tells what changed.
+  absl::Status ApplyQuality(const Quality& previous, const Quality& next);
+  void RequestStats(std::function<void(RtpSenderStats)> done);
+  uint64_t frames_encoded() const { return frames_encoded_->load(); }
+
+ private:
+  ViewerSession(Engine* engine, SessionConfig config, Events events);
+  absl::Status Build(int payload_type);
+  void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
+  void OnAnswerCreated(GstWebRTCSessionDescription* answer);
+  void WaitForGathering();
+  void FinishAnswer(absl::StatusOr<std::string> result);
+  static gboolean OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
+
+  // Runs `fn(session)` on the engine thread if the session still exists.
+  template <typename Fn>
+  void PostToSelf(Fn fn);
+
+  Engine* engine_;
+  SessionConfig config_;
+  Events events_;
+  ElementPtr pipeline_;
+  ElementPtr webrtc_;
+  ElementPtr encoder_;
+  ElementPtr raw_capsfilter_;
+  TransceiverPtr transceiver_;
+  AnswerCallback answer_done_;
+  GSource* gather_timeout_ = nullptr;
+  // Shared with the encoder pad probe, which may outlive a teardown race.
+  std::shared_ptr<std::atomic<uint64_t>> frames_encoded_ =
+      std::make_shared<std::atomic<uint64_t>>(0);
+};
+
+}  // namespace engine

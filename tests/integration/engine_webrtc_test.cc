@@ -1,0 +1,165 @@
+// The engine against a real webrtcbin viewer: negotiation, media, live
+// quality changes without renegotiation, stop and replay.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "engine/engine.h"
+#include "engine/feed.h"
+#include "webrtc_receiver.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::WebrtcReceiver;
+
+struct RecordingListener : engine::Feed::Listener {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<engine::FeedState> states;
+  std::vector<engine::FeedStats> stats;
+  void OnFeedState(const engine::FeedSnapshot& s) override {
+    std::lock_guard<std::mutex> lock(mu);
+    states.push_back(s.state);
+    cv.notify_all();
+  }
+  void OnFeedStats(const engine::FeedStats& s) override {
+    std::lock_guard<std::mutex> lock(mu);
+    stats.push_back(s);
+    cv.notify_all();
+  }
+  template <typename Pred>
+  bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return pred(*this); });
+  }
+};
+
+absl::Status StartViewer(engine::Feed& feed) {
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  feed.StartViewer([done](absl::Status s) { done->set_value(s); });
+  return done->get_future().get();
+}
+
+absl::StatusOr<std::string> Offer(engine::Feed& feed, const std::string& sdp) {
+  auto done = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+  feed.Offer(sdp, {}, [done](absl::StatusOr<std::string> a) { done->set_value(std::move(a)); });
+  return done->get_future().get();
+}
+
+void StopViewer(engine::Feed& feed) {
+  auto done = std::make_shared<std::promise<void>>();
+  feed.StopViewer([done](absl::Status) { done->set_value(); });
+  done->get_future().get();
+}
+
+// Plays the feed into a fresh receiver; returns it once frames arrive.
+std::unique_ptr<WebrtcReceiver> Play(engine::Feed& feed, const std::string& encoding) {
+  auto receiver = std::make_unique<WebrtcReceiver>(encoding);
+  EXPECT_TRUE(StartViewer(feed).ok());
+  auto answer = Offer(feed, receiver->CreateOffer());
+  EXPECT_TRUE(answer.ok()) << answer.status();
+  if (!answer.ok()) return nullptr;
+  EXPECT_NE(answer->find("a=sendonly"), std::string::npos) << *answer;
+  EXPECT_NE(answer->find("a=candidate"), std::string::npos) << *answer;
+  std::string error;
+  EXPECT_TRUE(receiver->SetAnswer(*answer, &error)) << error;
+  return receiver;
+}
+
+class EngineWebrtcTest : public ::testing::TestWithParam<engine::Codec> {
+ protected:
+  engine::Engine engine_;
+  RecordingListener listener_;
+};
+
+TEST_P(EngineWebrtcTest, PlaysChangesQualityLiveStopsAndReplays) {
+  engine::FeedConfig config;
+  config.source_uri = "test://ball";
+  config.codec = GetParam();
+  config.quality.width = 640;
+  config.quality.height = 480;
+  config.quality.framerate = 30;
+  config.stats_interval = 500ms;
+  auto feed = engine::Feed::Create(&engine_, config, &listener_);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  const std::string encoding = engine::CodecName(GetParam());
+
+  auto receiver = Play(**feed, encoding);
+  ASSERT_TRUE(receiver);
+  ASSERT_TRUE(receiver->WaitFor([](auto& s) { return s.frames >= 15; }, 10s))
+      << "frames: " << receiver->frames();
+  EXPECT_EQ(receiver->state().width, 640);
+  EXPECT_EQ(receiver->state().height, 480);
+  ASSERT_TRUE(listener_.WaitFor(
+      [](auto& l) {
+        return !l.states.empty() && l.states.back() == engine::FeedState::kStreaming;
+      },
+      5s));
+  ASSERT_TRUE(listener_.WaitFor(
+      [](auto& l) { return !l.stats.empty() && l.stats.back().rtp.bytes_sent > 0; }, 5s));
+
+  // Live change: new size and rate without a new offer/answer.
+  engine::Quality change;
+  change.width = 320;
+  change.height = 240;
+  change.framerate = 15;
+  auto applied = (*feed)->SetQuality(change);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied->width, 320u);
+  EXPECT_EQ(*applied->bitrate_kbps, 2000u);  // untouched fields stay
+  EXPECT_TRUE(receiver->WaitFor([](auto& s) { return s.width == 320 && s.height == 240; }, 5s))
+      << "receiver still at " << receiver->state().width << "x" << receiver->state().height;
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
+
+  // Viewer stops: the pipeline goes away, the feed waits again.
+  StopViewer(**feed);
+  EXPECT_EQ((*feed)->Snapshot().state, engine::FeedState::kWaitingForViewer);
+  receiver.reset();
+
+  // Play again: a new pipeline at the quality now in force.
+  auto second = Play(**feed, encoding);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->WaitFor([](auto& s) { return s.frames >= 10 && s.width == 320; }, 10s))
+      << "frames " << second->frames() << " width " << second->state().width;
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 2u);
+  (*feed)->Shutdown();
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, EngineWebrtcTest,
+                         ::testing::Values(engine::Codec::kH264, engine::Codec::kVP8),
+                         [](const auto& info) { return engine::CodecName(info.param); });
+
+TEST(EngineFeedTest, RejectsOfferWithoutStartAndBadOffers) {
+  engine::Engine engine;
+  RecordingListener listener;
+  engine::FeedConfig config;
+  config.source_uri = "test://smpte";
+  auto feed = engine::Feed::Create(&engine, config, &listener);
+  ASSERT_TRUE(feed.ok());
+  auto answer = Offer(**feed, "v=0\r\n");
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(answer.status().message().find("streamStartRequest"), std::string::npos);
+
+  ASSERT_TRUE(StartViewer(**feed).ok());
+  answer = Offer(**feed, "this is not sdp");
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*feed)->Snapshot().state, engine::FeedState::kFailed);
+  (*feed)->Shutdown();
+}
+
+TEST(EngineFeedTest, CreateRejectsBadSourceAndQuality) {
+  engine::Engine engine;
+  RecordingListener listener;
+  engine::FeedConfig config;
+  config.source_uri = "ftp://camera";
+  EXPECT_EQ(engine::Feed::Create(&engine, config, &listener).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  config.source_uri = "test://smpte";
+  config.quality.width = 99999;
+  auto bad = engine::Feed::Create(&engine, config, &listener);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("width"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,51 @@
+// A real WebRTC viewer made of a second webrtcbin: offers recvonly video like
+// a browser does, decodes what arrives and reports frames and caps. Lets
+// tests prove media reaches a receiver without a browser.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+
+namespace testing_support {
+
+class WebrtcReceiver {
+ public:
+  // encoding: "H264" or "VP8".
+  explicit WebrtcReceiver(std::string encoding = "H264");
+  ~WebrtcReceiver();
+
+  // Creates the recvonly offer and waits for ICE gathering; returns the SDP.
+  std::string CreateOffer();
+  // Applies the sender's answer. Returns false with `error` on failure.
+  bool SetAnswer(const std::string& answer_sdp, std::string* error);
+
+  // Waits until `predicate` holds over the received state, or the timeout.
+  struct State {
+    uint64_t frames = 0;
+    int width = 0;
+    int height = 0;
+  };
+  bool WaitFor(std::function<bool(const State&)> predicate, std::chrono::milliseconds timeout);
+  State state();
+  // Frames decoded since a moment: for fps measurements.
+  uint64_t frames() { return state().frames; }
+
+ private:
+  static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
+  static void OnDecodedPad(GstElement* decodebin, GstPad* pad, gpointer self);
+  static GstPadProbeReturn OnFrame(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+
+  std::string encoding_;
+  GstElement* pipeline_ = nullptr;
+  GstElement* webrtc_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  State state_;
+};
+
+}  // namespace testing_support
