@@ -66,6 +66,7 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   ToProto(info.feed.quality, out->mutable_quality());
   out->set_last_error(info.feed.last_error);
   out->set_viewer_sessions(info.feed.viewer_sessions);
+  out->set_pipeline_running(info.feed.pipeline_running);
   pb::AhoyStatus* ahoy = out->mutable_ahoy();
   ahoy->set_director_url(info.director_url);
   ahoy->set_feed_name(info.feed_name);

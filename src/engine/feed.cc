@@ -148,6 +148,7 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     {
       std::lock_guard<std::mutex> lock(self->mu_);
       ++self->snapshot_.viewer_sessions;
+      self->snapshot_.pipeline_running = true;
     }
     self->session_->Answer(
         std::move(offer), std::move(candidates),
@@ -173,6 +174,10 @@ void Feed::EndSession(FeedState next, std::optional<std::string> error) {
   // Destroying the session sets its pipeline to NULL and frees it.
   std::shared_ptr<ViewerSession> ending = std::move(session_);
   ending.reset();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot_.pipeline_running = false;
+  }
   ice_state_ = "none";
   rate_base_.reset();
   SetState(next, std::move(error));

@@ -38,6 +38,7 @@ struct FeedSnapshot {
   Quality quality;
   std::string last_error;
   uint32_t viewer_sessions = 0;  // sessions built so far
+  bool pipeline_running = false;  // a ViewerSession (and its pipeline) exists
 };
 
 // One sample per stats interval, also while nobody watches (then zero rates).

@@ -113,8 +113,10 @@ TEST_P(EngineWebrtcTest, PlaysChangesQualityLiveStopsAndReplays) {
   EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
 
   // Viewer stops: the pipeline goes away, the feed waits again.
+  EXPECT_TRUE((*feed)->Snapshot().pipeline_running);
   StopViewer(**feed);
   EXPECT_EQ((*feed)->Snapshot().state, engine::FeedState::kWaitingForViewer);
+  EXPECT_FALSE((*feed)->Snapshot().pipeline_running);
   receiver.reset();
 
   // Play again: a new pipeline at the quality now in force.

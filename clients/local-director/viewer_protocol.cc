@@ -1,0 +1,87 @@
+#include "viewer_protocol.h"
+
+#include <nlohmann/json.hpp>
+
+namespace local_director {
+namespace {
+
+using nlohmann::json;
+
+// Reads body[key] as a string; false when missing or not a string.
+bool ReadString(const json& body, const char* key, std::string* out) {
+  const auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return false;
+  *out = it->get<std::string>();
+  return true;
+}
+
+// Never throws: invalid UTF-8 (e.g. from a URL) is replaced, not rejected.
+std::string Dump(const json& value, int indent = -1) {
+  return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+const char* StateName(const FeedSummary& feed) { return feed.busy ? "playing" : "idle"; }
+
+}  // namespace
+
+std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_view text) {
+  const json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return ViewerCommandError{"malformed JSON", ""};
+  if (!root.is_object()) return ViewerCommandError{"expected a JSON object", ""};
+  if (const auto it = root.find("play"); it != root.end()) {
+    if (!it->is_object()) return ViewerCommandError{"play must be an object", ""};
+    PlayCommand play;
+    if (!ReadString(*it, "feed", &play.feed) || play.feed.empty()) {
+      return ViewerCommandError{"play.feed must be a non-empty string", ""};
+    }
+    if (!ReadString(*it, "sdp", &play.sdp) || play.sdp.empty()) {
+      return ViewerCommandError{"play.sdp must be a non-empty string", play.feed};
+    }
+    return ViewerCommand{std::move(play)};
+  }
+  if (const auto it = root.find("stop"); it != root.end()) {
+    if (!it->is_object()) return ViewerCommandError{"stop must be an object", ""};
+    StopCommand stop;
+    if (!ReadString(*it, "feed", &stop.feed) || stop.feed.empty()) {
+      return ViewerCommandError{"stop.feed must be a non-empty string", ""};
+    }
+    return ViewerCommand{std::move(stop)};
+  }
+  return ViewerCommandError{"unknown command (expected play or stop)", ""};
+}
+
+std::string EncodeFeedList(const std::vector<FeedSummary>& feeds) {
+  json list = json::array();
+  for (const auto& feed : feeds) {
+    list.push_back({{"name", feed.name}, {"codecs", feed.codecs}, {"state", StateName(feed)}});
+  }
+  return Dump(json{{"feeds", std::move(list)}});
+}
+
+std::string EncodeAnswer(std::string_view feed, std::string_view sdp) {
+  return Dump(json{{"answer", {{"feed", feed}, {"sdp", sdp}}}});
+}
+
+std::string EncodeViewerError(std::string_view feed, std::string_view message) {
+  return Dump(json{{"error", {{"feed", feed}, {"message", message}}}});
+}
+
+std::string EncodeStopped(std::string_view feed) {
+  return Dump(json{{"stopped", {{"feed", feed}}}});
+}
+
+std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds) {
+  json list = json::array();
+  for (const auto& feed : feeds) {
+    list.push_back({{"name", feed.name},
+                    {"codecs", feed.codecs},
+                    {"state", StateName(feed)},
+                    {"phase", feed.phase},
+                    {"registrations", feed.registrations},
+                    {"sessions", feed.sessions},
+                    {"negotiations", feed.negotiations}});
+  }
+  return Dump(json{{"feeds", std::move(list)}}, 2);
+}
+
+}  // namespace local_director

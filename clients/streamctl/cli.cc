@@ -1,0 +1,132 @@
+#include "cli.h"
+
+#include <iostream>
+
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "flags.h"
+
+namespace streamctl {
+namespace {
+
+constexpr char kUsage[] =
+    R"(Usage: streamctl [global flags] <command> [args] [command flags]
+
+Operator CLI for the gstwebrtc-agent StreamControl gRPC API.
+
+Commands:
+  start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] [--director URL]
+        [quality flags]
+                  create a stream and register its Ahoy feed; the API key is
+                  taken from the AHOY_API_KEY environment variable if set
+  stop <stream_id>
+                  stop a stream and forget it
+  set <stream_id> [quality flags]
+                  change only the given quality fields, live
+  get <stream_id> show one stream
+  list            show every stream
+  watch [<stream_id>] [--interval_ms 1000] [--count N]
+                  print one line per stats sample (every stream if no id);
+                  with --count N, exit after N samples
+  help            show this text
+
+Quality flags (a field is left unset unless its flag is given):
+  --bitrate_kbps N     target bitrate, 50..50000
+  --framerate N        frames per second, 1..120
+  --width N            even, 16..4096
+  --height N           even, 16..2160
+  --size WxH           shorthand for --width W --height H
+  --fec_percentage N   ULP FEC redundancy, 0..100
+
+Global flags:
+  --server HOST:PORT   agent address (default 127.0.0.1:50051)
+  --timeout_ms N       deadline for unary calls (default 5000)
+  --json               print responses as JSON, one object per line
+
+Exit status: 0 success, 1 RPC error, 2 usage error.
+)";
+
+bool IsHelpFlag(absl::string_view name) {
+  return name == "help" || name == "h" || name == "helpfull" || name == "helpshort" || name == "?";
+}
+
+}  // namespace
+
+ScanResult ScanCommandLine(int argc, char** argv) {
+  ScanResult result;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;  // everything after is positional
+    if (arg.size() < 2 || arg[0] != '-') continue;
+
+    absl::string_view body = arg.substr(absl::StartsWith(arg, "--") ? 2 : 1);
+    absl::string_view name = body;
+    absl::string_view value;
+    bool has_value = false;
+    if (auto eq = body.find('='); eq != absl::string_view::npos) {
+      name = body.substr(0, eq);
+      value = body.substr(eq + 1);
+      has_value = true;
+    }
+    if (IsHelpFlag(name)) {
+      result.help = true;
+      return result;
+    }
+
+    absl::CommandLineFlag* flag = IsStreamctlFlag(name) ? absl::FindCommandLineFlag(name) : nullptr;
+    if (flag == nullptr && !has_value && absl::ConsumePrefix(&name, "no")) {
+      // --nojson is --json=false.
+      flag = IsStreamctlFlag(name) ? absl::FindCommandLineFlag(name) : nullptr;
+      if (flag != nullptr && !flag->IsOfType<bool>()) flag = nullptr;
+      value = "false";
+      has_value = true;
+    }
+    if (flag == nullptr) {
+      if (result.error.empty()) result.error = absl::StrCat("unknown flag ", arg);
+      continue;
+    }
+
+    if (!has_value) {
+      if (flag->IsOfType<bool>()) {
+        value = "true";
+      } else if (i + 1 < argc && (argv[i + 1][0] != '-' || !flag->IsOfType<std::string>())) {
+        value = argv[++i];
+      } else {
+        // For a string flag, "--feed --director x" is almost surely a
+        // forgotten value; say so rather than take "--director" as the name.
+        if (result.error.empty()) result.error = absl::StrCat("missing value for --", name);
+        continue;
+      }
+    }
+
+    std::string parse_error;
+    if (!flag->ParseFrom(value, &parse_error)) {
+      if (result.error.empty()) {
+        result.error = absl::StrCat("bad value '", value, "' for --", name);
+      }
+      continue;
+    }
+    result.given[std::string(name)] = std::string(value);
+  }
+  return result;
+}
+
+const char* UsageText() { return kUsage; }
+
+int UsageError(const std::string& message, const std::string& usage) {
+  std::cerr << "streamctl: " << message << "\n";
+  if (usage.empty()) {
+    std::cerr << "usage: streamctl [global flags] <command> [args] [command flags]\n"
+                 "commands: start, stop, set, get, list, watch, help; "
+                 "run 'streamctl --help' for details\n";
+  } else {
+    std::cerr << "usage: " << usage << "\n";
+  }
+  return kExitUsage;
+}
+
+}  // namespace streamctl

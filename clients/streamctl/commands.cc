@@ -1,0 +1,156 @@
+#include "commands.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "flags.h"
+#include "printing.h"
+#include "quality_args.h"
+
+namespace streamctl {
+namespace {
+
+namespace pb = streamcontrol::v1;
+
+void SetDeadline(const CommandContext& ctx, grpc::ClientContext* client) {
+  client->set_deadline(std::chrono::system_clock::now() + ctx.timeout);
+}
+
+int PrintStream(const CommandContext& ctx, const pb::Stream& stream) {
+  return ctx.json ? PrintJsonLine(stream) : PrintText(FormatStream(stream));
+}
+
+// Finishes a unary call that answers with a Stream.
+int FinishStreamCall(const CommandContext& ctx, const grpc::Status& status,
+                     const pb::Stream& stream) {
+  if (!status.ok()) return PrintRpcError(status);
+  return PrintStream(ctx, stream);
+}
+
+}  // namespace
+
+int RunStart(const CommandContext& ctx) {
+  pb::StartRequest request;
+  request.set_stream_id(ctx.args[0]);
+  request.set_source_uri(ctx.args[1]);
+  if (ctx.given.count("codec") != 0) {
+    pb::Codec codec = pb::CODEC_UNSPECIFIED;
+    std::string error = ParseCodec(absl::GetFlag(FLAGS_codec), &codec);
+    if (!error.empty()) return UsageError(error, ctx.usage);
+    request.set_codec(codec);
+  }
+  std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
+  if (!error.empty()) return UsageError(error, ctx.usage);
+
+  pb::AhoyConfig* ahoy = request.mutable_ahoy();
+  ahoy->set_director_url(absl::GetFlag(FLAGS_director));
+  ahoy->set_feed_name(absl::GetFlag(FLAGS_feed));
+  // The key is a secret: only ever from the environment, never from argv
+  // (visible in ps and shell history) and never printed.
+  if (const char* key = std::getenv("AHOY_API_KEY"); key != nullptr && key[0] != '\0') {
+    ahoy->set_api_key(key);
+  }
+
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::Stream stream;
+  const grpc::Status status = ctx.stub->Start(&client, request, &stream);
+  return FinishStreamCall(ctx, status, stream);
+}
+
+int RunStop(const CommandContext& ctx) {
+  pb::StopRequest request;
+  request.set_stream_id(ctx.args[0]);
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::Stream stream;
+  const grpc::Status status = ctx.stub->Stop(&client, request, &stream);
+  return FinishStreamCall(ctx, status, stream);
+}
+
+int RunSet(const CommandContext& ctx) {
+  pb::SetQualityRequest request;
+  request.set_stream_id(ctx.args[0]);
+  std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
+  if (!error.empty()) return UsageError(error, ctx.usage);
+  const pb::Quality& q = request.quality();
+  if (!q.has_bitrate_kbps() && !q.has_framerate() && !q.has_width() && !q.has_height() &&
+      !q.has_fec_percentage()) {
+    return UsageError("set needs at least one quality flag", ctx.usage);
+  }
+
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::Stream stream;
+  const grpc::Status status = ctx.stub->SetQuality(&client, request, &stream);
+  return FinishStreamCall(ctx, status, stream);
+}
+
+int RunGet(const CommandContext& ctx) {
+  pb::GetStreamRequest request;
+  request.set_stream_id(ctx.args[0]);
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::Stream stream;
+  const grpc::Status status = ctx.stub->GetStream(&client, request, &stream);
+  return FinishStreamCall(ctx, status, stream);
+}
+
+int RunList(const CommandContext& ctx) {
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::ListStreamsResponse response;
+  const grpc::Status status = ctx.stub->ListStreams(&client, pb::ListStreamsRequest(), &response);
+  if (!status.ok()) return PrintRpcError(status);
+
+  if (ctx.json) {
+    // One Stream object per line; no streams prints nothing.
+    for (const pb::Stream& stream : response.streams()) {
+      if (int code = PrintJsonLine(stream); code != kExitOk) return code;
+    }
+    return kExitOk;
+  }
+  if (response.streams().empty()) return PrintText("no streams\n");
+  std::string text;
+  for (const pb::Stream& stream : response.streams()) {
+    if (!text.empty()) text += "\n";
+    text += FormatStream(stream);
+  }
+  return PrintText(text);
+}
+
+int RunWatch(const CommandContext& ctx) {
+  pb::WatchStatsRequest request;
+  if (!ctx.args.empty()) request.set_stream_id(ctx.args[0]);
+  request.set_interval_ms(absl::GetFlag(FLAGS_interval_ms));
+  const uint32_t count = absl::GetFlag(FLAGS_count);
+
+  // No deadline: the stream runs until the server ends it, --count is
+  // reached, or the user interrupts.
+  grpc::ClientContext client;
+  std::unique_ptr<grpc::ClientReaderInterface<pb::StreamStats>> reader =
+      ctx.stub->WatchStats(&client, request);
+  pb::StreamStats stats;
+  uint32_t received = 0;
+  while (reader->Read(&stats)) {
+    if (ctx.json) {
+      if (int code = PrintJsonLine(stats); code != kExitOk) return code;
+    } else {
+      PrintText(FormatStats(stats) + "\n");
+    }
+    if (count != 0 && ++received >= count) {
+      client.TryCancel();
+      while (reader->Read(&stats)) {
+      }
+      reader->Finish();  // CANCELLED, by us
+      return kExitOk;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) return PrintRpcError(status);
+  return kExitOk;
+}
+
+}  // namespace streamctl

@@ -1,0 +1,35 @@
+#include "flags.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "host:port of the agent's gRPC API");
+ABSL_FLAG(bool, json, false, "print responses as JSON, one object per line");
+ABSL_FLAG(uint32_t, timeout_ms, 5000, "deadline for unary calls, in milliseconds");
+
+ABSL_FLAG(std::string, codec, "", "start: h264 or vp8 (default h264)");
+ABSL_FLAG(std::string, feed, "", "start: Ahoy feed name (default: the stream id)");
+ABSL_FLAG(std::string, director, "", "start: Ahoy director base URL");
+
+ABSL_FLAG(std::string, bitrate_kbps, "", "target bitrate in kbps, 50..50000 (unset if empty)");
+ABSL_FLAG(std::string, framerate, "", "frames per second, 1..120 (unset if empty)");
+ABSL_FLAG(std::string, width, "", "frame width, even, 16..4096 (unset if empty)");
+ABSL_FLAG(std::string, height, "", "frame height, even, 16..2160 (unset if empty)");
+ABSL_FLAG(std::string, fec_percentage, "", "ULP FEC redundancy, 0..100 (unset if empty)");
+ABSL_FLAG(std::string, size, "", "WIDTHxHEIGHT shorthand for --width and --height");
+
+ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
+ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
+
+namespace streamctl {
+
+bool IsStreamctlFlag(absl::string_view name) {
+  static constexpr absl::string_view kNames[] = {
+      "server",    "json",  "timeout_ms", "codec",          "feed", "director",    "bitrate_kbps",
+      "framerate", "width", "height",     "fec_percentage", "size", "interval_ms", "count"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+}  // namespace streamctl

@@ -1,0 +1,42 @@
+// Command-line flags of streamctl. Quality flags are strings defaulting to ""
+// so that an absent flag means "leave unset" (see quality_args.h).
+#ifndef GWA_CLIENTS_STREAMCTL_FLAGS_H_
+#define GWA_CLIENTS_STREAMCTL_FLAGS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/strings/string_view.h"
+
+// Global.
+ABSL_DECLARE_FLAG(std::string, server);
+ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(uint32_t, timeout_ms);
+
+// start.
+ABSL_DECLARE_FLAG(std::string, codec);
+ABSL_DECLARE_FLAG(std::string, feed);
+ABSL_DECLARE_FLAG(std::string, director);
+
+// start and set.
+ABSL_DECLARE_FLAG(std::string, bitrate_kbps);
+ABSL_DECLARE_FLAG(std::string, framerate);
+ABSL_DECLARE_FLAG(std::string, width);
+ABSL_DECLARE_FLAG(std::string, height);
+ABSL_DECLARE_FLAG(std::string, fec_percentage);
+ABSL_DECLARE_FLAG(std::string, size);
+
+// watch.
+ABSL_DECLARE_FLAG(uint32_t, interval_ms);
+ABSL_DECLARE_FLAG(uint32_t, count);
+
+namespace streamctl {
+
+// Whether `name` (without dashes) is one of the flags above. Every other flag,
+// including Abseil's built-in ones, is rejected as unknown.
+bool IsStreamctlFlag(absl::string_view name);
+
+}  // namespace streamctl
+
+#endif  // GWA_CLIENTS_STREAMCTL_FLAGS_H_

@@ -1,0 +1,136 @@
+// streamctl: operator CLI over the StreamControl gRPC API.
+//
+// main() checks the command line, picks the subcommand and its flags, connects
+// and runs it. Exit status: 0 success, 1 RPC error, 2 usage error.
+#include <chrono>
+#include <cstddef>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli.h"
+#include "commands.h"
+#include "flags.h"
+#include "streamcontrol/v1/streamcontrol.grpc.pb.h"
+
+namespace streamctl {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* usage;
+  std::size_t min_args;
+  std::size_t max_args;
+  std::vector<std::string> flags;  // command flags allowed besides the global ones
+  int (*run)(const CommandContext&);
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<std::string> kQuality = {"bitrate_kbps", "framerate",      "width",
+                                                    "height",       "fec_percentage", "size"};
+  static const std::vector<Command> kCommands = [] {
+    std::vector<std::string> start_flags = {"codec", "feed", "director"};
+    start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
+    return std::vector<Command>{
+        {"start",
+         "streamctl start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] "
+         "[--director URL] [quality flags]",
+         2, 2, start_flags, RunStart},
+        {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},
+        {"set", "streamctl set <stream_id> [quality flags]", 1, 1, kQuality, RunSet},
+        {"get", "streamctl get <stream_id>", 1, 1, {}, RunGet},
+        {"list", "streamctl list", 0, 0, {}, RunList},
+        {"watch",
+         "streamctl watch [<stream_id>] [--interval_ms 1000] [--count N]",
+         0,
+         1,
+         {"interval_ms", "count"},
+         RunWatch},
+    };
+  }();
+  return kCommands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& command : Commands()) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+bool IsGlobalFlag(const std::string& name) {
+  return name == "server" || name == "json" || name == "timeout_ms";
+}
+
+bool CommandTakesFlag(const Command& command, const std::string& name) {
+  for (const std::string& flag : command.flags) {
+    if (flag == name) return true;
+  }
+  return false;
+}
+
+int Run(int argc, char** argv) {
+  ScanResult scan = ScanCommandLine(argc, argv);
+  if (scan.help) {
+    std::cout << UsageText();
+    return kExitOk;
+  }
+  if (!scan.error.empty()) return UsageError(scan.error);
+
+  // Cannot fail now: every flag was checked above.
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) return UsageError("missing command");
+  const std::string name = positional[1];
+  if (name == "help") {
+    std::cout << UsageText();
+    return kExitOk;
+  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) return UsageError(absl::StrCat("unknown command '", name, "'"));
+
+  CommandContext ctx;
+  ctx.args.assign(positional.begin() + 2, positional.end());
+  ctx.given = std::move(scan.given);
+  ctx.usage = command->usage;
+  if (ctx.args.size() < command->min_args || ctx.args.size() > command->max_args) {
+    return UsageError(
+        ctx.args.size() < command->min_args
+            ? absl::StrCat("missing argument for ", name)
+            : absl::StrCat("too many arguments for ", name, ": ", absl::StrJoin(ctx.args, " ")),
+        ctx.usage);
+  }
+  for (const auto& [flag, value] : ctx.given) {
+    if (!IsGlobalFlag(flag) && !CommandTakesFlag(*command, flag)) {
+      return UsageError(absl::StrCat("--", flag, " does not apply to ", name), ctx.usage);
+    }
+  }
+  for (const std::string& id : ctx.args) {
+    if (id.empty()) return UsageError("arguments must not be empty", ctx.usage);
+  }
+
+  const std::string server = absl::GetFlag(FLAGS_server);
+  if (server.empty()) return UsageError("--server must not be empty");
+  const uint32_t timeout_ms = absl::GetFlag(FLAGS_timeout_ms);
+  if (timeout_ms == 0) return UsageError("--timeout_ms must be positive");
+  ctx.timeout = std::chrono::milliseconds(timeout_ms);
+  ctx.json = absl::GetFlag(FLAGS_json);
+
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub =
+      streamcontrol::v1::StreamControl::NewStub(channel);
+  ctx.stub = stub.get();
+  return command->run(ctx);
+}
+
+}  // namespace
+}  // namespace streamctl
+
+int main(int argc, char** argv) { return streamctl::Run(argc, argv); }

@@ -1,0 +1,176 @@
+#include "printing.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "cli.h"
+
+namespace streamctl {
+namespace {
+
+namespace pb = streamcontrol::v1;
+
+// An enum value's name, or its number when this build does not know it.
+std::string NameOr(const std::string& name, int value) {
+  return name.empty() ? absl::StrCat("?", value) : name;
+}
+
+std::string StateName(pb::StreamState state) { return NameOr(pb::StreamState_Name(state), state); }
+
+std::string CodecName(pb::Codec codec) { return NameOr(pb::Codec_Name(codec), codec); }
+
+// LINK_REGISTERED -> REGISTERED.
+std::string LinkName(pb::LinkState link) {
+  std::string name = NameOr(pb::LinkState_Name(link), link);
+  absl::string_view view = name;
+  if (absl::ConsumePrefix(&view, "LINK_")) return std::string(view);
+  return name;
+}
+
+std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+// "1280x720@30", with "?" for a field the message leaves unset.
+std::string FrameShape(const pb::Quality& q) {
+  auto field = [](bool has, uint32_t value) {
+    return has ? absl::StrCat(value) : std::string("?");
+  };
+  return absl::StrCat(field(q.has_width(), q.width()), "x", field(q.has_height(), q.height()), "@",
+                      field(q.has_framerate(), q.framerate()));
+}
+
+// Local wall-clock time of day with milliseconds: "14:03:07.250".
+std::string TimeOfDay(int64_t unix_ms) {
+  if (unix_ms < 0) return absl::StrCat(unix_ms);
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&seconds, &local) == nullptr) return absl::StrCat(unix_ms);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min,
+                local.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buffer;
+}
+
+}  // namespace
+
+std::string FormatStream(const pb::Stream& stream) {
+  const pb::Quality& q = stream.quality();
+  std::string out = absl::StrCat(stream.stream_id(), "  ", StateName(stream.state()),
+                                 "  (viewer sessions: ", stream.viewer_sessions(), ")\n");
+  absl::StrAppend(&out, "  source:   ", stream.source_uri(), "\n");
+  absl::StrAppend(&out, "  codec:    ", CodecName(stream.codec()), "\n");
+  absl::StrAppend(&out, "  quality:  ", FrameShape(q));
+  if (q.has_bitrate_kbps()) absl::StrAppend(&out, "  ", q.bitrate_kbps(), " kbps");
+  if (q.has_fec_percentage()) absl::StrAppend(&out, "  FEC ", q.fec_percentage(), "%");
+  absl::StrAppend(&out, "\n");
+
+  const pb::AhoyStatus& ahoy = stream.ahoy();
+  absl::StrAppend(&out, "  ahoy:     ", LinkName(ahoy.state()), "  feed ",
+                  ahoy.feed_name().empty() ? "-" : ahoy.feed_name(), " at ",
+                  ahoy.director_url().empty() ? "-" : ahoy.director_url(),
+                  ahoy.api_key_set() ? "  (api key set)" : "  (no api key)", "\n");
+  if (!ahoy.last_error().empty()) {
+    absl::StrAppend(&out, "  ahoy err: ", ahoy.last_error(), "\n");
+  }
+  if (!stream.last_error().empty()) {
+    absl::StrAppend(&out, "  error:    ", stream.last_error(), "\n");
+  }
+  return out;
+}
+
+std::string FormatStats(const pb::StreamStats& s) {
+  const pb::Quality& q = s.quality();
+  std::string line = absl::StrCat(TimeOfDay(s.timestamp_unix_ms()), " ", s.stream_id(), " ",
+                                  StateName(s.state()), " ", FrameShape(q), " target=");
+  absl::StrAppend(&line, q.has_bitrate_kbps() ? absl::StrCat(q.bitrate_kbps()) : "?", "kbps");
+  absl::StrAppend(&line, " sent=", Fixed(s.send_bitrate_kbps(), 1), "kbps");
+  absl::StrAppend(&line, " enc=", Fixed(s.encode_fps(), 1), "fps");
+  absl::StrAppend(
+      &line, " rtt=", s.has_round_trip_time_ms() ? Fixed(s.round_trip_time_ms(), 1) + "ms" : "-");
+  absl::StrAppend(
+      &line, " loss=", s.has_fraction_lost() ? Fixed(s.fraction_lost() * 100.0, 2) + "%" : "-");
+  if (s.has_packets_lost()) absl::StrAppend(&line, " lost=", s.packets_lost());
+  absl::StrAppend(&line,
+                  " ice=", s.ice_connection_state().empty() ? "-" : s.ice_connection_state());
+  absl::StrAppend(&line, " link=", LinkName(s.link_state()));
+  if (s.dropped_samples() != 0) absl::StrAppend(&line, " dropped=", s.dropped_samples());
+  return line;
+}
+
+int PrintJsonLine(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    std::cerr << "streamctl: INTERNAL: cannot print as JSON: " << status.message() << "\n";
+    return kExitRpcError;
+  }
+  std::cout << json << std::endl;
+  return kExitOk;
+}
+
+int PrintText(const std::string& text) {
+  std::cout << text << std::flush;
+  return kExitOk;
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", static_cast<int>(code));
+  }
+}
+
+int PrintRpcError(const grpc::Status& status) {
+  std::cerr << "streamctl: " << StatusCodeName(status.error_code()) << ": "
+            << status.error_message() << std::endl;
+  return kExitRpcError;
+}
+
+}  // namespace streamctl

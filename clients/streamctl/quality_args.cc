@@ -1,0 +1,91 @@
+#include "quality_args.h"
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "flags.h"
+
+namespace streamctl {
+namespace {
+
+namespace pb = streamcontrol::v1;
+
+// Digits only: no sign, no spaces, fits in 32 bits.
+bool ParseUint32(absl::string_view text, uint32_t* out) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(text, out);
+}
+
+// Parses the quality flag `name` if it was given. Returns an error or "".
+std::string ParseField(const GivenFlags& given, const char* name, const std::string& value,
+                       bool* present, uint32_t* out) {
+  *present = given.count(name) != 0;
+  if (!*present) return "";
+  if (!ParseUint32(value, out)) {
+    return absl::StrCat("--", name, " needs a non-negative integer, got '", value, "'");
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
+  struct Field {
+    const char* name;
+    std::string value;
+    void (pb::Quality::*set)(uint32_t);
+  };
+  const Field fields[] = {
+      {"bitrate_kbps", absl::GetFlag(FLAGS_bitrate_kbps), &pb::Quality::set_bitrate_kbps},
+      {"framerate", absl::GetFlag(FLAGS_framerate), &pb::Quality::set_framerate},
+      {"width", absl::GetFlag(FLAGS_width), &pb::Quality::set_width},
+      {"height", absl::GetFlag(FLAGS_height), &pb::Quality::set_height},
+      {"fec_percentage", absl::GetFlag(FLAGS_fec_percentage), &pb::Quality::set_fec_percentage},
+  };
+  for (const Field& field : fields) {
+    bool present = false;
+    uint32_t number = 0;
+    std::string error = ParseField(given, field.name, field.value, &present, &number);
+    if (!error.empty()) return error;
+    if (present) (quality->*field.set)(number);
+  }
+
+  if (given.count("size") != 0) {
+    if (given.count("width") != 0 || given.count("height") != 0) {
+      return "--size cannot be combined with --width or --height";
+    }
+    const std::string size = absl::GetFlag(FLAGS_size);
+    std::vector<absl::string_view> parts = absl::StrSplit(size, absl::ByAnyChar("xX"));
+    uint32_t width = 0;
+    uint32_t height = 0;
+    if (parts.size() != 2 || !ParseUint32(parts[0], &width) || !ParseUint32(parts[1], &height)) {
+      return absl::StrCat("--size needs WIDTHxHEIGHT, e.g. 640x360, got '", size, "'");
+    }
+    quality->set_width(width);
+    quality->set_height(height);
+  }
+  return "";
+}
+
+std::string ParseCodec(const std::string& text, pb::Codec* codec) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "h264") {
+    *codec = pb::H264;
+  } else if (lower == "vp8") {
+    *codec = pb::VP8;
+  } else {
+    return absl::StrCat("--codec must be h264 or vp8, got '", text, "'");
+  }
+  return "";
+}
+
+}  // namespace streamctl

@@ -1,0 +1,23 @@
+// Turns the quality and codec flags into request fields. Only flags that were
+// given set a field, so SetQuality changes nothing else.
+#ifndef GWA_CLIENTS_STREAMCTL_QUALITY_ARGS_H_
+#define GWA_CLIENTS_STREAMCTL_QUALITY_ARGS_H_
+
+#include <string>
+
+#include "cli.h"
+#include "streamcontrol/v1/streamcontrol.pb.h"
+
+namespace streamctl {
+
+// Fills `quality` from the given quality flags (--bitrate_kbps, --framerate,
+// --width, --height, --size, --fec_percentage). Returns a usage error message,
+// or "" on success. Ranges are the server's to check.
+std::string QualityFromFlags(const GivenFlags& given, streamcontrol::v1::Quality* quality);
+
+// Parses "h264" or "vp8" (any case). Returns a usage error message, or "".
+std::string ParseCodec(const std::string& text, streamcontrol::v1::Codec* codec);
+
+}  // namespace streamctl
+
+#endif  // GWA_CLIENTS_STREAMCTL_QUALITY_ARGS_H_

@@ -1,0 +1,91 @@
+// Pure JSON <-> typed-message codec for the Ahoy signaling protocol v1
+// (shared/ahoy-signaling.md). No I/O, no threads: used by the agent's link,
+// by local-director and by tests, so both ends speak exactly the same thing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace signaling::ahoy {
+
+struct IceCandidate {
+  std::string candidate;  // "candidate:1 1 UDP ..."
+  int sdp_mline_index = 0;
+};
+
+// ---- director -> agent ----------------------------------------------------
+struct RegisterResponse {
+  bool success = false;
+  std::string feed_uuid;
+  std::string error;  // set when success is false
+};
+struct StreamStartRequest {
+  std::string uuid;
+  std::string feed_uuid;
+};
+struct SdpRequest {
+  std::string uuid;
+  std::optional<std::string> feed_uuid;  // older directors omit it
+  std::string sdp;                       // the viewer's offer
+  std::vector<IceCandidate> candidates;  // may be empty
+};
+struct StreamStopRequest {
+  std::string uuid;
+  std::string feed_uuid;
+};
+// A well-formed JSON object whose type the codec does not know: ignored.
+struct UnknownMessage {
+  std::string type;
+};
+using DirectorMessage = std::variant<RegisterResponse, StreamStartRequest, SdpRequest,
+                                     StreamStopRequest, UnknownMessage>;
+
+// ---- agent -> director ----------------------------------------------------
+struct Register {
+  std::string name;
+  std::vector<std::string> codecs;  // e.g. {"H264"}
+};
+enum class ResponseKind { kStreamStart, kSdp, kStreamStop };
+// One shape for the three responses; `feed_uuid` is used by start/stop,
+// `sdp` by sdpResponse; `error` is emitted only when success is false.
+struct Response {
+  ResponseKind kind = ResponseKind::kStreamStart;
+  bool success = false;
+  std::string uuid;
+  std::string feed_uuid;
+  std::string sdp;
+  std::string error;
+};
+// The envelope's payload target: "director.api_<key>".
+struct Envelope {
+  std::string to;
+  Response payload;
+};
+using AgentMessage = std::variant<Register, Envelope>;
+
+// Why a frame could not be decoded. `uuid` is filled when one could be read,
+// so the receiver can answer `success:false` to the right request; `kind`
+// tells which response type that answer must be.
+struct DecodeError {
+  std::string reason;
+  std::optional<std::string> uuid;
+  std::optional<ResponseKind> kind;
+};
+
+// Director -> agent. Unknown types decode to UnknownMessage (not an error).
+std::variant<DirectorMessage, DecodeError> DecodeDirectorMessage(std::string_view json);
+std::string EncodeAgentMessage(const AgentMessage& message);
+
+// Agent -> director (used by local-director and test directors).
+std::variant<AgentMessage, DecodeError> DecodeAgentMessage(std::string_view json);
+std::string EncodeDirectorMessage(const DirectorMessage& message);
+
+// "director.api_<key>"
+std::string DirectorAddress(std::string_view api_key);
+
+}  // namespace signaling::ahoy

@@ -1,0 +1,31 @@
+// The narrow interface the Ahoy link drives for one feed. Implemented by the
+// control module on top of an engine::Feed. Every method returns at once; the
+// `done` callback may be called later, from any thread (the link re-posts onto
+// its own asio thread before touching the connection).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "signaling/ahoy_codec.h"
+
+namespace signaling {
+
+class FeedSignals {
+ public:
+  virtual ~FeedSignals() = default;
+  // A viewer pressed play (streamStartRequest).
+  virtual void OnStreamStart(std::function<void(absl::Status)> done) = 0;
+  // The viewer's offer (sdpRequest); `done` receives the full answer SDP.
+  virtual void OnOffer(std::string offer_sdp, std::vector<ahoy::IceCandidate> candidates,
+                       std::function<void(absl::StatusOr<std::string>)> done) = 0;
+  // The viewer stopped (streamStopRequest).
+  virtual void OnStreamStop(std::function<void(absl::Status)> done) = 0;
+  // The connection to the director dropped: tear down any viewer session.
+  virtual void OnLinkLost() = 0;
+};
+
+}  // namespace signaling

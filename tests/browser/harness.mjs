@@ -1,0 +1,123 @@
+// Starts real processes (local-director, gstwebrtc-agent), drives streamctl,
+// and launches Debian's headless Chromium through playwright-core.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BIN = process.env.GWA_BIN_DIR ?? join(process.cwd(), '../../build/bin');
+
+const children = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+// Spawns a process and resolves with the first stdout match of `ready`.
+export function startProcess(name, args, ready, env = {}) {
+  const child = spawn(join(BIN, name), args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.log = [];
+  const record = (d) => {
+    for (const line of d.toString().split('\n')) if (line) child.log.push(`[${name}] ${line}`);
+  };
+  child.stderr.on('data', record);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in 30 s`)), 30000);
+    child.stdout.on('data', (d) => {
+      record(d);
+      const m = d.toString().match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${child.log.join('\n')}`));
+    });
+  });
+}
+
+export function stopProcess(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.removeAllListeners('exit');
+    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.kill('SIGTERM');
+  });
+}
+
+export function streamctl(server, ...args) {
+  return new Promise((resolve, reject) => {
+    execFile(join(BIN, 'streamctl'), ['--server', server, '--json', ...args],
+      { timeout: 20000 }, (err, stdout, stderr) => {
+        if (err) return reject(new Error(`streamctl ${args.join(' ')}: ${stderr || err.message}`));
+        resolve(stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+      });
+  });
+}
+
+export function tempConfig(streams) {
+  const dir = mkdtempSync(join(tmpdir(), 'gwa-e2e-'));
+  const path = join(dir, 'agent.json');
+  writeFileSync(path, JSON.stringify({ streams }));
+  return { path, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function launchChromium() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'gwa-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Polls `fn` (async) until it returns a truthy value or the timeout passes.
+// Polling a browser page is the only way to observe it from outside.
+export async function waitUntil(what, fn, timeoutMs) {
+  const start = Date.now();
+  let last;
+  while (Date.now() - start < timeoutMs) {
+    last = await fn();
+    if (last) return { value: last, ms: Date.now() - start };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+// Minimal runner that prints the closing line CI reads.
+export async function runTests(tests) {
+  let passed = 0;
+  let failed = 0;
+  for (const [name, fn] of tests) {
+    const start = Date.now();
+    try {
+      await fn();
+      passed++;
+      console.log(`ok   ${name} (${Date.now() - start} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name}: ${e.stack ?? e}`);
+    }
+  }
+  return { passed, failed };
+}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}

@@ -1,0 +1,98 @@
+#include "engine/sdp_offer.h"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include "engine/pipeline_description.h"
+
+namespace engine {
+namespace {
+
+// Shaped like Chromium's recvonly offer: several H264 profiles, only some
+// with packetization-mode=1, plus VP8 and RTX.
+const char* kChromeLikeOffer =
+    "v=0\r\n"
+    "o=- 1 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 106\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=mid:0\r\n"
+    "a=recvonly\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:97 rtx/90000\r\n"
+    "a=fmtp:97 apt=96\r\n"
+    "a=rtpmap:102 H264/90000\r\n"
+    "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f\r\n"
+    "a=rtpmap:103 H264/90000\r\n"
+    "a=fmtp:103 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f\r\n"
+    "a=rtpmap:104 H264/90000\r\n"
+    "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+    "a=rtpmap:106 H264/90000\r\n"
+    "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f\r\n";
+
+class SdpOfferTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+};
+
+TEST_F(SdpOfferTest, PicksConstrainedBaselinePacketizationMode1ForH264) {
+  auto offered = FindOfferedVideo(kChromeLikeOffer, Codec::kH264);
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->payload_type, 104);
+  EXPECT_EQ(offered->mline_index, 0);
+}
+
+TEST_F(SdpOfferTest, PicksVp8) {
+  auto offered = FindOfferedVideo(kChromeLikeOffer, Codec::kVP8);
+  ASSERT_TRUE(offered.ok());
+  EXPECT_EQ(offered->payload_type, 96);
+}
+
+TEST_F(SdpOfferTest, RejectsOfferWithoutUsableH264) {
+  std::string offer =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
+      "a=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 packetization-mode=0;profile-level-id=42001f\r\n";
+  auto offered = FindOfferedVideo(offer, Codec::kH264);
+  EXPECT_EQ(offered.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(offered.status().message()).find("packetization-mode=1"),
+            std::string::npos);
+}
+
+TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
+  std::string audio =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
+  auto offered = FindOfferedVideo(audio, Codec::kH264);
+  EXPECT_EQ(offered.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(offered.status().message()).find("no video"), std::string::npos);
+  EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
+  auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104);
+  ASSERT_TRUE(d.ok());
+  for (const char* name : {"name=source", "name=raw_capsfilter", "name=encoder",
+                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
+                           "tune=zerolatency", "config-interval=-1", "payload=(int)104",
+                           "width=1280,height=720,framerate=30/1"}) {
+    EXPECT_NE(d->find(name), std::string::npos) << name << " missing in " << *d;
+  }
+  // Pinning profile-level-id breaks negotiation with x264's output.
+  EXPECT_EQ(d->find("profile-level-id"), std::string::npos);
+}
+
+TEST(PipelineDescriptionTest, RejectsUnsupportedSources) {
+  EXPECT_EQ(SourceDescription("ftp://x").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SourceDescription("test://nope").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(SourceDescription("rtsp://127.0.0.1:8554/cam").ok());
+  EXPECT_TRUE(SourceDescription("file:///tmp/a.mp4").ok());
+}
+
+}  // namespace
+}  // namespace engine
