@@ -24,10 +24,12 @@ ABSL_FLAG(std::string, api_key_file, "",
 ABSL_FLAG(std::string, config, "", "JSON config file declaring streams to start at launch");
 ABSL_FLAG(int, stats_interval_ms, 1000, "Stats sampling interval");
 ABSL_FLAG(int, ice_gather_timeout_ms, 2000, "Longest wait for ICE gathering before answering");
+ABSL_FLAG(bool, ice_tcp, false,
+          "Also gather ICE-TCP candidates (slower answers; for UDP-less paths)");
 ABSL_FLAG(int, max_streams, 64, "Most streams this agent runs at once");
 ABSL_FLAG(std::string, director_ca, "", "CA bundle to verify wss:// directors (else system)");
 ABSL_FLAG(bool, director_insecure, false, "Do not verify wss:// director certificates (labs)");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical, off");
 
 namespace {
 
@@ -80,16 +82,26 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  // spdlog maps an unknown name to "off": a typo must not silence the agent.
+  const std::string level_name = absl::GetFlag(FLAGS_log_level);
+  auto level = spdlog::level::from_str(level_name);
+  if (level == spdlog::level::off && level_name != "off") {
+    std::cerr << "unknown --log-level '" << level_name
+              << "' (trace, debug, info, warn, error, critical, off)\n";
+    return 2;
+  }
+  spdlog::set_level(level);
 
   control::AgentOptions options;
   options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
   options.registry.default_director_url = absl::GetFlag(FLAGS_director_url);
   options.registry.default_api_key = ReadApiKey();
   options.registry.max_streams = static_cast<size_t>(absl::GetFlag(FLAGS_max_streams));
-  options.registry.stats_interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
+  options.registry.stats_interval =
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
   options.registry.ice_gather_timeout =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_ice_gather_timeout_ms));
+  options.registry.ice_tcp = absl::GetFlag(FLAGS_ice_tcp);
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);
 

@@ -11,6 +11,7 @@ namespace control {
 absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(AgentOptions options) {
   std::unique_ptr<AgentServer> agent(new AgentServer());
   agent->engine_ = std::make_unique<engine::Engine>();
+  agent->engine_->PreloadPlugins();
   agent->links_ = std::make_unique<signaling::LinkPool>();
   agent->hub_ = std::make_unique<StatsHub>();
   agent->registry_ = std::make_unique<StreamRegistry>(agent->engine_.get(), agent->links_.get(),

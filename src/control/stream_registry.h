@@ -46,6 +46,7 @@ struct RegistryOptions {
   size_t max_streams = 64;
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
+  bool ice_tcp = false;
   signaling::LinkConfig link_template;  // timings, TLS options
 };
 

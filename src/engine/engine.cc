@@ -21,8 +21,7 @@ Engine::Engine() {
     g_source_set_callback(
         idle,
         [](gpointer data) -> gboolean {
-          static_cast<std::promise<std::thread::id>*>(data)->set_value(
-              std::this_thread::get_id());
+          static_cast<std::promise<std::thread::id>*>(data)->set_value(std::this_thread::get_id());
           return G_SOURCE_REMOVE;
         },
         started.get(), nullptr);
@@ -42,6 +41,16 @@ Engine::~Engine() {
   }
   g_main_loop_unref(loop_);
   g_main_context_unref(context_);
+}
+
+void Engine::PreloadPlugins() {
+  Call([] {
+    for (const char* factory : {"webrtcbin", "x264enc", "vp8enc", "rtph264pay", "rtpvp8pay",
+                                "videotestsrc", "videoconvert", "videoscale", "videorate",
+                                "nicesrc", "nicesink", "dtlssrtpenc", "dtlsdec"}) {
+      if (GstElement* e = gst_element_factory_make(factory, nullptr)) gst_object_unref(e);
+    }
+  });
 }
 
 bool Engine::IsEngineThread() const { return std::this_thread::get_id() == thread_id_; }

@@ -45,6 +45,10 @@ class Engine {
   }
 
   bool IsEngineThread() const;
+  // Loads the plugins a first viewer needs (webrtcbin, encoders, libnice)
+  // and makes the process's DTLS certificate (dtlsdec creates it once), so
+  // the first play is not slower than the next ones.
+  void PreloadPlugins();
   // The loop's context: timeouts and bus watches are attached to it.
   GMainContext* context() const { return context_; }
 

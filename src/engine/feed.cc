@@ -127,15 +127,15 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
     }
     SessionConfig config{self->config_.source_uri, self->config_.codec, self->Snapshot().quality,
-                         self->config_.ice_gather_timeout};
+                         self->config_.ice_gather_timeout, self->config_.ice_tcp};
     std::weak_ptr<Feed> weak = self;
-    ViewerSession::Events events{
-        [weak](GstWebRTCICEConnectionState s) {
-          if (auto feed = weak.lock()) feed->OnIceState(s);
-        },
-        [weak](std::string error) {
-          if (auto feed = weak.lock()) feed->EndSession(FeedState::kFailed, std::move(error));
-        }};
+    ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
+                                   if (auto feed = weak.lock()) feed->OnIceState(s);
+                                 },
+                                 [weak](std::string error) {
+                                   if (auto feed = weak.lock())
+                                     feed->EndSession(FeedState::kFailed, std::move(error));
+                                 }};
     auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
     if (!session.ok()) {
       self->viewer_requested_ = false;
@@ -150,10 +150,15 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       ++self->snapshot_.viewer_sessions;
       self->snapshot_.pipeline_running = true;
     }
+    auto offered_at = std::chrono::steady_clock::now();
     self->session_->Answer(
         std::move(offer), std::move(candidates),
-        [weak, done = std::move(done)](absl::StatusOr<std::string> answer) {
+        [weak, offered_at, done = std::move(done)](absl::StatusOr<std::string> answer) {
           auto feed = weak.lock();
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - offered_at)
+                        .count();
+          spdlog::info("answer {} after {} ms", answer.ok() ? "ready" : "failed", ms);
           if (!answer.ok() && feed && answer.status().code() != absl::StatusCode::kCancelled) {
             feed->EndSession(FeedState::kFailed, std::string(answer.status().message()));
           }

@@ -31,13 +31,14 @@ struct FeedConfig {
   Quality quality;  // complete after Feed::Create
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
+  bool ice_tcp = false;
 };
 
 struct FeedSnapshot {
   FeedState state = FeedState::kWaitingForViewer;
   Quality quality;
   std::string last_error;
-  uint32_t viewer_sessions = 0;  // sessions built so far
+  uint32_t viewer_sessions = 0;   // sessions built so far
   bool pipeline_running = false;  // a ViewerSession (and its pipeline) exists
 };
 

@@ -45,8 +45,7 @@ using TransceiverPtr = std::unique_ptr<GstWebRTCRTPTransceiver, GstObjectUnref>;
 using CapsPtr = std::unique_ptr<GstCaps, GstCapsUnref>;
 using StructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
 using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageFree>;
-using SessionDescriptionPtr =
-    std::unique_ptr<GstWebRTCSessionDescription, SessionDescriptionFree>;
+using SessionDescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, SessionDescriptionFree>;
 using GCharPtr = std::unique_ptr<gchar, GFree>;
 
 }  // namespace engine

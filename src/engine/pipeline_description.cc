@@ -13,8 +13,7 @@ constexpr std::array<CodecTraits, 2> kTraits{{
     {Codec::kH264, "H264",
      // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
      // a 2-core box real-time at 720p.
-     "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true",
-     "bitrate", 1,
+     "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true", "bitrate", 1,
      // Browsers decode constrained baseline everywhere.
      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      // config-interval=-1: SPS/PPS before every IDR so a late or resized
@@ -32,8 +31,8 @@ constexpr std::array<CodecTraits, 2> kTraits{{
 
 bool IsValidTestPattern(std::string_view pattern) {
   static constexpr std::array<std::string_view, 12> kPatterns{
-      "smpte", "ball",  "snow", "black", "white", "red",
-      "green", "blue",  "gamut", "checkers-8", "circular", "smpte100"};
+      "smpte", "ball", "snow",  "black",      "white",    "red",
+      "green", "blue", "gamut", "checkers-8", "circular", "smpte100"};
   for (auto p : kPatterns) {
     if (p == pattern) return true;
   }
@@ -54,8 +53,8 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
     std::string pattern = uri.substr(7);
     if (pattern.empty()) pattern = "smpte";
     if (!IsValidTestPattern(pattern)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "source_uri: unknown test pattern '", pattern, "' (e.g. test://smpte, test://ball)"));
+      return absl::InvalidArgumentError(absl::StrCat("source_uri: unknown test pattern '", pattern,
+                                                     "' (e.g. test://smpte, test://ball)"));
     }
     return absl::StrCat("videotestsrc name=source is-live=true pattern=", pattern);
   }
@@ -103,8 +102,8 @@ absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, C
   return absl::StrCat(
       *source, " ! videoconvert ! videoscale ! videorate drop-only=false",
       " ! capsfilter name=raw_capsfilter caps=\"", RawCapsString(quality), "\"",
-      " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream",
-      " ! ", t.encoder, " ", t.bitrate_property, "=",
+      " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream", " ! ",
+      t.encoder, " ", t.bitrate_property, "=",
       quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, encoded_caps, " ! ",
       t.payloader, " pt=", payload_type, " ! capsfilter name=pay_capsfilter caps=\"",
       RtpCapsString(codec, payload_type), "\"",

@@ -19,7 +19,8 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   std::string upper = absl::AsciiStrToUpper(std::string(name));
   if (upper == "H264") return Codec::kH264;
   if (upper == "VP8") return Codec::kVP8;
-  return absl::InvalidArgumentError(absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8)"));
 }
 
 Quality Quality::Defaults() {

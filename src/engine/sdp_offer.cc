@@ -20,8 +20,8 @@ int ScoreH264(const std::string& fmtp) {
   std::string lower = absl::AsciiStrToLower(std::string(fmtp));
   if (!absl::StrContains(lower, "packetization-mode=1")) return -1;
   int score = 1;
-  for (const char* baseline : {"profile-level-id=42e0", "profile-level-id=42c0",
-                               "profile-level-id=4200"}) {
+  for (const char* baseline :
+       {"profile-level-id=42e0", "profile-level-id=42c0", "profile-level-id=4200"}) {
     if (absl::StrContains(lower, baseline)) score += 2;
   }
   return score;

@@ -58,8 +58,10 @@ void ViewerSession::PostToSelf(Fn fn) {
 ViewerSession::ViewerSession(Engine* engine, SessionConfig config, Events events)
     : engine_(engine), config_(std::move(config)), events_(std::move(events)) {}
 
-absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(
-    Engine* engine, const SessionConfig& config, const std::string& offer_sdp, Events events) {
+absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(Engine* engine,
+                                                                     const SessionConfig& config,
+                                                                     const std::string& offer_sdp,
+                                                                     Events events) {
   auto offered = FindOfferedVideo(offer_sdp, config.codec);
   if (!offered.ok()) return offered.status();
   std::shared_ptr<ViewerSession> session(new ViewerSession(engine, config, std::move(events)));
@@ -90,15 +92,21 @@ absl::Status ViewerSession::Build(int payload_type) {
     return absl::InternalError("pipeline lacks a webrtc, encoder or raw_capsfilter element");
   }
 
+  GObject* ice = nullptr;
+  g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
+  if (ice) {
+    g_object_set(ice, "ice-tcp", config_.ice_tcp ? TRUE : FALSE, nullptr);
+    g_object_unref(ice);
+  }
+
   // The payloader's pad created a transceiver; pinning it sendonly makes the
   // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).
   GstWebRTCRTPTransceiver* transceiver = nullptr;
   g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
   if (!transceiver) return absl::InternalError("webrtcbin created no transceiver");
   transceiver_.reset(transceiver);
-  g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-               "do-nack", TRUE, "fec-percentage", config_.quality.fec_percentage.value_or(0),
-               nullptr);
+  g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
+               TRUE, "fec-percentage", config_.quality.fec_percentage.value_or(0), nullptr);
   if (config_.quality.fec_percentage.value_or(0) > 0) {
     g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, nullptr);
   }
@@ -113,19 +121,19 @@ absl::Status ViewerSession::Build(int payload_type) {
       new std::shared_ptr<std::atomic<uint64_t>>(frames_encoded_),
       [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
 
-  g_signal_connect_data(
-      webrtc_.get(), "notify::ice-connection-state",
-      G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
-        auto* ref = static_cast<SessionRef*>(data);
-        GstWebRTCICEConnectionState state;
-        g_object_get(webrtc, "ice-connection-state", &state, nullptr);
-        ref->engine->Post([weak = ref->session, state] {
-          if (auto self = weak.lock()) {
-            if (self->events_.on_ice_state) self->events_.on_ice_state(state);
-          }
-        });
-      }),
-      new SessionRef{weak_from_this(), engine_}, DeleteSessionRef, GConnectFlags{});
+  g_signal_connect_data(webrtc_.get(), "notify::ice-connection-state",
+                        G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
+                          auto* ref = static_cast<SessionRef*>(data);
+                          GstWebRTCICEConnectionState state;
+                          g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+                          ref->engine->Post([weak = ref->session, state] {
+                            if (auto self = weak.lock()) {
+                              if (self->events_.on_ice_state) self->events_.on_ice_state(state);
+                            }
+                          });
+                        }),
+                        new SessionRef{weak_from_this(), engine_}, DeleteSessionRef,
+                        GConnectFlags{});
 
   BusPtr bus(gst_element_get_bus(pipeline_.get()));
   gst_bus_add_watch_full(bus.get(), G_PRIORITY_DEFAULT, &ViewerSession::OnBusMessage,
@@ -205,18 +213,19 @@ void ViewerSession::Answer(std::string offer_sdp, std::vector<IceCandidate> cand
       [](GstPromise* p, gpointer data) {
         auto* ctx = static_cast<Ctx*>(data);
         std::string error = PromiseError(p);
-        ctx->ref->engine->Post([weak = ctx->ref->session, error,
-                                cands = std::move(*ctx->candidates)]() mutable {
-          auto self = weak.lock();
-          if (!self) return;
-          if (!error.empty()) {
-            return self->FinishAnswer(
-                absl::InvalidArgumentError(absl::StrCat("set-remote-description: ", error)));
-          }
-          self->OnRemoteDescriptionSet(std::move(cands));
-        });
+        ctx->ref->engine->Post(
+            [weak = ctx->ref->session, error, cands = std::move(*ctx->candidates)]() mutable {
+              auto self = weak.lock();
+              if (!self) return;
+              if (!error.empty()) {
+                return self->FinishAnswer(
+                    absl::InvalidArgumentError(absl::StrCat("set-remote-description: ", error)));
+              }
+              self->OnRemoteDescriptionSet(std::move(cands));
+            });
       },
-      new Ctx{ref, pending}, [](gpointer data) {
+      new Ctx{ref, pending},
+      [](gpointer data) {
         auto* ctx = static_cast<Ctx*>(data);
         delete ctx->ref;
         delete ctx->candidates;
@@ -227,9 +236,9 @@ void ViewerSession::Answer(std::string offer_sdp, std::vector<IceCandidate> cand
 }
 
 void ViewerSession::OnRemoteDescriptionSet(std::vector<IceCandidate> candidates) {
+  spdlog::debug("remote offer set; adding {} candidates", candidates.size());
   for (const auto& c : candidates) {
-    g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", c.mline_index,
-                          c.candidate.c_str());
+    g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", c.mline_index, c.candidate.c_str());
   }
   GstPromise* promise = gst_promise_new_with_change_func(
       [](GstPromise* p, gpointer data) {
@@ -260,6 +269,7 @@ void ViewerSession::OnRemoteDescriptionSet(std::vector<IceCandidate> candidates)
 }
 
 void ViewerSession::OnAnswerCreated(GstWebRTCSessionDescription* answer) {
+  spdlog::debug("answer created; gathering candidates");
   g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
   WaitForGathering();
 }
@@ -269,18 +279,18 @@ void ViewerSession::WaitForGathering() {
   g_object_get(webrtc_.get(), "ice-gathering-state", &state, nullptr);
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return FinishAnswer(std::string());
 
-  g_signal_connect_data(
-      webrtc_.get(), "notify::ice-gathering-state",
-      G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
-        GstWebRTCICEGatheringState s;
-        g_object_get(webrtc, "ice-gathering-state", &s, nullptr);
-        if (s != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
-        auto* ref = static_cast<SessionRef*>(data);
-        ref->engine->Post([weak = ref->session] {
-          if (auto self = weak.lock()) self->FinishAnswer(std::string());
-        });
-      }),
-      new SessionRef{weak_from_this(), engine_}, DeleteSessionRef, GConnectFlags{});
+  g_signal_connect_data(webrtc_.get(), "notify::ice-gathering-state",
+                        G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
+                          GstWebRTCICEGatheringState s;
+                          g_object_get(webrtc, "ice-gathering-state", &s, nullptr);
+                          if (s != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+                          auto* ref = static_cast<SessionRef*>(data);
+                          ref->engine->Post([weak = ref->session] {
+                            if (auto self = weak.lock()) self->FinishAnswer(std::string());
+                          });
+                        }),
+                        new SessionRef{weak_from_this(), engine_}, DeleteSessionRef,
+                        GConnectFlags{});
 
   // Bounded: answer with whatever candidates exist when the time is up.
   gather_timeout_ = g_timeout_source_new(static_cast<guint>(config_.ice_gather_timeout.count()));

@@ -28,6 +28,8 @@ struct SessionConfig {
   Codec codec = Codec::kH264;
   Quality quality;  // complete
   std::chrono::milliseconds ice_gather_timeout{2000};
+  // ICE-TCP candidates only help without UDP; gathering them delays the answer.
+  bool ice_tcp = false;
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {

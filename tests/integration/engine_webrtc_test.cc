@@ -92,9 +92,7 @@ TEST_P(EngineWebrtcTest, PlaysChangesQualityLiveStopsAndReplays) {
   EXPECT_EQ(receiver->state().width, 640);
   EXPECT_EQ(receiver->state().height, 480);
   ASSERT_TRUE(listener_.WaitFor(
-      [](auto& l) {
-        return !l.states.empty() && l.states.back() == engine::FeedState::kStreaming;
-      },
+      [](auto& l) { return !l.states.empty() && l.states.back() == engine::FeedState::kStreaming; },
       5s));
   ASSERT_TRUE(listener_.WaitFor(
       [](auto& l) { return !l.stats.empty() && l.stats.back().rtp.bytes_sent > 0; }, 5s));

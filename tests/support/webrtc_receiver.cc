@@ -22,13 +22,14 @@ WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encod
                    }),
                    this);
 
-  std::string caps_text = "application/x-rtp,media=video,clock-rate=90000,encoding-name=" +
-                          encoding_ + ",payload=" + (encoding_ == "H264" ? "102" : "96");
+  std::string caps_text =
+      "application/x-rtp,media=video,clock-rate=90000,encoding-name=" + encoding_ +
+      ",payload=" + (encoding_ == "H264" ? "102" : "96");
   if (encoding_ == "H264") caps_text += ",packetization-mode=(string)1";
   GstCaps* caps = gst_caps_from_string(caps_text.c_str());
   GstWebRTCRTPTransceiver* transceiver = nullptr;
-  g_signal_emit_by_name(webrtc_, "add-transceiver",
-                        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+  g_signal_emit_by_name(webrtc_, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                        caps, &transceiver);
   gst_caps_unref(caps);
   if (transceiver) gst_object_unref(transceiver);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);

@@ -1,0 +1,219 @@
+// The gRPC API against a real agent: an in-process AgentServer on a real
+// port, a real local-director process, and a real webrtcbin viewer playing
+// through the director. Checks status codes and WatchStats delivery.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "child_process.h"
+#include "control/agent_server.h"
+#include "director_viewer.h"
+#include "streamcontrol/v1/streamcontrol.grpc.pb.h"
+#include "webrtc_receiver.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = streamcontrol::v1;
+
+class GrpcApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    std::string port =
+        director_.Start(std::string(GWA_BIN_DIR) + "/local-director", {"--listen", "127.0.0.1:0"},
+                        R"(listening on http://127\.0\.0\.1:(\d+)/)", 30s, &error);
+    ASSERT_FALSE(port.empty()) << error;
+    director_port_ = std::stoi(port);
+
+    control::AgentOptions options;
+    options.grpc_listen = "127.0.0.1:0";
+    options.registry.stats_interval = 200ms;
+    auto agent = control::AgentServer::Start(options);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agent_ = std::move(*agent);
+    stub_ = pb::StreamControl::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(agent_->grpc_port()), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (agent_) agent_->Shutdown(5s);
+  }
+
+  grpc::Status Start(const std::string& id, pb::Stream* out, uint32_t bitrate = 0) {
+    pb::StartRequest req;
+    req.set_stream_id(id);
+    req.set_source_uri("test://ball");
+    req.mutable_quality()->set_width(640);
+    req.mutable_quality()->set_height(360);
+    if (bitrate) req.mutable_quality()->set_bitrate_kbps(bitrate);
+    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
+                                         "/feeds/");
+    req.mutable_ahoy()->set_feed_name(id);
+    grpc::ClientContext ctx;
+    return stub_->Start(&ctx, req, out);
+  }
+
+  grpc::Status SetQuality(const std::string& id, const pb::Quality& q, pb::Stream* out) {
+    pb::SetQualityRequest req;
+    req.set_stream_id(id);
+    *req.mutable_quality() = q;
+    grpc::ClientContext ctx;
+    return stub_->SetQuality(&ctx, req, out);
+  }
+
+  testing_support::ChildProcess director_;
+  int director_port_ = 0;
+  std::unique_ptr<control::AgentServer> agent_;
+  std::unique_ptr<pb::StreamControl::Stub> stub_;
+};
+
+TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {
+  pb::Stream stream;
+  grpc::Status s;
+  {
+    grpc::ClientContext ctx;
+    pb::GetStreamRequest req;
+    req.set_stream_id("nope");
+    s = stub_->GetStream(&ctx, req, &stream);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  }
+  s = SetQuality("nope", pb::Quality(), &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  ASSERT_TRUE(Start("cam1", &stream).ok());
+  EXPECT_EQ(stream.state(), pb::WAITING_FOR_VIEWER);
+  EXPECT_EQ(stream.quality().width(), 640u);
+  EXPECT_EQ(stream.quality().bitrate_kbps(), 2000u) << "unset fields take the default";
+  s = Start("cam1", &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+
+  s = Start("cam2", &stream, /*bitrate=*/1);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("bitrate"), std::string::npos) << s.error_message();
+  s = Start("bad id/with slash", &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+
+  pb::Quality zero_bitrate;
+  zero_bitrate.set_bitrate_kbps(0);
+  s = SetQuality("cam1", zero_bitrate, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("bitrate"), std::string::npos) << s.error_message();
+  pb::Quality huge;
+  huge.set_width(99999);
+  s = SetQuality("cam1", huge, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("width"), std::string::npos) << s.error_message();
+
+  // A rejected change loses nothing: the quality in force is unchanged.
+  {
+    grpc::ClientContext ctx;
+    pb::GetStreamRequest req;
+    req.set_stream_id("cam1");
+    ASSERT_TRUE(stub_->GetStream(&ctx, req, &stream).ok());
+    EXPECT_EQ(stream.quality().width(), 640u);
+    EXPECT_EQ(stream.quality().bitrate_kbps(), 2000u);
+  }
+
+  pb::WatchStatsRequest watch;
+  watch.set_stream_id("nope");
+  grpc::ClientContext watch_ctx;
+  auto reader = stub_->WatchStats(&watch_ctx, watch);
+  pb::StreamStats sample;
+  EXPECT_FALSE(reader->Read(&sample));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Stop is idempotent while the id is known.
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext ctx;
+    pb::StopRequest req;
+    req.set_stream_id("cam1");
+    s = stub_->Stop(&ctx, req, &stream);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(stream.state(), pb::STOPPED);
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::StopRequest req;
+    req.set_stream_id("never-started");
+    EXPECT_EQ(stub_->Stop(&ctx, req, &stream).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+TEST_F(GrpcApiTest, WatchStatsStreamsEveryIntervalWithRttWhileAViewerPlays) {
+  pb::Stream stream;
+  ASSERT_TRUE(Start("live", &stream, 800).ok());
+
+  grpc::ClientContext watch_ctx;
+  pb::WatchStatsRequest watch;
+  watch.set_stream_id("live");
+  watch.set_interval_ms(200);
+  auto reader = stub_->WatchStats(&watch_ctx, watch);
+  pb::StreamStats sample;
+
+  // State events arrive as they happen: wait for the link to register.
+  bool registered = false;
+  while (!registered && reader->Read(&sample)) {
+    registered = sample.link_state() == pb::LINK_REGISTERED;
+  }
+  ASSERT_TRUE(registered);
+
+  testing_support::DirectorViewer viewer;
+  ASSERT_TRUE(viewer.Connect(director_port_, 5s).ok());
+  testing_support::WebrtcReceiver receiver("H264");
+  auto answer = viewer.Play("live", receiver.CreateOffer(), 15s);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  std::string error;
+  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+  ASSERT_TRUE(receiver.WaitFor([](const auto& s) { return s.frames > 10; }, 15s));
+
+  // Collect 25 samples: every one must be at most ~2 intervals after the
+  // previous, and RTT must show up once the receiver's RTCP arrives.
+  std::vector<pb::StreamStats> samples;
+  bool saw_streaming_event = false;
+  while (samples.size() < 25 && reader->Read(&sample)) {
+    if (sample.state() == pb::STREAMING) saw_streaming_event = true;
+    samples.push_back(sample);
+  }
+  ASSERT_EQ(samples.size(), 25u);
+  EXPECT_TRUE(saw_streaming_event);
+  int64_t widest_gap = 0;
+  for (size_t i = 1; i < samples.size(); ++i) {
+    widest_gap =
+        std::max(widest_gap, samples[i].timestamp_unix_ms() - samples[i - 1].timestamp_unix_ms());
+  }
+  EXPECT_LE(widest_gap, 450) << "a 200 ms interval went without a sample";
+  EXPECT_TRUE(std::any_of(samples.begin(), samples.end(),
+                          [](const auto& s) { return s.has_round_trip_time_ms(); }));
+  EXPECT_GT(samples.back().bytes_sent(), samples.front().bytes_sent());
+  EXPECT_GT(samples.back().send_bitrate_kbps(), 100.0);
+  EXPECT_EQ(samples.back().quality().width(), 640u);
+  EXPECT_TRUE(samples.back().ice_connection_state() == "connected" ||
+              samples.back().ice_connection_state() == "completed")
+      << samples.back().ice_connection_state();
+
+  // The viewer stops: a WAITING_FOR_VIEWER event follows at once.
+  ASSERT_TRUE(viewer.Stop("live", 5s).ok());
+  bool waiting = false;
+  while (!waiting && reader->Read(&sample)) waiting = sample.state() == pb::WAITING_FOR_VIEWER;
+  EXPECT_TRUE(waiting);
+  watch_ctx.TryCancel();
+  reader->Finish();
+}
+
+TEST_F(GrpcApiTest, ShutdownEndsWatchersWithUnavailable) {
+  pb::Stream stream;
+  ASSERT_TRUE(Start("s", &stream).ok());
+  grpc::ClientContext watch_ctx;
+  pb::WatchStatsRequest watch;
+  auto reader = stub_->WatchStats(&watch_ctx, watch);
+  pb::StreamStats sample;
+  ASSERT_TRUE(reader->Read(&sample));
+  agent_->Shutdown(5s);
+  while (reader->Read(&sample)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
