@@ -122,6 +122,14 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   link_config.feed_name = spec.feed_name;
   link_config.api_key = spec.api_key;
   link_config.codecs = {engine::CodecName(spec.codec)};
+  // Link changes (registered, lost, unauthorized) reach watchers as they
+  // happen. Runs on the asio thread; PublishEvent only queues. The entry
+  // outlives the link: Shutdown() closes the link first.
+  Entry* raw_entry = entry.get();
+  link_config.on_status_change = [raw_entry](const signaling::LinkStatus& status) {
+    raw_entry->hub->PublishEvent(
+        StateEventToProto(raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), status.state));
+  };
   entry->link = links_->Open(std::move(link_config), entry->signals.get());
   entry->link_view = entry->link.get();
 

@@ -6,8 +6,7 @@
 
 #include <algorithm>
 
-#include "child_process.h"
-#include "control/agent_server.h"
+#include "agent_harness.h"
 #include "director_viewer.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 #include "webrtc_receiver.h"
@@ -21,36 +20,24 @@ class GrpcApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    std::string port =
-        director_.Start(std::string(GWA_BIN_DIR) + "/local-director", {"--listen", "127.0.0.1:0"},
-                        R"(listening on http://127\.0\.0\.1:(\d+)/)", 30s, &error);
-    ASSERT_FALSE(port.empty()) << error;
-    director_port_ = std::stoi(port);
-
-    control::AgentOptions options;
-    options.grpc_listen = "127.0.0.1:0";
-    options.registry.stats_interval = 200ms;
-    auto agent = control::AgentServer::Start(options);
-    ASSERT_TRUE(agent.ok()) << agent.status();
-    agent_ = std::move(*agent);
-    stub_ = pb::StreamControl::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(agent_->grpc_port()), grpc::InsecureChannelCredentials()));
-  }
-
-  void TearDown() override {
-    if (agent_) agent_->Shutdown(5s);
+    director_port_ = testing_support::StartDirector(director_, 0, {}, &error);
+    ASSERT_NE(director_port_, 0) << error;
+    auto started = harness_.Start();
+    ASSERT_TRUE(started.ok()) << started;
+    stub_ = &harness_.stub();
+    agent_ = &harness_.server();
   }
 
   grpc::Status Start(const std::string& id, pb::Stream* out, uint32_t bitrate = 0) {
+    if (bitrate == 0) return harness_.StartStream(id, director_port_, "", out);
     pb::StartRequest req;
     req.set_stream_id(id);
     req.set_source_uri("test://ball");
     req.mutable_quality()->set_width(640);
     req.mutable_quality()->set_height(360);
-    if (bitrate) req.mutable_quality()->set_bitrate_kbps(bitrate);
+    req.mutable_quality()->set_bitrate_kbps(bitrate);
     req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
                                          "/feeds/");
-    req.mutable_ahoy()->set_feed_name(id);
     grpc::ClientContext ctx;
     return stub_->Start(&ctx, req, out);
   }
@@ -65,8 +52,9 @@ class GrpcApiTest : public ::testing::Test {
 
   testing_support::ChildProcess director_;
   int director_port_ = 0;
-  std::unique_ptr<control::AgentServer> agent_;
-  std::unique_ptr<pb::StreamControl::Stub> stub_;
+  testing_support::AgentHarness harness_;
+  pb::StreamControl::Stub* stub_ = nullptr;
+  control::AgentServer* agent_ = nullptr;
 };
 
 TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {

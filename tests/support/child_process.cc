@@ -75,6 +75,7 @@ void ChildProcess::ReadOutput(int fd) {
     if (n <= 0) break;
     std::lock_guard<std::mutex> lock(mu_);
     output_.append(buf, static_cast<size_t>(n));
+    changed_.notify_all();
     std::smatch m;
     if (!ready_found_ && std::regex_search(output_, m, ready_)) {
       ready_group_ = m.size() > 1 ? m[1].str() : m[0].str();
@@ -88,10 +89,10 @@ void ChildProcess::ReadOutput(int fd) {
   changed_.notify_all();
 }
 
-int ChildProcess::Stop() {
+int ChildProcess::Stop(int signal) {
   int status = 0;
   if (pid_ > 0) {
-    kill(pid_, SIGTERM);
+    kill(pid_, signal);
     if (!WaitExit(pid_, std::chrono::seconds(10), &status)) {
       kill(pid_, SIGKILL);
       waitpid(pid_, &status, 0);
@@ -100,6 +101,25 @@ int ChildProcess::Stop() {
   }
   if (reader_.joinable()) reader_.join();
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+namespace {
+int Occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+bool ChildProcess::WaitForOutputCount(const std::string& needle, int count,
+                                      std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return changed_.wait_for(lock, timeout, [&] { return Occurrences(output_, needle) >= count; });
+}
+
+int ChildProcess::CountInOutput(const std::string& needle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Occurrences(output_, needle);
 }
 
 std::string ChildProcess::Output() {

@@ -3,6 +3,7 @@
 // with SIGTERM (then SIGKILL) when the object goes away.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -28,8 +29,13 @@ class ChildProcess {
   std::string Start(const std::string& path, const std::vector<std::string>& args,
                     const std::string& ready, std::chrono::milliseconds timeout,
                     std::string* error);
-  // SIGTERM, wait for exit; returns the exit status (or -signal).
-  int Stop();
+  // Sends `signal` (SIGTERM by default; SIGKILL for a crash), waits for the
+  // exit; returns the exit status (or -signal).
+  int Stop(int signal = SIGTERM);
+  // Waits until `needle` has appeared `count` times in the output; false if
+  // the timeout passes first (the output so far stays readable).
+  bool WaitForOutputCount(const std::string& needle, int count, std::chrono::milliseconds timeout);
+  int CountInOutput(const std::string& needle);
   std::string Output();
 
  private:

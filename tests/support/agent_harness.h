@@ -1,0 +1,59 @@
+// Shared set-up for tests that drive a real agent: a local-director child
+// process, an in-process AgentServer on a real port, and a gRPC stub.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+#include "control/agent_server.h"
+#include "streamcontrol/v1/streamcontrol.grpc.pb.h"
+
+namespace testing_support {
+
+// Starts bin/local-director with `args` (plus --listen when `port` is given,
+// else port 0). Returns its port, or 0 with `error` set.
+int StartDirector(ChildProcess& director, int port, const std::vector<std::string>& args,
+                  std::string* error);
+
+class AgentHarness {
+ public:
+  // stats_interval 200 ms: tests see several samples per second.
+  absl::Status Start(control::AgentOptions options = {});
+  ~AgentHarness();
+
+  control::AgentServer& server() { return *agent_; }
+  streamcontrol::v1::StreamControl::Stub& stub() { return *stub_; }
+
+  // Start RPC for `id` on test://ball 640x360 published on `director_port`.
+  grpc::Status StartStream(const std::string& id, int director_port,
+                           const std::string& api_key = "",
+                           streamcontrol::v1::Stream* out = nullptr);
+
+ private:
+  std::unique_ptr<control::AgentServer> agent_;
+  std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub_;
+};
+
+// A WatchStats call with a deadline, so a missing event fails the test
+// instead of hanging it.
+class StatsWatch {
+ public:
+  StatsWatch(streamcontrol::v1::StreamControl::Stub& stub, const std::string& stream_id,
+             uint32_t interval_ms, std::chrono::milliseconds deadline);
+  ~StatsWatch();
+  // Reads until a message satisfies `predicate`; false on end of stream.
+  bool ReadUntil(const std::function<bool(const streamcontrol::v1::StreamStats&)>& predicate,
+                 streamcontrol::v1::StreamStats* last = nullptr);
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<streamcontrol::v1::StreamStats>> reader_;
+};
+
+}  // namespace testing_support
