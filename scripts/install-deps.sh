@@ -20,7 +20,7 @@ PACKAGES=(
   # JSON codec, logging
   nlohmann-json3-dev libspdlog-dev
   # tests
-  libgtest-dev libgmock-dev chromium
+  libgtest-dev libgmock-dev chromium openssl
 )
 
 export DEBIAN_FRONTEND=noninteractive

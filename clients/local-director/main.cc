@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
 ABSL_FLAG(std::string, api_key_file, "",
           "File holding the agents' API key (trimmed); when set, agents must send it "
           "in the x-api-key header or get HTTP 401");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve HTTPS and WSS instead of HTTP and WS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert");
 ABSL_FLAG(int64_t, response_timeout_ms, 15000,
           "How long an agent may take to answer streamStartRequest or sdpRequest");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or off");
@@ -118,8 +121,23 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::shared_ptr<asio::ssl::context> tls;
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (tls_cert.empty() != tls_key.empty()) {
+    spdlog::error("--tls-cert and --tls-key go together");
+    return 2;
+  }
+  if (!tls_cert.empty()) {
+    tls = local_director::LoadServerTls({tls_cert, tls_key}, &error);
+    if (!tls) {
+      spdlog::error("{}", error);
+      return 2;
+    }
+  }
+
   asio::io_context io;
-  local_director::WsEndpoint endpoint(io, api_key);
+  local_director::WsEndpoint endpoint(io, api_key, tls);
   local_director::DirectorServer director(
       io, endpoint,
       local_director::DirectorOptions{api_key, std::chrono::milliseconds(timeout_ms)});
@@ -130,7 +148,8 @@ int main(int argc, char** argv) {
     spdlog::error("{}", error);
     return 1;
   }
-  const std::string url = local_director::HttpUrl(address->host, *port);
+  std::string url = local_director::HttpUrl(address->host, *port);
+  if (tls) url.insert(4, "s");                                      // http:// -> https://
   std::cout << "local-director listening on " << url << std::endl;  // flushes: scripts wait
   spdlog::info("agents connect to ws{}feeds/<name>{}", url.substr(4),
                api_key ? " (x-api-key required)" : "");

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <asio/ssl/context.hpp>
+#include <websocketpp/config/asio.hpp>
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
@@ -19,7 +21,6 @@
 namespace local_director {
 namespace {
 
-using Server = websocketpp::server<websocketpp::config::asio>;
 using Hdl = websocketpp::connection_hdl;
 namespace status = websocketpp::http::status_code;
 
@@ -46,7 +47,24 @@ bool SameOrigin(std::string_view origin, std::string_view host) {
 
 }  // namespace
 
+// What WsEndpoint needs from a server, plain or TLS.
 struct WsEndpoint::Impl {
+  virtual ~Impl() = default;
+  virtual void Attach(DirectorServer* director) = 0;
+  virtual std::optional<uint16_t> Listen(const ListenAddress& address, std::string* error) = 0;
+  virtual void Shutdown() = 0;
+  virtual std::size_t OpenConnections() const = 0;
+  virtual void Send(ConnId conn, const std::string& text) = 0;
+  virtual void Close(ConnId conn, const std::string& reason) = 0;
+};
+
+namespace {
+
+// The same endpoint over websocketpp's plain (config::asio) or TLS
+// (config::asio_tls) transport; only the TLS context differs.
+template <typename Config>
+struct ServerImpl final : WsEndpoint::Impl {
+  using Server = websocketpp::server<Config>;
   enum class Kind { kAgent, kViewer };
   struct Conn {
     Kind kind;
@@ -62,7 +80,7 @@ struct WsEndpoint::Impl {
   std::map<Hdl, ConnId, std::owner_less<Hdl>> ids;
 
   bool Validate(Hdl hdl) {
-    const Server::connection_ptr con = server.get_con_from_hdl(hdl);
+    const typename Server::connection_ptr con = server.get_con_from_hdl(hdl);
     const std::string_view path = PathOf(con->get_resource());
     if (shutting_down) {
       con->set_status(status::service_unavailable);
@@ -95,7 +113,7 @@ struct WsEndpoint::Impl {
   }
 
   void OnOpen(Hdl hdl) {
-    const Server::connection_ptr con = server.get_con_from_hdl(hdl);
+    const typename Server::connection_ptr con = server.get_con_from_hdl(hdl);
     const std::string_view path = PathOf(con->get_resource());
     const ConnId id = next_id++;
     const bool agent = path != kViewerPath;
@@ -110,7 +128,7 @@ struct WsEndpoint::Impl {
     }
   }
 
-  void OnMessage(Hdl hdl, Server::message_ptr message) {
+  void OnMessage(Hdl hdl, typename Server::message_ptr message) {
     const auto it = ids.find(hdl);
     if (it == ids.end()) return;
     const ConnId id = it->second;
@@ -141,7 +159,7 @@ struct WsEndpoint::Impl {
   }
 
   void OnHttp(Hdl hdl) {
-    const Server::connection_ptr con = server.get_con_from_hdl(hdl);
+    const typename Server::connection_ptr con = server.get_con_from_hdl(hdl);
     const HttpReply reply =
         RouteHttp(con->get_request().get_method(), con->get_resource(), *director);
     con->set_status(static_cast<status::value>(reply.status));
@@ -150,74 +168,126 @@ struct WsEndpoint::Impl {
     spdlog::debug("HTTP {} {} -> {}", con->get_request().get_method(), con->get_resource(),
                   reply.status);
   }
+
+  ServerImpl(asio::io_context& io, std::optional<std::string> key,
+             std::shared_ptr<asio::ssl::context> tls)
+      : api_key(std::move(key)) {
+    // Our own logs report what matters; websocketpp's would go to stdout/stderr raw.
+    server.clear_access_channels(websocketpp::log::alevel::all);
+    server.clear_error_channels(websocketpp::log::elevel::all);
+    server.init_asio(&io);
+    server.set_reuse_addr(true);
+    server.set_validate_handler([this](Hdl hdl) { return Validate(hdl); });
+    server.set_open_handler([this](Hdl hdl) { OnOpen(hdl); });
+    server.set_message_handler(
+        [this](Hdl hdl, typename Server::message_ptr message) { OnMessage(hdl, message); });
+    server.set_close_handler([this](Hdl hdl) { OnGone(hdl); });
+    server.set_fail_handler([this](Hdl hdl) { OnGone(hdl); });
+    server.set_http_handler([this](Hdl hdl) { OnHttp(hdl); });
+    if constexpr (!std::is_same_v<Config, websocketpp::config::asio>) {
+      // One context for every connection: certificate and key were loaded
+      // (and checked) once at start-up.
+      server.set_tls_init_handler([tls](Hdl) { return tls; });
+    } else {
+      (void)tls;
+    }
+  }
+
+  void Attach(DirectorServer* d) override { director = d; }
+
+  std::optional<uint16_t> Listen(const ListenAddress& address, std::string* error) override {
+    std::error_code ec;
+    server.listen(address.host, std::to_string(address.port), ec);
+    if (!ec) server.start_accept(ec);
+    if (ec) {
+      *error = "cannot listen on " + HttpUrl(address.host, address.port) + ": " + ec.message();
+      return std::nullopt;
+    }
+    const auto local = server.get_local_endpoint(ec);
+    if (ec) {
+      *error = "cannot read the bound address: " + ec.message();
+      return std::nullopt;
+    }
+    return local.port();
+  }
+
+  void Shutdown() override {
+    shutting_down = true;
+    std::error_code ec;
+    if (server.is_listening()) server.stop_listening(ec);
+    std::vector<Hdl> open;
+    for (const auto& [id, conn] : conns) open.push_back(conn.hdl);
+    for (const Hdl& hdl : open) {
+      server.close(hdl, websocketpp::close::status::going_away, "director shutting down", ec);
+    }
+  }
+
+  std::size_t OpenConnections() const override { return conns.size(); }
+
+  void Send(ConnId conn, const std::string& text) override {
+    const auto it = conns.find(conn);
+    if (it == conns.end()) return;
+    std::error_code ec;
+    server.send(it->second.hdl, text, websocketpp::frame::opcode::text, ec);
+    if (ec) spdlog::debug("connection {}: send failed: {}", conn, ec.message());
+  }
+
+  void Close(ConnId conn, const std::string& reason) override {
+    const auto it = conns.find(conn);
+    if (it == conns.end()) return;
+    std::error_code ec;
+    server.close(it->second.hdl, websocketpp::close::status::policy_violation, reason, ec);
+    if (ec) spdlog::debug("connection {}: close failed: {}", conn, ec.message());
+  }
 };
 
-WsEndpoint::WsEndpoint(asio::io_context& io, std::optional<std::string> api_key)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& impl = *impl_;
-  impl.api_key = std::move(api_key);
-  // Our own logs report what matters; websocketpp's would go to stdout/stderr raw.
-  impl.server.clear_access_channels(websocketpp::log::alevel::all);
-  impl.server.clear_error_channels(websocketpp::log::elevel::all);
-  impl.server.init_asio(&io);
-  impl.server.set_reuse_addr(true);
-  impl.server.set_validate_handler([&impl](Hdl hdl) { return impl.Validate(hdl); });
-  impl.server.set_open_handler([&impl](Hdl hdl) { impl.OnOpen(hdl); });
-  impl.server.set_message_handler(
-      [&impl](Hdl hdl, Server::message_ptr message) { impl.OnMessage(hdl, message); });
-  impl.server.set_close_handler([&impl](Hdl hdl) { impl.OnGone(hdl); });
-  impl.server.set_fail_handler([&impl](Hdl hdl) { impl.OnGone(hdl); });
-  impl.server.set_http_handler([&impl](Hdl hdl) { impl.OnHttp(hdl); });
+}  // namespace
+
+std::shared_ptr<asio::ssl::context> LoadServerTls(const TlsFiles& files, std::string* error) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  std::error_code ec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1,
+                   ec);
+  if (!ec) ctx->use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    *error = "--tls-cert " + files.cert_file + ": " + ec.message();
+    return nullptr;
+  }
+  ctx->use_private_key_file(files.key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    *error = "--tls-key " + files.key_file + ": " + ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
+WsEndpoint::WsEndpoint(asio::io_context& io, std::optional<std::string> api_key,
+                       std::shared_ptr<asio::ssl::context> tls) {
+  if (tls) {
+    impl_ = std::make_unique<ServerImpl<websocketpp::config::asio_tls>>(io, std::move(api_key),
+                                                                        std::move(tls));
+  } else {
+    impl_ =
+        std::make_unique<ServerImpl<websocketpp::config::asio>>(io, std::move(api_key), nullptr);
+  }
 }
 
 WsEndpoint::~WsEndpoint() = default;
 
-void WsEndpoint::Attach(DirectorServer* director) { impl_->director = director; }
+void WsEndpoint::Attach(DirectorServer* director) { impl_->Attach(director); }
 
 std::optional<uint16_t> WsEndpoint::Listen(const ListenAddress& address, std::string* error) {
-  std::error_code ec;
-  impl_->server.listen(address.host, std::to_string(address.port), ec);
-  if (!ec) impl_->server.start_accept(ec);
-  if (ec) {
-    *error = "cannot listen on " + HttpUrl(address.host, address.port) + ": " + ec.message();
-    return std::nullopt;
-  }
-  const auto local = impl_->server.get_local_endpoint(ec);
-  if (ec) {
-    *error = "cannot read the bound address: " + ec.message();
-    return std::nullopt;
-  }
-  return local.port();
+  return impl_->Listen(address, error);
 }
 
-void WsEndpoint::Shutdown() {
-  Impl& impl = *impl_;
-  impl.shutting_down = true;
-  std::error_code ec;
-  if (impl.server.is_listening()) impl.server.stop_listening(ec);
-  std::vector<Hdl> open;
-  for (const auto& [id, conn] : impl.conns) open.push_back(conn.hdl);
-  for (const Hdl& hdl : open) {
-    impl.server.close(hdl, websocketpp::close::status::going_away, "director shutting down", ec);
-  }
-}
+void WsEndpoint::Shutdown() { impl_->Shutdown(); }
 
-std::size_t WsEndpoint::OpenConnections() const { return impl_->conns.size(); }
+std::size_t WsEndpoint::OpenConnections() const { return impl_->OpenConnections(); }
 
-void WsEndpoint::Send(ConnId conn, const std::string& text) {
-  const auto it = impl_->conns.find(conn);
-  if (it == impl_->conns.end()) return;
-  std::error_code ec;
-  impl_->server.send(it->second.hdl, text, websocketpp::frame::opcode::text, ec);
-  if (ec) spdlog::debug("connection {}: send failed: {}", conn, ec.message());
-}
+void WsEndpoint::Send(ConnId conn, const std::string& text) { impl_->Send(conn, text); }
 
-void WsEndpoint::Close(ConnId conn, const std::string& reason) {
-  const auto it = impl_->conns.find(conn);
-  if (it == impl_->conns.end()) return;
-  std::error_code ec;
-  impl_->server.close(it->second.hdl, websocketpp::close::status::policy_violation, reason, ec);
-  if (ec) spdlog::debug("connection {}: close failed: {}", conn, ec.message());
-}
+void WsEndpoint::Close(ConnId conn, const std::string& reason) { impl_->Close(conn, reason); }
 
 }  // namespace local_director

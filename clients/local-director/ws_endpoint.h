@@ -1,4 +1,4 @@
-// The websocketpp server (config::asio, runs on the caller's io_context):
+// The websocketpp server (config::asio or config::asio_tls, runs on the caller's io_context):
 // upgrade validation (API key, Origin), routing of /feeds/<name> and /viewer
 // connections to DirectorServer, plain HTTP to http_routes.
 #pragma once
@@ -10,16 +10,27 @@
 #include <string>
 
 #include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
 
 #include "director_server.h"
 #include "listen_address.h"
 
 namespace local_director {
 
+struct TlsFiles {
+  std::string cert_file;  // PEM chain, server certificate first
+  std::string key_file;   // PEM private key
+};
+// Loads certificate and key into a server context; nullptr with *error
+// naming the file when either cannot be used.
+std::shared_ptr<asio::ssl::context> LoadServerTls(const TlsFiles& files, std::string* error);
+
 class WsEndpoint : public Outbox {
  public:
   // `api_key`: when set, agent upgrades need a matching `x-api-key` header.
-  WsEndpoint(asio::io_context& io, std::optional<std::string> api_key);
+  // `tls`: serve HTTPS/WSS with this context; nullptr serves plain HTTP/WS.
+  WsEndpoint(asio::io_context& io, std::optional<std::string> api_key,
+             std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~WsEndpoint() override;
   WsEndpoint(const WsEndpoint&) = delete;
   WsEndpoint& operator=(const WsEndpoint&) = delete;
@@ -38,8 +49,9 @@ class WsEndpoint : public Outbox {
   void Send(ConnId conn, const std::string& text) override;
   void Close(ConnId conn, const std::string& reason) override;
 
- private:
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -18,6 +18,7 @@
 #include "asio/ssl/context.hpp"
 #include "asio/ssl/host_name_verification.hpp"
 #include "asio/steady_timer.hpp"
+#include "openssl/x509.h"
 #include "signaling/link_core.h"
 #include "spdlog/spdlog.h"
 #include "websocketpp/client.hpp"
@@ -41,6 +42,9 @@ struct TlsRequest {
   std::string ca_file;
   bool insecure = false;
   std::string error;  // set by the handler when the context cannot be built
+  // Why the peer's certificate was refused, filled during the handshake so a
+  // failed connection can say more than "handshake failed".
+  std::shared_ptr<std::string> verify_error = std::make_shared<std::string>();
 };
 
 // State shared by the pool and its links; asio thread only.
@@ -98,6 +102,7 @@ class WsLink final : public internal::LinkCore {
       shared_.pending_tls = &tls;
       con = client_.get_connection(url, ec);
       shared_.pending_tls = nullptr;
+      verify_error_ = tls.verify_error;
     } else {
       con = client_.get_connection(url, ec);
     }
@@ -135,8 +140,11 @@ class WsLink final : public internal::LinkCore {
         self->HandleFail(gen, 0, "connection failed");
         return;
       }
-      self->HandleFail(gen, static_cast<int>(failed->get_response_code()),
-                       self->Scrub(DescribeFailure(*failed)));
+      std::string reason = DescribeFailure(*failed);
+      if (self->verify_error_ && !self->verify_error_->empty()) {
+        reason += ": director certificate refused: " + *self->verify_error_;
+      }
+      self->HandleFail(gen, static_cast<int>(failed->get_response_code()), self->Scrub(reason));
     });
     con->set_close_handler([weak, gen, client, shared](websocketpp::connection_hdl hdl) {
       shared->ConnectionGone();
@@ -227,7 +235,8 @@ class WsLink final : public internal::LinkCore {
 
   Client& client_;
   PoolShared& shared_;
-  ConnectionPtr con_;  // asio thread only; released by Drop()
+  ConnectionPtr con_;                          // asio thread only; released by Drop()
+  std::shared_ptr<std::string> verify_error_;  // of the current TLS connection
 };
 
 // The handle given to the caller; destroying it closes the link.
@@ -267,8 +276,7 @@ std::string UrlEscape(std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~';
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(ch);
     } else {
@@ -330,7 +338,17 @@ struct LinkPool::Impl : PoolShared {
       if (!request->ca_file.empty()) context->load_verify_file(request->ca_file);
       context->set_verify_mode(asio::ssl::verify_peer);
       // SNI is set by websocketpp from the URI host.
-      context->set_verify_callback(asio::ssl::host_name_verification(request->host));
+      context->set_verify_callback([check = asio::ssl::host_name_verification(request->host),
+                                    verify_error = request->verify_error](
+                                       bool preverified, asio::ssl::verify_context& ctx) mutable {
+        const bool ok = check(preverified, ctx);
+        if (!ok && verify_error->empty()) {
+          const int err = X509_STORE_CTX_get_error(ctx.native_handle());
+          *verify_error = err != X509_V_OK ? X509_verify_cert_error_string(err)
+                                           : "certificate does not name the host";
+        }
+        return ok;
+      });
       return context;
     } catch (const std::exception& e) {
       request->error = std::string("TLS setup failed: ") + e.what();

@@ -10,7 +10,7 @@ int StartDirector(ChildProcess& director, int port, const std::vector<std::strin
   std::vector<std::string> all = {"--listen", "127.0.0.1:" + std::to_string(port)};
   all.insert(all.end(), args.begin(), args.end());
   std::string found = director.Start(std::string(GWA_BIN_DIR) + "/local-director", all,
-                                     R"(listening on http://127\.0\.0\.1:(\d+)/)", 30s, error);
+                                     R"(listening on https?://127\.0\.0\.1:(\d+)/)", 30s, error);
   return found.empty() ? 0 : std::stoi(found);
 }
 
@@ -33,13 +33,18 @@ AgentHarness::~AgentHarness() {
 
 grpc::Status AgentHarness::StartStream(const std::string& id, int director_port,
                                        const std::string& api_key, pb::Stream* out) {
+  return StartStreamAt(id, "ws://127.0.0.1:" + std::to_string(director_port) + "/feeds/", api_key,
+                       out);
+}
+
+grpc::Status AgentHarness::StartStreamAt(const std::string& id, const std::string& director_url,
+                                         const std::string& api_key, pb::Stream* out) {
   pb::StartRequest req;
   req.set_stream_id(id);
   req.set_source_uri("test://ball");
   req.mutable_quality()->set_width(640);
   req.mutable_quality()->set_height(360);
-  req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port) +
-                                       "/feeds/");
+  req.mutable_ahoy()->set_director_url(director_url);
   req.mutable_ahoy()->set_feed_name(id);
   if (!api_key.empty()) req.mutable_ahoy()->set_api_key(api_key);
   grpc::ClientContext ctx;

@@ -34,6 +34,10 @@ class AgentHarness {
   grpc::Status StartStream(const std::string& id, int director_port,
                            const std::string& api_key = "",
                            streamcontrol::v1::Stream* out = nullptr);
+  // The same with a full director base URL (e.g. wss://127.0.0.1:N/feeds/).
+  grpc::Status StartStreamAt(const std::string& id, const std::string& director_url,
+                             const std::string& api_key = "",
+                             streamcontrol::v1::Stream* out = nullptr);
 
  private:
   std::unique_ptr<control::AgentServer> agent_;
