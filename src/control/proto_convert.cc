@@ -22,9 +22,7 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (q.fec_percentage) out->set_fec_percentage(*q.fec_percentage);
 }
 
-pb::Codec ToProto(engine::Codec codec) {
-  return codec == engine::Codec::kVP8 ? pb::VP8 : pb::H264;
-}
+pb::Codec ToProto(engine::Codec codec) { return codec == engine::Codec::kVP8 ? pb::VP8 : pb::H264; }
 
 pb::StreamState ToProto(engine::FeedState state) {
   switch (state) {
@@ -73,6 +71,14 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   ahoy->set_state(ToProto(info.link.state));
   ahoy->set_api_key_set(info.api_key_set);
   ahoy->set_last_error(info.link.last_error);
+  const bool waiting = info.link.state == signaling::LinkState::kBackingOff ||
+                       info.link.state == signaling::LinkState::kUnauthorized;
+  if (waiting && info.link.next_attempt.time_since_epoch().count() != 0) {
+    ahoy->set_next_attempt_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       info.link.next_attempt.time_since_epoch())
+                                       .count());
+  }
+  ahoy->set_connect_attempts(static_cast<uint32_t>(info.link.connect_attempts));
 }
 
 namespace {
@@ -119,8 +125,7 @@ pb::StreamStats StateEventToProto(const std::string& stream_id,
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   // absl and gRPC share the canonical code numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 }  // namespace control

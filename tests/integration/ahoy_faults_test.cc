@@ -110,6 +110,12 @@ TEST(AhoyFaultsTest, RefusedApiKeyMeansUnauthorizedWithoutAReconnectStorm) {
   }
   EXPECT_EQ(stream.ahoy().state(), pb::LINK_UNAUTHORIZED);
   EXPECT_TRUE(stream.ahoy().api_key_set());
+  EXPECT_EQ(stream.ahoy().connect_attempts(), 1u);
+  // The long back-off (30 s ±20 %) is visible as the next attempt's time.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  EXPECT_GT(stream.ahoy().next_attempt_unix_ms(), now_ms + 20000);
 
   // Over 20 s the refused feed must not hammer the director: after a 401 the
   // long back-off (30 s ±20 %) applies at once, so no second attempt fits.
