@@ -21,6 +21,8 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev
   # tests
   libgtest-dev libgmock-dev chromium openssl
+  # example clients: Python stubs generated at build time
+  python3-grpcio python3-protobuf
 )
 
 export DEBIAN_FRONTEND=noninteractive

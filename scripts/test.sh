@@ -9,6 +9,7 @@ scripts/build.sh
 
 # playwright-core drives Debian's Chromium; it never downloads a browser.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error)
 
 cd build
 ctest --output-on-failure --timeout 600 "$@"
