@@ -30,6 +30,11 @@ class ChildProcess {
                     std::string* error);
   // SIGTERM, wait for exit; returns the exit status (or -signal).
   int Stop();
+  // For a child that ends by itself (a CLI run): waits up to `timeout` for it
+  // to exit, without signalling it. Returns the exit status (or -signal), or
+  // kStillRunning (the child is then stopped as usual by Stop/destructor).
+  static constexpr int kStillRunning = -1000;
+  int WaitForExit(std::chrono::milliseconds timeout);
   std::string Output();
 
  private:
