@@ -29,6 +29,15 @@ ABSL_FLAG(bool, ice_tcp, false,
 ABSL_FLAG(int, max_streams, 64, "Most streams this agent runs at once");
 ABSL_FLAG(std::string, director_ca, "", "CA bundle to verify wss:// directors (else system)");
 ABSL_FLAG(bool, director_insecure, false, "Do not verify wss:// director certificates (labs)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for gRPC TLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for gRPC TLS (with --tls-cert)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require gRPC clients to present a certificate it signed (mutual TLS)");
+ABSL_FLAG(std::string, auth_token_file, "",
+          "File holding the bearer token every StreamControl RPC must send (health and "
+          "reflection are exempt). Never pass the token itself.");
+ABSL_FLAG(int, max_watchers, 256, "Most concurrent WatchStats subscribers");
+ABSL_FLAG(int, max_message_bytes, 1 << 20, "Largest gRPC request the agent accepts, in bytes");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical, off");
 
 namespace {
@@ -51,20 +60,35 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::st
   return out;
 }
 
+// A secret file's content, whitespace-stripped; exits on an unreadable file.
+std::string ReadSecretFile(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  if (!in) {
+    spdlog::critical("cannot read {} {}", flag, path);
+    std::exit(2);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(buffer.str()));
+}
+
 std::string ReadApiKey() {
   std::string path = absl::GetFlag(FLAGS_api_key_file);
-  if (!path.empty()) {
-    std::ifstream in(path);
-    if (!in) {
-      spdlog::critical("cannot read --api-key-file {}", path);
-      std::exit(2);
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return std::string(absl::StripAsciiWhitespace(buffer.str()));
-  }
+  if (!path.empty()) return ReadSecretFile(path, "--api-key-file");
   const char* env = std::getenv("AHOY_API_KEY");
   return env ? env : "";
+}
+
+std::string ReadAuthToken() {
+  std::string path = absl::GetFlag(FLAGS_auth_token_file);
+  if (path.empty()) return "";
+  std::string token = ReadSecretFile(path, "--auth-token-file");
+  // An empty file must not quietly turn authentication off.
+  if (token.empty()) {
+    spdlog::critical("--auth-token-file {} is empty", path);
+    std::exit(2);
+  }
+  return token;
 }
 
 }  // namespace
@@ -94,6 +118,16 @@ int main(int argc, char** argv) {
 
   control::AgentOptions options;
   options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  options.security.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.security.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.security.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.security.auth_token = ReadAuthToken();
+  if (absl::GetFlag(FLAGS_max_watchers) < 1 || absl::GetFlag(FLAGS_max_message_bytes) < 1) {
+    spdlog::critical("--max-watchers and --max-message-bytes must be positive");
+    return 2;
+  }
+  options.max_watchers = static_cast<size_t>(absl::GetFlag(FLAGS_max_watchers));
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.registry.default_director_url = absl::GetFlag(FLAGS_director_url);
   options.registry.default_api_key = ReadApiKey();
   options.registry.max_streams = static_cast<size_t>(absl::GetFlag(FLAGS_max_streams));
@@ -118,7 +152,8 @@ int main(int argc, char** argv) {
   auto agent = control::AgentServer::Start(options);
   if (!agent.ok()) {
     spdlog::critical("{}", agent.status().ToString());
-    return 1;
+    // A bad flag combination or file is a usage error; a busy port is not.
+    return absl::IsInvalidArgument(agent.status()) ? 2 : 1;
   }
   for (auto& spec : startup_streams) {
     std::string id = spec.stream_id;

@@ -46,6 +46,14 @@ Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)
   --timeout_ms N       deadline for unary calls (default 5000)
   --json               print responses as JSON, one object per line
+  --tls                connect with TLS (implied by the three flags below)
+  --ca-file PEM        root CA that signed the agent's certificate
+                       (default: the system's trust store)
+  --cert-file PEM      client certificate, for an agent run with --tls-client-ca
+  --key-file PEM       its private key
+  --token-file FILE    send the bearer token in FILE (agent --auth-token-file)
+
+Flag names may be written with '-' or '_' (--ca-file, --ca_file).
 
 Exit status: 0 success, 1 RPC error, 2 usage error.
 )";

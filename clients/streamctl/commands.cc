@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "connection.h"
 #include "flags.h"
 #include "printing.h"
 #include "quality_args.h"
@@ -14,8 +15,10 @@ namespace {
 
 namespace pb = streamcontrol::v1;
 
+// A unary call: deadline and token.
 void SetDeadline(const CommandContext& ctx, grpc::ClientContext* client) {
   client->set_deadline(std::chrono::system_clock::now() + ctx.timeout);
+  Authorize(ctx.bearer_token, client);
 }
 
 int PrintStream(const CommandContext& ctx, const pb::Stream& stream) {
@@ -130,6 +133,7 @@ int RunWatch(const CommandContext& ctx) {
   // No deadline: the stream runs until the server ends it, --count is
   // reached, or the user interrupts.
   grpc::ClientContext client;
+  Authorize(ctx.bearer_token, &client);
   std::unique_ptr<grpc::ClientReaderInterface<pb::StreamStats>> reader =
       ctx.stub->WatchStats(&client, request);
   pb::StreamStats stats;

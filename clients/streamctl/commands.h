@@ -19,6 +19,7 @@ struct CommandContext {
   GivenFlags given;               // flags present on the command line
   bool json = false;
   std::chrono::milliseconds timeout{5000};  // deadline for unary calls
+  std::string bearer_token;                 // sent with every call when set (secret)
   std::string usage;                        // this command's usage line, for errors
 };
 

@@ -9,6 +9,12 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "host:port of the agent's gRPC
 ABSL_FLAG(bool, json, false, "print responses as JSON, one object per line");
 ABSL_FLAG(uint32_t, timeout_ms, 5000, "deadline for unary calls, in milliseconds");
 
+ABSL_FLAG(bool, tls, false, "connect with TLS (implied by --ca-file, --cert-file, --key-file)");
+ABSL_FLAG(std::string, ca_file, "", "PEM root CA to verify the agent (default: system roots)");
+ABSL_FLAG(std::string, cert_file, "", "PEM client certificate for mutual TLS (with --key-file)");
+ABSL_FLAG(std::string, key_file, "", "PEM client private key for mutual TLS (with --cert-file)");
+ABSL_FLAG(std::string, token_file, "", "file holding the agent's bearer token");
+
 ABSL_FLAG(std::string, codec, "", "start: h264 or vp8 (default h264)");
 ABSL_FLAG(std::string, feed, "", "start: Ahoy feed name (default: the stream id)");
 ABSL_FLAG(std::string, director, "", "start: Ahoy director base URL");
@@ -27,8 +33,10 @@ namespace streamctl {
 
 bool IsStreamctlFlag(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "server",    "json",  "timeout_ms", "codec",          "feed", "director",    "bitrate_kbps",
-      "framerate", "width", "height",     "fec_percentage", "size", "interval_ms", "count"};
+      "server",    "json",           "timeout_ms",  "tls",   "ca_file",
+      "cert_file", "key_file",       "token_file",  "codec", "feed",
+      "director",  "bitrate_kbps",   "framerate",   "width", "height",
+      "size",      "fec_percentage", "interval_ms", "count"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

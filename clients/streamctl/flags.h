@@ -14,6 +14,13 @@ ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(uint32_t, timeout_ms);
 
+// Global: connection security (see connection.h).
+ABSL_DECLARE_FLAG(bool, tls);
+ABSL_DECLARE_FLAG(std::string, ca_file);
+ABSL_DECLARE_FLAG(std::string, cert_file);
+ABSL_DECLARE_FLAG(std::string, key_file);
+ABSL_DECLARE_FLAG(std::string, token_file);
+
 // start.
 ABSL_DECLARE_FLAG(std::string, codec);
 ABSL_DECLARE_FLAG(std::string, feed);

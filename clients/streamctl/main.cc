@@ -2,6 +2,7 @@
 //
 // main() checks the command line, picks the subcommand and its flags, connects
 // and runs it. Exit status: 0 success, 1 RPC error, 2 usage error.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "cli.h"
 #include "commands.h"
+#include "connection.h"
 #include "flags.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 
@@ -66,7 +68,24 @@ const Command* FindCommand(const std::string& name) {
 }
 
 bool IsGlobalFlag(const std::string& name) {
-  return name == "server" || name == "json" || name == "timeout_ms";
+  return name == "server" || name == "json" || name == "timeout_ms" || name == "tls" ||
+         name == "ca_file" || name == "cert_file" || name == "key_file" || name == "token_file";
+}
+
+// --ca-file and --ca_file are the same flag: Abseil only knows underscores.
+// Only the name part of "--name=value" changes, and nothing after "--".
+std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
+  std::vector<std::string> out(argv, argv + argc);
+  for (size_t i = 1; i < out.size(); ++i) {
+    std::string& arg = out[i];
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0) continue;
+    const size_t end = std::min(arg.find('='), arg.size());
+    for (size_t k = 2; k < end; ++k) {
+      if (arg[k] == '-') arg[k] = '_';
+    }
+  }
+  return out;
 }
 
 bool CommandTakesFlag(const Command& command, const std::string& name) {
@@ -76,7 +95,13 @@ bool CommandTakesFlag(const Command& command, const std::string& name) {
   return false;
 }
 
-int Run(int argc, char** argv) {
+int Run(int raw_argc, char** raw_argv) {
+  std::vector<std::string> normalized = NormalizeFlagNames(raw_argc, raw_argv);
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : normalized) arg_pointers.push_back(arg.data());
+  const int argc = static_cast<int>(arg_pointers.size());
+  char** argv = arg_pointers.data();
+
   ScanResult scan = ScanCommandLine(argc, argv);
   if (scan.help) {
     std::cout << UsageText();
@@ -122,10 +147,12 @@ int Run(int argc, char** argv) {
   ctx.timeout = std::chrono::milliseconds(timeout_ms);
   ctx.json = absl::GetFlag(FLAGS_json);
 
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  Connection connection;
+  std::string error;
+  if (!Connect(&connection, &error)) return UsageError(error);
+  ctx.bearer_token = connection.bearer_token;
   std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub =
-      streamcontrol::v1::StreamControl::NewStub(channel);
+      streamcontrol::v1::StreamControl::NewStub(connection.channel);
   ctx.stub = stub.get();
   return command->run(ctx);
 }

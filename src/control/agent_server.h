@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "control/server_credentials.h"
 #include "control/stats_hub.h"
 #include "control/stream_control_service.h"
 #include "control/stream_registry.h"
@@ -20,6 +21,9 @@ namespace control {
 
 struct AgentOptions {
   std::string grpc_listen = "127.0.0.1:50051";  // port 0: pick a free one
+  SecurityOptions security;                     // default: plaintext, no token
+  size_t max_watchers = 256;                    // concurrent WatchStats calls
+  int max_message_bytes = 1 << 20;              // largest request the server reads
   RegistryOptions registry;
 };
 

@@ -2,12 +2,13 @@
 
 namespace control {
 
-bool StatsHub::Subscribe(Subscriber* subscriber, std::string stream_id,
-                         std::chrono::milliseconds interval) {
+StatsHub::SubscribeResult StatsHub::Subscribe(Subscriber* subscriber, std::string stream_id,
+                                              std::chrono::milliseconds interval) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return false;
+  if (closed_) return SubscribeResult::kClosed;
+  if (subscribers_.size() >= max_subscribers_) return SubscribeResult::kFull;
   subscribers_[subscriber] = Subscription{std::move(stream_id), interval, {}};
-  return true;
+  return SubscribeResult::kSubscribed;
 }
 
 void StatsHub::Unsubscribe(Subscriber* subscriber) {

@@ -1,9 +1,11 @@
 // Fans stats samples and state events out to WatchStats subscribers.
 // Publish() never blocks on a subscriber: each has a bounded queue that
-// drops its oldest sample when full and counts the drops.
+// drops its oldest sample when full and counts the drops. The number of
+// subscribers is capped, since each costs a queue and a write per sample.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <deque>
 #include <map>
 #include <memory>
@@ -26,15 +28,18 @@ class StatsHub {
     virtual void Close() = 0;
   };
 
-  StatsHub() = default;
+  enum class SubscribeResult { kSubscribed, kClosed, kFull };
+
+  explicit StatsHub(size_t max_subscribers = 256) : max_subscribers_(max_subscribers) {}
   StatsHub(const StatsHub&) = delete;
   StatsHub& operator=(const StatsHub&) = delete;
 
   // Empty `stream_id` subscribes to every stream. Samples for one stream
   // closer together than `interval` are skipped; events always pass.
-  // Returns false (and does not subscribe) once the hub is closed.
-  bool Subscribe(Subscriber* subscriber, std::string stream_id,
-                 std::chrono::milliseconds interval);
+  // Does not subscribe once the hub is closed (kClosed) or while
+  // `max_subscribers` are subscribed (kFull).
+  SubscribeResult Subscribe(Subscriber* subscriber, std::string stream_id,
+                            std::chrono::milliseconds interval);
   // After it returns, Deliver/Close are never called on `subscriber` again.
   void Unsubscribe(Subscriber* subscriber);
 
@@ -53,6 +58,7 @@ class StatsHub {
   };
   void Publish(const streamcontrol::v1::StreamStats& sample, bool is_event);
 
+  const size_t max_subscribers_;
   mutable std::mutex mu_;
   bool closed_ = false;
   std::map<Subscriber*, Subscription> subscribers_;

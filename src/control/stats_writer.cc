@@ -2,12 +2,22 @@
 
 namespace control {
 
-StatsWriter::StatsWriter(StatsHub* hub, std::string stream_id,
-                         std::chrono::milliseconds interval)
+StatsWriter::StatsWriter(StatsHub* hub, std::string stream_id, std::chrono::milliseconds interval)
     : hub_(hub) {
-  if (!hub_->Subscribe(this, std::move(stream_id), interval)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "agent is shutting down"));
+  switch (hub_->Subscribe(this, std::move(stream_id), interval)) {
+    case StatsHub::SubscribeResult::kSubscribed:
+      return;
+    case StatsHub::SubscribeResult::kClosed: {
+      std::lock_guard<std::mutex> lock(mu_);
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "agent is shutting down"));
+      return;
+    }
+    case StatsHub::SubscribeResult::kFull: {
+      std::lock_guard<std::mutex> lock(mu_);
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "too many WatchStats subscribers (see --max-watchers)"));
+      return;
+    }
   }
 }
 

@@ -16,7 +16,8 @@ class StatsWriter final : public grpc::ServerWriteReactor<streamcontrol::v1::Str
  public:
   static constexpr size_t kQueueCapacity = 32;
 
-  // Subscribes itself; finishes at once with UNAVAILABLE if the hub is closed.
+  // Subscribes itself; finishes at once with UNAVAILABLE if the hub is
+  // closed, or RESOURCE_EXHAUSTED if it has as many subscribers as allowed.
   StatsWriter(StatsHub* hub, std::string stream_id, std::chrono::milliseconds interval);
 
   void Deliver(const streamcontrol::v1::StreamStats& sample) override;

@@ -122,6 +122,14 @@ int ChildProcess::CountInOutput(const std::string& needle) {
   return Occurrences(output_, needle);
 }
 
+int ChildProcess::WaitForExit(std::chrono::milliseconds timeout) {
+  int status = 0;
+  if (pid_ <= 0 || !WaitExit(pid_, timeout, &status)) return kStillRunning;
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 std::string ChildProcess::Output() {
   std::lock_guard<std::mutex> lock(mu_);
   return output_;

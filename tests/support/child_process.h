@@ -36,6 +36,11 @@ class ChildProcess {
   // the timeout passes first (the output so far stays readable).
   bool WaitForOutputCount(const std::string& needle, int count, std::chrono::milliseconds timeout);
   int CountInOutput(const std::string& needle);
+  // For a child that ends by itself (a CLI run): waits up to `timeout` for it
+  // to exit, without signalling it. Returns the exit status (or -signal), or
+  // kStillRunning (the child is then stopped as usual by Stop/destructor).
+  static constexpr int kStillRunning = -1000;
+  int WaitForExit(std::chrono::milliseconds timeout);
   std::string Output();
 
  private:

@@ -6,6 +6,7 @@ namespace control {
 namespace {
 
 using streamcontrol::v1::StreamStats;
+constexpr auto kSubscribed = StatsHub::SubscribeResult::kSubscribed;
 
 StreamStats Sample(const std::string& id, int64_t ts) {
   StreamStats s;
@@ -24,8 +25,8 @@ struct Collector : StatsHub::Subscriber {
 TEST(StatsHubTest, FiltersByStreamAndFansOut) {
   StatsHub hub;
   Collector all, only_a;
-  ASSERT_TRUE(hub.Subscribe(&all, "", std::chrono::milliseconds(0)));
-  ASSERT_TRUE(hub.Subscribe(&only_a, "a", std::chrono::milliseconds(0)));
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&all, "", std::chrono::milliseconds(0)));
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&only_a, "a", std::chrono::milliseconds(0)));
   hub.PublishSample(Sample("a", 1));
   hub.PublishSample(Sample("b", 2));
   EXPECT_EQ(all.got.size(), 2u);
@@ -40,7 +41,7 @@ TEST(StatsHubTest, FiltersByStreamAndFansOut) {
 TEST(StatsHubTest, IntervalThrottlesSamplesButNeverEvents) {
   StatsHub hub;
   Collector slow;
-  ASSERT_TRUE(hub.Subscribe(&slow, "", std::chrono::hours(1)));
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&slow, "", std::chrono::hours(1)));
   hub.PublishSample(Sample("a", 1));
   hub.PublishSample(Sample("a", 2));  // within the interval: skipped
   hub.PublishSample(Sample("b", 3));  // other stream: own clock
@@ -54,12 +55,27 @@ TEST(StatsHubTest, IntervalThrottlesSamplesButNeverEvents) {
 TEST(StatsHubTest, ShutdownClosesAndRefusesNewSubscribers) {
   StatsHub hub;
   Collector c;
-  ASSERT_TRUE(hub.Subscribe(&c, "", std::chrono::milliseconds(0)));
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&c, "", std::chrono::milliseconds(0)));
   hub.Shutdown();
   EXPECT_TRUE(c.closed);
   EXPECT_EQ(hub.subscriber_count(), 0u);
   Collector late;
-  EXPECT_FALSE(hub.Subscribe(&late, "", std::chrono::milliseconds(0)));
+  EXPECT_EQ(StatsHub::SubscribeResult::kClosed,
+            hub.Subscribe(&late, "", std::chrono::milliseconds(0)));
+}
+
+TEST(StatsHubTest, RefusesSubscribersBeyondTheCapUntilOneLeaves) {
+  StatsHub hub(/*max_subscribers=*/2);
+  Collector a, b, c;
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&a, "", std::chrono::milliseconds(0)));
+  ASSERT_EQ(kSubscribed, hub.Subscribe(&b, "", std::chrono::milliseconds(0)));
+  EXPECT_EQ(StatsHub::SubscribeResult::kFull, hub.Subscribe(&c, "", std::chrono::milliseconds(0)));
+  hub.PublishSample(Sample("a", 1));
+  EXPECT_TRUE(c.got.empty()) << "a refused subscriber must get nothing";
+  hub.Unsubscribe(&a);
+  EXPECT_EQ(kSubscribed, hub.Subscribe(&c, "", std::chrono::milliseconds(0)));
+  hub.Unsubscribe(&b);
+  hub.Unsubscribe(&c);
 }
 
 TEST(SampleQueueTest, DropsOldestAndReportsDrops) {

@@ -1,0 +1,99 @@
+#include "control/server_credentials.h"
+
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "control/bearer_auth.h"
+
+namespace control {
+namespace {
+
+// `flag` names the option in errors; the content is never part of one.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string pem = buffer.str();
+  if (pem.find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " holds no PEM block"));
+  }
+  return pem;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const SecurityOptions& options) {
+  auto cert = ReadPemFile(options.tls_cert_file, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPemFile(options.tls_key_file, "--tls-key");
+  if (!key.ok()) return key.status();
+
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (options.tls_client_ca_file.empty()) {
+    ssl.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  } else {
+    auto ca = ReadPemFile(options.tls_client_ca_file, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+bool IsLoopbackListenAddress(const std::string& listen_address) {
+  return absl::StartsWith(listen_address, "127.") || absl::StartsWith(listen_address, "[::1]:") ||
+         absl::StartsWith(listen_address, "localhost:");
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
+    const SecurityOptions& options, const std::string& listen_address) {
+  const bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (tls && (options.tls_cert_file.empty() || options.tls_key_file.empty())) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!tls && !options.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (tls) {
+    auto built = TlsCredentials(options);
+    if (!built.ok()) return built.status();
+    credentials = *built;
+  } else if (!options.auth_token.empty()) {
+    if (!IsLoopbackListenAddress(listen_address)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a bearer token without TLS would cross the network in clear text: "
+                       "use --tls-cert/--tls-key, or listen on loopback (not ",
+                       listen_address, ")"));
+    }
+    // Local credentials are plaintext on the wire (plain clients such as
+    // grpcurl -plaintext still connect) and refuse non-loopback peers, but,
+    // unlike insecure credentials, they accept an AuthMetadataProcessor.
+    credentials = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+  } else {
+    return grpc::InsecureServerCredentials();
+  }
+  if (!options.auth_token.empty()) {
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<BearerTokenProcessor>(options.auth_token));
+  }
+  return credentials;
+}
+
+std::string DescribeSecurity(const SecurityOptions& options) {
+  std::string out = options.tls_cert_file.empty()        ? "plaintext"
+                    : options.tls_client_ca_file.empty() ? "TLS"
+                                                         : "mutual TLS";
+  if (!options.auth_token.empty()) absl::StrAppend(&out, ", bearer token required");
+  return out;
+}
+
+}  // namespace control
