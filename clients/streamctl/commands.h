@@ -5,6 +5,7 @@
 #define GWA_CLIENTS_STREAMCTL_COMMANDS_H_
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,9 @@ namespace streamctl {
 
 struct CommandContext {
   streamcontrol::v1::StreamControl::StubInterface* stub = nullptr;
-  std::vector<std::string> args;  // positional arguments after the command name
-  GivenFlags given;               // flags present on the command line
+  std::shared_ptr<grpc::Channel> channel;  // for services other than StreamControl
+  std::vector<std::string> args;           // positional arguments after the command name
+  GivenFlags given;                        // flags present on the command line
   bool json = false;
   std::chrono::milliseconds timeout{5000};  // deadline for unary calls
   std::string bearer_token;                 // sent with every call when set (secret)

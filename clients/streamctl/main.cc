@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "connection.h"
 #include "flags.h"
+#include "health.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 
 namespace streamctl {
@@ -55,6 +56,7 @@ const std::vector<Command>& Commands() {
          1,
          {"interval_ms", "count"},
          RunWatch},
+        {"health", "streamctl health   (exit 0 when the agent is SERVING)", 0, 0, {}, RunHealth},
     };
   }();
   return kCommands;
@@ -154,6 +156,7 @@ int Run(int raw_argc, char** raw_argv) {
   std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub =
       streamcontrol::v1::StreamControl::NewStub(connection.channel);
   ctx.stub = stub.get();
+  ctx.channel = connection.channel;
   return command->run(ctx);
 }
 

@@ -205,3 +205,28 @@ TEST_F(GrpcApiTest, ShutdownEndsWatchersWithUnavailable) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(GrpcApiTest, StreamctlHealthAsksTheHealthService) {
+  const std::string streamctl = std::string(GWA_BIN_DIR) + "/streamctl";
+  const std::string target = "127.0.0.1:" + std::to_string(agent_->grpc_port());
+  std::string error;
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(
+        run.Start(streamctl, {"--server", target, "health"}, "(SERVING)", 30s, &error).empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 0) << run.Output();
+  }
+  agent_->Shutdown(5s);
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(
+        run.Start(streamctl, {"--server", target, "health"}, "(UNAVAILABLE)", 30s, &error).empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 1) << run.Output();
+  }
+}
+
+}  // namespace
