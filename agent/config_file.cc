@@ -1,28 +1,32 @@
 #include "config_file.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
 namespace agent {
 namespace {
 
-absl::StatusOr<control::StreamSpec> ParseStream(const nlohmann::json& j, size_t index) {
-  std::string where = absl::StrCat("streams[", index, "]");
-  if (!j.is_object()) return absl::InvalidArgumentError(where + " is not an object");
+absl::Status Invalid(const std::string& origin, const std::string& where, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(origin, ": ", where, ": ", what));
+}
+
+absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const std::string& where,
+                                                const std::string& origin) {
+  if (!node.IsMap()) return Invalid(origin, where, "must be a mapping");
   control::StreamSpec spec;
-  spec.stream_id = j.value("stream_id", "");
-  spec.source_uri = j.value("source_uri", "");
-  if (auto codec = engine::ParseCodec(j.value("codec", "H264")); codec.ok()) {
-    spec.codec = *codec;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": ", codec.status().message()));
-  }
-  if (j.contains("quality")) {
-    const auto& q = j.at("quality");
+  spec.stream_id = node["stream_id"].as<std::string>("");
+  spec.source_uri = node["source_uri"].as<std::string>("");
+  auto codec = engine::ParseCodec(node["codec"].as<std::string>("H264"));
+  if (!codec.ok()) return Invalid(origin, where, std::string(codec.status().message()));
+  spec.codec = *codec;
+  if (const YAML::Node q = node["quality"]) {
+    if (!q.IsMap()) return Invalid(origin, where + ".quality", "must be a mapping");
     auto read = [&](const char* key, std::optional<uint32_t>* out) {
-      if (q.contains(key)) *out = q.at(key).get<uint32_t>();
+      if (q[key]) *out = q[key].as<uint32_t>();
     };
     read("bitrate_kbps", &spec.quality.bitrate_kbps);
     read("framerate", &spec.quality.framerate);
@@ -30,43 +34,54 @@ absl::StatusOr<control::StreamSpec> ParseStream(const nlohmann::json& j, size_t 
     read("height", &spec.quality.height);
     read("fec_percentage", &spec.quality.fec_percentage);
   }
-  if (j.contains("ahoy")) {
-    const auto& a = j.at("ahoy");
-    spec.director_url = a.value("director_url", "");
-    spec.feed_name = a.value("feed_name", "");
-    if (a.contains("api_key")) {
-      return absl::InvalidArgumentError(
-          where + ".ahoy.api_key: keys are not read from config files; use AHOY_API_KEY or "
-                  "--api-key-file");
+  if (const YAML::Node a = node["ahoy"]) {
+    if (!a.IsMap()) return Invalid(origin, where + ".ahoy", "must be a mapping");
+    if (a["api_key"]) {
+      return Invalid(origin, where + ".ahoy.api_key",
+                     "keys are not read from config files; use AHOY_API_KEY or --api-key-file");
     }
+    spec.director_url = a["director_url"].as<std::string>("");
+    spec.feed_name = a["feed_name"].as<std::string>("");
   }
   return spec;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<control::StreamSpec>> LoadStreamsFromConfig(const std::string& path) {
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& origin) {
+  AgentConfig config;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return config;
+    if (!root.IsMap()) return Invalid(origin, "top level", "must be a mapping");
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      if (key == "streams") continue;
+      if (key == "config") return Invalid(origin, key, "a config file cannot name another");
+      if (!entry.second.IsScalar()) return Invalid(origin, key, "must be a single value");
+      config.settings[key] = entry.second.as<std::string>();
+    }
+    if (const YAML::Node streams = root["streams"]) {
+      if (!streams.IsSequence()) return Invalid(origin, "streams", "must be a list");
+      for (size_t i = 0; i < streams.size(); ++i) {
+        auto spec = ParseStream(streams[i], absl::StrCat("streams[", i, "]"), origin);
+        if (!spec.ok()) return spec.status();
+        config.streams.push_back(std::move(*spec));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    // e.what() carries line and column; values are never secrets here.
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", e.what()));
+  }
+  return config;
+}
+
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open config file ", path));
-  try {
-    nlohmann::json root = nlohmann::json::parse(in);
-    std::vector<control::StreamSpec> specs;
-    if (!root.contains("streams")) return specs;
-    if (!root.at("streams").is_array()) {
-      return absl::InvalidArgumentError(path + ": 'streams' must be an array");
-    }
-    size_t index = 0;
-    for (const auto& s : root.at("streams")) {
-      auto spec = ParseStream(s, index++);
-      if (!spec.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": ", spec.status().message()));
-      }
-      specs.push_back(std::move(*spec));
-    }
-    return specs;
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
-  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseAgentConfig(text.str(), path);
 }
 
 }  // namespace agent

@@ -1,17 +1,25 @@
-// The agent's JSON config file: streams declared at start-up. JSON because the
-// project already ships nlohmann-json for the Ahoy codec; see README.
+// The agent's config file, YAML (read with yaml-cpp; JSON files are valid
+// YAML, so the older JSON configs still load). Two parts:
 //
-// {
-//   "streams": [
-//     {"stream_id": "demo", "source_uri": "test://smpte", "codec": "H264",
-//      "quality": {"width": 1280, "height": 720, "framerate": 30, "bitrate_kbps": 2000},
-//      "ahoy": {"director_url": "ws://127.0.0.1:8080/feeds/", "feed_name": "demo"}}
-//   ]
-// }
-// API keys never go in this file's streams: they come from AHOY_API_KEY or
-// --api-key-file.
+//   # Any agent flag, under its own name: the file sets it, a flag given on
+//   # the command line wins.
+//   grpc_listen: 127.0.0.1:50051
+//   director_url: ws://127.0.0.1:8080/feeds/
+//   max_streams: 16
+//   tls_cert: /etc/gstwebrtc-agent/grpc.pem
+//   # Streams started at launch.
+//   streams:
+//     - stream_id: demo
+//       source_uri: test://smpte
+//       codec: H264
+//       quality: {width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000}
+//       ahoy: {director_url: ws://127.0.0.1:8080/feeds/, feed_name: demo}
+//
+// Secrets never go in this file: the Ahoy key comes from AHOY_API_KEY or
+// --api-key-file, the bearer token from --auth-token-file.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +28,13 @@
 
 namespace agent {
 
-absl::StatusOr<std::vector<control::StreamSpec>> LoadStreamsFromConfig(const std::string& path);
+struct AgentConfig {
+  // Flag name -> value as it would be typed after --name=.
+  std::map<std::string, std::string> settings;
+  std::vector<control::StreamSpec> streams;
+};
+
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& origin);
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
 
 }  // namespace agent

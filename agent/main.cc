@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "config_file.h"
+#include "config_flags.h"
 #include "control/agent_server.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051", "gRPC listen address (host:port)");
@@ -21,7 +22,9 @@ ABSL_FLAG(std::string, director_url, "ws://127.0.0.1:8080/feeds/",
           "Default Ahoy director base URL for streams that name none");
 ABSL_FLAG(std::string, api_key_file, "",
           "File holding the Ahoy API key (else env AHOY_API_KEY). Never pass the key itself.");
-ABSL_FLAG(std::string, config, "", "JSON config file declaring streams to start at launch");
+ABSL_FLAG(std::string, config, "",
+          "YAML (or JSON) config file: agent settings under their flag names, and the streams "
+          "to start at launch (see configs/agent.example.yaml)");
 ABSL_FLAG(int, stats_interval_ms, 1000, "Stats sampling interval");
 ABSL_FLAG(int, ice_gather_timeout_ms, 2000, "Longest wait for ICE gathering before answering");
 ABSL_FLAG(bool, ice_tcp, false,
@@ -105,6 +108,19 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("gstwebrtc-agent [--grpc-listen HOST:PORT] [--config FILE]");
   std::vector<std::string> storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
+  // The config file first (its settings become flag values), then the
+  // command line, so flags given there win.
+  agent::AgentConfig config;
+  if (const std::string path = agent::FindConfigPath(args); !path.empty()) {
+    auto loaded = agent::LoadAgentConfig(path);
+    absl::Status applied =
+        loaded.ok() ? agent::ApplyConfigSettings(loaded->settings, path) : loaded.status();
+    if (!applied.ok()) {
+      std::cerr << applied.message() << "\n";
+      return 2;
+    }
+    config = std::move(*loaded);
+  }
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   // spdlog maps an unknown name to "off": a typo must not silence the agent.
   const std::string level_name = absl::GetFlag(FLAGS_log_level);
@@ -139,15 +155,7 @@ int main(int argc, char** argv) {
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);
 
-  std::vector<control::StreamSpec> startup_streams;
-  if (!absl::GetFlag(FLAGS_config).empty()) {
-    auto loaded = agent::LoadStreamsFromConfig(absl::GetFlag(FLAGS_config));
-    if (!loaded.ok()) {
-      spdlog::critical("{}", loaded.status().ToString());
-      return 2;
-    }
-    startup_streams = std::move(*loaded);
-  }
+  std::vector<control::StreamSpec> startup_streams = std::move(config.streams);
 
   auto agent = control::AgentServer::Start(options);
   if (!agent.ok()) {

@@ -19,6 +19,8 @@ PACKAGES=(
   libwebsocketpp-dev libasio-dev libssl-dev
   # JSON codec, logging
   nlohmann-json3-dev libspdlog-dev
+  # agent config file (YAML)
+  libyaml-cpp-dev
   # tests
   libgtest-dev libgmock-dev chromium openssl
   # example clients: Python stubs generated at build time

@@ -1,0 +1,99 @@
+// The agent binary with a YAML config: settings apply, flags on the command
+// line win, streams start at launch, mistakes stop it with exit status 2.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "child_process.h"
+#include "streamcontrol/v1/streamcontrol.grpc.pb.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = streamcontrol::v1;
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    char tmpl[] = "/tmp/gwa-config-XXXXXX";
+    int fd = mkstemp(tmpl);
+    close(fd);
+    path_ = tmpl;
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+const std::string kAgent = std::string(GWA_BIN_DIR) + "/gstwebrtc-agent";
+
+TEST(AgentConfigFileTest, SettingsApplyFlagsWinStreamsStart) {
+  // 192.0.2.1 (TEST-NET) is never local: the agent could not listen there,
+  // so it only starts if --grpc-listen on the command line wins.
+  TempFile config(R"(
+grpc_listen: 192.0.2.1:50051
+max_streams: 1
+director_url: ws://127.0.0.1:9/feeds/
+streams:
+  - stream_id: from-file
+    source_uri: test://ball
+    quality: {width: 640, height: 360}
+)");
+  testing_support::ChildProcess agent;
+  std::string error;
+  std::string port = agent.Start(kAgent, {"--config", config.path(), "--grpc-listen=127.0.0.1:0"},
+                                 R"(gRPC on port (\d+))", 30s, &error);
+  ASSERT_FALSE(port.empty()) << error;
+  auto stub = pb::StreamControl::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + port, grpc::InsecureChannelCredentials()));
+
+  pb::Stream stream;
+  {
+    grpc::ClientContext ctx;
+    pb::GetStreamRequest req;
+    req.set_stream_id("from-file");
+    ASSERT_TRUE(stub->GetStream(&ctx, req, &stream).ok());
+  }
+  EXPECT_EQ(stream.quality().width(), 640u);
+  EXPECT_EQ(stream.ahoy().director_url(), "ws://127.0.0.1:9/feeds/");
+  {
+    grpc::ClientContext ctx;
+    pb::StartRequest req;
+    req.set_stream_id("one-too-many");
+    req.set_source_uri("test://ball");
+    grpc::Status s = stub->Start(&ctx, req, &stream);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << "max_streams: 1 from the file: " << s.error_message();
+  }
+}
+
+TEST(AgentConfigFileTest, MistakesStopTheAgentWithAReason) {
+  struct Case {
+    const char* text;
+    const char* reason;
+  } cases[] = {
+      {"no_such_setting: 1\n", "unknown setting 'no_such_setting'"},
+      {"max_streams: lots\n", "max_streams"},
+      {"streams:\n  - {stream_id: a, ahoy: {api_key: s3cr3t-in-file}}\n", "api_key"},
+  };
+  for (const auto& c : cases) {
+    TempFile config(c.text);
+    testing_support::ChildProcess agent;
+    std::string error;
+    // The reason is printed, then the agent exits 2 without serving.
+    ASSERT_FALSE(agent
+                     .Start(kAgent, {"--config", config.path(), "--grpc-listen=127.0.0.1:0"},
+                            c.reason, 30s, &error)
+                     .empty())
+        << c.text << error;
+    EXPECT_EQ(agent.WaitForExit(30s), 2) << agent.Output();
+    EXPECT_EQ(agent.Output().find("s3cr3t-in-file"), std::string::npos);
+  }
+}
+
+}  // namespace

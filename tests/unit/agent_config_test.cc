@@ -1,0 +1,105 @@
+// The agent's YAML config: settings, streams, secrets refused, clear errors.
+#include <gtest/gtest.h>
+
+#include "config_file.h"
+#include "config_flags.h"
+
+namespace {
+
+TEST(AgentConfigTest, ReadsSettingsAndStreams) {
+  auto config = agent::ParseAgentConfig(R"(
+grpc_listen: 0.0.0.0:50051
+max_streams: 4
+director_insecure: true
+streams:
+  - stream_id: cam1
+    source_uri: rtsp://10.0.0.5/stream1
+    codec: VP8
+    quality: {width: 640, height: 360, bitrate_kbps: 800}
+    ahoy: {director_url: "wss://director.example/feeds/", feed_name: lobby}
+  - stream_id: test
+    source_uri: test://ball
+)",
+                                        "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->settings.at("grpc_listen"), "0.0.0.0:50051");
+  EXPECT_EQ(config->settings.at("max_streams"), "4");
+  EXPECT_EQ(config->settings.at("director_insecure"), "true");
+  ASSERT_EQ(config->streams.size(), 2u);
+  const auto& cam = config->streams[0];
+  EXPECT_EQ(cam.stream_id, "cam1");
+  EXPECT_EQ(cam.codec, engine::Codec::kVP8);
+  EXPECT_EQ(*cam.quality.width, 640u);
+  EXPECT_EQ(*cam.quality.bitrate_kbps, 800u);
+  EXPECT_FALSE(cam.quality.framerate.has_value()) << "unset fields take the default later";
+  EXPECT_EQ(cam.director_url, "wss://director.example/feeds/");
+  EXPECT_EQ(cam.feed_name, "lobby");
+  EXPECT_EQ(config->streams[1].codec, engine::Codec::kH264);
+}
+
+TEST(AgentConfigTest, JsonFilesStillLoad) {
+  auto config = agent::ParseAgentConfig(
+      R"({"streams": [{"stream_id": "demo", "source_uri": "test://smpte",
+          "quality": {"width": 1280, "height": 720}}]})",
+      "demo.json");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->streams.size(), 1u);
+  EXPECT_EQ(*config->streams[0].quality.height, 720u);
+}
+
+TEST(AgentConfigTest, RefusesSecretsAndMalformedInput) {
+  auto keyed = agent::ParseAgentConfig("streams:\n  - stream_id: a\n    ahoy: {api_key: hunter2}\n",
+                                       "agent.yaml");
+  ASSERT_FALSE(keyed.ok());
+  EXPECT_NE(keyed.status().message().find("streams[0].ahoy.api_key"), std::string::npos);
+  EXPECT_EQ(keyed.status().message().find("hunter2"), std::string::npos) << "secret echoed";
+
+  auto nested = agent::ParseAgentConfig("grpc_listen: {host: x}\n", "agent.yaml");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("grpc_listen"), std::string::npos);
+
+  auto not_list = agent::ParseAgentConfig("streams: {a: 1}\n", "agent.yaml");
+  ASSERT_FALSE(not_list.ok());
+  EXPECT_NE(not_list.status().message().find("streams"), std::string::npos);
+
+  auto broken = agent::ParseAgentConfig("streams: [\n  - {stream_id: a\n", "agent.yaml");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("agent.yaml"), std::string::npos);
+
+  auto bad_codec = agent::ParseAgentConfig("streams:\n  - {stream_id: a, codec: MPEG2}\n", "f");
+  ASSERT_FALSE(bad_codec.ok());
+  EXPECT_NE(bad_codec.status().message().find("streams[0]"), std::string::npos);
+
+  auto bad_number = agent::ParseAgentConfig(
+      "streams:\n  - {stream_id: a, quality: {width: wide}}\n", "agent.yaml");
+  EXPECT_FALSE(bad_number.ok());
+
+  EXPECT_FALSE(agent::ParseAgentConfig("config: other.yaml\n", "f").ok());
+  EXPECT_TRUE(agent::ParseAgentConfig("", "empty.yaml").ok());
+}
+
+TEST(AgentConfigTest, OnlyAgentFlagsCanBeSet) {
+  // This binary defines no agent flags: every name is unknown, including
+  // absl's own (--flagfile must not be reachable from a config file).
+  for (const char* name : {"no_such_setting", "flagfile"}) {
+    auto status = agent::ApplyConfigSettings({{name, "x"}}, "agent.yaml");
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(status.message().find(name), std::string::npos);
+  }
+}
+
+TEST(AgentConfigTest, FindsTheConfigPathInBothSpellings) {
+  std::vector<std::string> a = {"agent", "--grpc_listen=x", "--config=/etc/a.yaml"};
+  std::vector<std::string> b = {"agent", "--config", "/etc/b.yaml"};
+  std::vector<std::string> c = {"agent", "--", "--config=/nope"};
+  auto ptrs = [](std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (auto& s : v) out.push_back(s.data());
+    return out;
+  };
+  EXPECT_EQ(agent::FindConfigPath(ptrs(a)), "/etc/a.yaml");
+  EXPECT_EQ(agent::FindConfigPath(ptrs(b)), "/etc/b.yaml");
+  EXPECT_EQ(agent::FindConfigPath(ptrs(c)), "");
+}
+
+}  // namespace
