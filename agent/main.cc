@@ -16,6 +16,7 @@
 #include "config_file.h"
 #include "config_flags.h"
 #include "control/agent_server.h"
+#include "log_setup.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051", "gRPC listen address (host:port)");
 ABSL_FLAG(std::string, director_url, "ws://127.0.0.1:8080/feeds/",
@@ -42,6 +43,7 @@ ABSL_FLAG(std::string, auth_token_file, "",
 ABSL_FLAG(int, max_watchers, 256, "Most concurrent WatchStats subscribers");
 ABSL_FLAG(int, max_message_bytes, 1 << 20, "Largest gRPC request the agent accepts, in bytes");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical, off");
+ABSL_FLAG(std::string, log_format, "text", "text, or json (one object per line)");
 
 namespace {
 
@@ -122,15 +124,12 @@ int main(int argc, char** argv) {
     config = std::move(*loaded);
   }
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  // spdlog maps an unknown name to "off": a typo must not silence the agent.
-  const std::string level_name = absl::GetFlag(FLAGS_log_level);
-  auto level = spdlog::level::from_str(level_name);
-  if (level == spdlog::level::off && level_name != "off") {
-    std::cerr << "unknown --log-level '" << level_name
-              << "' (trace, debug, info, warn, error, critical, off)\n";
+  if (absl::Status logging =
+          agent::SetUpLogging(absl::GetFlag(FLAGS_log_level), absl::GetFlag(FLAGS_log_format));
+      !logging.ok()) {
+    std::cerr << logging.message() << "\n";
     return 2;
   }
-  spdlog::set_level(level);
 
   control::AgentOptions options;
   options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
