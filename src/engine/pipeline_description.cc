@@ -79,16 +79,17 @@ std::string RawCapsString(const Quality& q) {
                          q.width.value_or(0), q.height.value_or(0), q.framerate.value_or(0));
 }
 
-std::string RtpCapsString(Codec codec, int payload_type) {
+std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc) {
   const CodecTraits& t = TraitsFor(codec);
   return absl::StrFormat(
       "application/x-rtp,media=(string)video,encoding-name=(string)%s,clock-rate=(int)90000,"
-      "payload=(int)%d%s",
-      t.encoding_name, payload_type, t.rtp_caps_extra);
+      "payload=(int)%d,ssrc=(uint)%u%s",
+      t.encoding_name, payload_type, ssrc, t.rtp_caps_extra);
 }
 
 absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, Codec codec,
-                                                const Quality& quality, int payload_type) {
+                                                const Quality& quality, int payload_type,
+                                                uint32_t ssrc) {
   auto source = SourceDescription(source_uri);
   if (!source.ok()) return source.status();
   const CodecTraits& t = TraitsFor(codec);
@@ -105,8 +106,8 @@ absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, C
       " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream", " ! ",
       t.encoder, " ", t.bitrate_property, "=",
       quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, encoded_caps, " ! ",
-      t.payloader, " pt=", payload_type, " ! capsfilter name=pay_capsfilter caps=\"",
-      RtpCapsString(codec, payload_type), "\"",
+      t.payloader, " pt=", payload_type, " ssrc=", ssrc,
+      " ! capsfilter name=pay_capsfilter caps=\"", RtpCapsString(codec, payload_type, ssrc), "\"",
       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
 }
 

@@ -3,6 +3,7 @@
 //   source, raw_capsfilter, encoder, payloader, pay_capsfilter, webrtc.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,11 +30,16 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri);
 
 // Raw caps for the capsfilter that enforces size and framerate.
 std::string RawCapsString(const Quality& quality);
-// RTP caps after the payloader, with the payload type the viewer offered.
-std::string RtpCapsString(Codec codec, int payload_type);
+// RTP caps after the payloader, with the payload type the viewer offered and
+// the SSRC the payloader sends with.
+std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 
-// The whole pipeline. `quality` must be complete (every field set).
+// The whole pipeline. `quality` must be complete (every field set). `ssrc`
+// is pinned on the payloader and in its caps, so the a=ssrc line webrtcbin
+// writes into the answer names the SSRC actually sent: with a different one,
+// browsers decode the stream but never attach it to the track (black video).
 absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, Codec codec,
-                                                const Quality& quality, int payload_type);
+                                                const Quality& quality, int payload_type,
+                                                uint32_t ssrc);
 
 }  // namespace engine

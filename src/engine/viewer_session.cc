@@ -1,5 +1,7 @@
 #include "engine/viewer_session.h"
 
+#include <random>
+
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
@@ -70,8 +72,11 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(Engine* eng
 }
 
 absl::Status ViewerSession::Build(int payload_type) {
+  // RFC 3550: a random SSRC per source; never 0 (some stacks treat it as unset).
+  std::random_device random;
+  const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
   auto description =
-      PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type);
+      PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type, ssrc);
   if (!description.ok()) return description.status();
   spdlog::debug("pipeline: {}", *description);
 

@@ -69,17 +69,21 @@ TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
   auto offered = FindOfferedVideo(audio, Codec::kH264);
   EXPECT_EQ(offered.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(offered.status().message()).find("no video"), std::string::npos);
-  EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
-  auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104);
+  auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104, 3735928559u);
   ASSERT_TRUE(d.ok());
-  for (const char* name : {"name=source", "name=raw_capsfilter", "name=encoder",
-                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
-                           "tune=zerolatency", "config-interval=-1", "payload=(int)104",
-                           "width=1280,height=720,framerate=30/1"}) {
+  // The SSRC is pinned on the payloader and in the caps webrtcbin reads for
+  // the answer's a=ssrc line.
+  EXPECT_NE(d->find("rtph264pay name=payloader"), std::string::npos) << *d;
+  EXPECT_NE(d->find(" ssrc=3735928559 "), std::string::npos) << *d;
+  EXPECT_NE(d->find("ssrc=(uint)3735928559"), std::string::npos) << *d;
+  for (const char* name :
+       {"name=source", "name=raw_capsfilter", "name=encoder", "name=payloader",
+        "name=pay_capsfilter", "name=webrtc", "tune=zerolatency", "config-interval=-1",
+        "payload=(int)104", "width=1280,height=720,framerate=30/1"}) {
     EXPECT_NE(d->find(name), std::string::npos) << name << " missing in " << *d;
   }
   // Pinning profile-level-id breaks negotiation with x264's output.
@@ -88,8 +92,7 @@ TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
 
 TEST(PipelineDescriptionTest, RejectsUnsupportedSources) {
   EXPECT_EQ(SourceDescription("ftp://x").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(SourceDescription("test://nope").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SourceDescription("test://nope").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(SourceDescription("rtsp://127.0.0.1:8554/cam").ok());
   EXPECT_TRUE(SourceDescription("file:///tmp/a.mp4").ok());
 }

@@ -1,0 +1,207 @@
+// local-director's protocol logic with a recording outbox: one browser
+// connection holding sessions on several feeds at once (the viewer page's
+// tiles), each keyed by feed, ending independently.
+#include "director_server.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "signaling/ahoy_codec.h"
+
+namespace local_director {
+namespace {
+
+namespace ahoy = signaling::ahoy;
+using nlohmann::json;
+
+class RecordingOutbox : public Outbox {
+ public:
+  void Send(ConnId conn, const std::string& text) override { sent_.emplace_back(conn, text); }
+  void Close(ConnId conn, const std::string&) override { closed_.push_back(conn); }
+
+  // Frames sent to `conn` since the last call.
+  std::vector<std::string> Take(ConnId conn) {
+    std::vector<std::string> out;
+    std::vector<std::pair<ConnId, std::string>> rest;
+    for (auto& [c, text] : sent_) {
+      if (c == conn) {
+        out.push_back(std::move(text));
+      } else {
+        rest.emplace_back(c, std::move(text));
+      }
+    }
+    sent_ = std::move(rest);
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<ConnId, std::string>> sent_;
+  std::vector<ConnId> closed_;
+};
+
+ahoy::DirectorMessage DecodeForAgent(const std::string& text) {
+  auto decoded = ahoy::DecodeDirectorMessage(text);
+  EXPECT_TRUE(std::holds_alternative<ahoy::DirectorMessage>(decoded)) << text;
+  return std::get<ahoy::DirectorMessage>(decoded);
+}
+
+std::string Reply(ahoy::ResponseKind kind, const std::string& uuid, const std::string& feed,
+                  const std::string& sdp = "") {
+  ahoy::Envelope envelope;
+  envelope.to = "director";
+  envelope.payload.kind = kind;
+  envelope.payload.success = true;
+  envelope.payload.uuid = uuid;
+  envelope.payload.feed_uuid = feed;
+  envelope.payload.sdp = sdp;
+  return ahoy::EncodeAgentMessage(envelope);
+}
+
+class DirectorServerTest : public ::testing::Test {
+ protected:
+  static constexpr ConnId kAgentA = 1;
+  static constexpr ConnId kAgentB = 2;
+  static constexpr ConnId kBrowser = 10;
+  static constexpr ConnId kOtherBrowser = 11;
+
+  void SetUp() override {
+    Register(kAgentA, "a");
+    Register(kAgentB, "b");
+    director_.OnViewerOpen(kBrowser);
+    outbox_.Take(kBrowser);
+  }
+
+  void Register(ConnId conn, const std::string& name) {
+    director_.OnAgentOpen(conn, name);
+    director_.OnAgentMessage(conn, ahoy::EncodeAgentMessage(ahoy::Register{name, {"H264"}}));
+    outbox_.Take(conn);
+  }
+
+  // Plays `feed` from kBrowser through start + sdp; returns the session uuid.
+  std::string PlayThrough(ConnId agent, const std::string& feed) {
+    director_.OnViewerMessage(kBrowser,
+                              json{{"play", {{"feed", feed}, {"sdp", "offer-" + feed}}}}.dump());
+    auto frames = outbox_.Take(agent);
+    EXPECT_EQ(frames.size(), 1u);
+    if (frames.empty()) return "";
+    auto start = DecodeForAgent(frames.back());
+    const auto* request = std::get_if<ahoy::StreamStartRequest>(&start);
+    EXPECT_NE(request, nullptr) << frames.back();
+    if (request == nullptr) return "";
+    const std::string uuid = request->uuid;
+    director_.OnAgentMessage(agent, Reply(ahoy::ResponseKind::kStreamStart, uuid, feed));
+    frames = outbox_.Take(agent);
+    EXPECT_EQ(frames.size(), 1u);
+    auto sdp = DecodeForAgent(frames.back());
+    const auto* sdp_request = std::get_if<ahoy::SdpRequest>(&sdp);
+    EXPECT_NE(sdp_request, nullptr) << frames.back();
+    if (sdp_request != nullptr) {
+      EXPECT_EQ(sdp_request->sdp, "offer-" + feed);
+    }
+    director_.OnAgentMessage(agent, Reply(ahoy::ResponseKind::kSdp, uuid, feed, "answer-" + feed));
+    return uuid;
+  }
+
+  // The browser's frames since the last call, parsed.
+  std::vector<json> BrowserFrames(ConnId conn = kBrowser) {
+    std::vector<json> out;
+    for (const auto& text : outbox_.Take(conn)) out.push_back(json::parse(text));
+    return out;
+  }
+
+  std::string StateOf(const std::string& feed) {
+    for (const auto& f : director_.Feeds()) {
+      if (f.name == feed) return f.busy ? f.phase : "idle";
+    }
+    return "absent";
+  }
+
+  asio::io_context io_;
+  RecordingOutbox outbox_;
+  DirectorServer director_{io_, outbox_, DirectorOptions{}};
+};
+
+TEST_F(DirectorServerTest, OneBrowserPlaysTwoFeedsEachAnsweredByFeed) {
+  const std::string uuid_a = PlayThrough(kAgentA, "a");
+  const std::string uuid_b = PlayThrough(kAgentB, "b");
+  EXPECT_NE(uuid_a, uuid_b);
+  EXPECT_EQ(StateOf("a"), "playing");
+  EXPECT_EQ(StateOf("b"), "playing");
+
+  std::vector<std::string> answers;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("answer")) {
+      answers.push_back(frame["answer"]["feed"].get<std::string>() + "=" +
+                        frame["answer"]["sdp"].get<std::string>());
+    }
+    EXPECT_FALSE(frame.contains("error")) << frame.dump();
+  }
+  EXPECT_EQ(answers, (std::vector<std::string>{"a=answer-a", "b=answer-b"}));
+}
+
+TEST_F(DirectorServerTest, StoppingOneFeedLeavesTheOtherSession) {
+  PlayThrough(kAgentA, "a");
+  const std::string uuid_b = PlayThrough(kAgentB, "b");
+  BrowserFrames();
+
+  director_.OnViewerMessage(kBrowser, R"({"stop":{"feed":"a"}})");
+  auto to_a = outbox_.Take(kAgentA);
+  ASSERT_EQ(to_a.size(), 1u);
+  auto stop = DecodeForAgent(to_a[0]);
+  ASSERT_NE(std::get_if<ahoy::StreamStopRequest>(&stop), nullptr) << to_a[0];
+  EXPECT_TRUE(outbox_.Take(kAgentB).empty()) << "feed b's agent is not told anything";
+  EXPECT_EQ(StateOf("a"), "idle");
+  EXPECT_EQ(StateOf("b"), "playing");
+  bool acked = false;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("stopped")) acked = frame["stopped"]["feed"] == "a";
+  }
+  EXPECT_TRUE(acked);
+
+  // Feed b's agent going away reaches the browser as an error keyed by b.
+  director_.OnAgentClose(kAgentB);
+  bool error_b = false;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("error")) error_b = frame["error"]["feed"] == "b";
+  }
+  EXPECT_TRUE(error_b);
+  EXPECT_EQ(StateOf("b"), "absent");
+  (void)uuid_b;
+}
+
+TEST_F(DirectorServerTest, ClosingTheBrowserStopsEverySessionItHolds) {
+  const std::string uuid_a = PlayThrough(kAgentA, "a");
+  const std::string uuid_b = PlayThrough(kAgentB, "b");
+  director_.OnViewerClose(kBrowser);
+  for (const auto& [agent, uuid] : {std::pair{kAgentA, uuid_a}, std::pair{kAgentB, uuid_b}}) {
+    auto frames = outbox_.Take(agent);
+    ASSERT_EQ(frames.size(), 1u);
+    auto stop = DecodeForAgent(frames[0]);
+    const auto* request = std::get_if<ahoy::StreamStopRequest>(&stop);
+    ASSERT_NE(request, nullptr) << frames[0];
+    EXPECT_EQ(request->uuid, uuid);
+  }
+  EXPECT_EQ(StateOf("a"), "idle");
+  EXPECT_EQ(StateOf("b"), "idle");
+}
+
+TEST_F(DirectorServerTest, AFeedHeldByOneBrowserIsBusyForAnother) {
+  PlayThrough(kAgentA, "a");
+  director_.OnViewerOpen(kOtherBrowser);
+  BrowserFrames(kOtherBrowser);
+  director_.OnViewerMessage(kOtherBrowser, R"({"play":{"feed":"a","sdp":"x"}})");
+  const auto frames = BrowserFrames(kOtherBrowser);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["error"]["feed"], "a");
+  EXPECT_EQ(frames[0]["error"]["message"], "feed busy");
+  EXPECT_TRUE(outbox_.Take(kAgentA).empty());
+  EXPECT_EQ(StateOf("a"), "playing");
+}
+
+}  // namespace
+}  // namespace local_director
