@@ -31,6 +31,8 @@ class ChildProcess {
   // SIGTERM, wait for exit; returns the exit status (or -signal).
   int Stop();
   std::string Output();
+  // The child's pid while it runs, else -1 (benchmarks read /proc/<pid>).
+  pid_t pid() const { return pid_; }
 
  private:
   // Reader thread: appends output and looks for the ready pattern.
