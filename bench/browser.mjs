@@ -4,6 +4,9 @@
 //      the first play after the agent started, then N stop/play cycles.
 //   2. SetQuality (resolution) -> the page decodes a frame of the new size,
 //      alternating 640x360 / 1280x720.
+// Glass-to-glass in the browser is not measured: the headless <video> never
+// renders (readyState 0) and MediaStreamTrackProcessor crashes headless
+// Chromium 156 here; `gwa_bench latency` measures it with a webrtcbin viewer.
 // Usage: node bench/browser.mjs [plays=20] [resizes=10]
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
 import { spawn, execFileSync } from 'node:child_process';

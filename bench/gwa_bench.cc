@@ -8,11 +8,13 @@
 //   gwa_bench control  [--rate 200] [--seconds 10]
 //   gwa_bench cost     [--streams 1,2,4,8] [--seconds 10] [--bitrate 1000]
 //   gwa_bench fanout   [--subscribers 0,1,100,1000] [--streams 4] [--seconds 10]
+//   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
 //   gwa_bench setq     --server HOST:PORT --stream ID   (stdin "W H" -> SetQuality;
 //                                                         used by bench/browser.mjs)
 //   gwa_bench version
 // Common: --bin-dir DIR (default: this build's bin/).
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -23,6 +25,7 @@
 
 #include "bench_util.h"
 #include "director_viewer.h"
+#include "engine/latency_probe.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -544,13 +547,101 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
   return 0;
 }
 
+// ---- latency: capture -> decoded, through the agent's --latency-probe ------
+int RunLatency(const Args& args, const std::string& bin_dir) {
+  int seconds = args.GetInt("seconds", 10);
+  unsigned rx_latency = static_cast<unsigned>(args.GetInt("receiver-latency", 0));
+  std::vector<std::pair<int, int>> sizes;
+  {
+    std::stringstream ss(args.Get("size", "640x360,1280x720"));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      auto x = item.find('x');
+      sizes.emplace_back(std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1)));
+    }
+  }
+  AgentUnderTest agent;
+  if (auto e = agent.Start(bin_dir, {"--latency-probe"}); !e.empty()) return Fail(e);
+  Table t({"stream", "frames read", "unstamped", "median ms", "p90 ms", "p99 ms", "max ms"});
+  int index = 0;
+  for (auto [w, h] : sizes) {
+    std::string id = "lat" + std::to_string(index++);
+    pb::Stream s;
+    auto st = agent.StartStream(id, "test://ball", static_cast<uint32_t>(w),
+                                static_cast<uint32_t>(h), 30, 2000, &s);
+    if (!st.ok()) return Fail(st.error_message());
+    if (!agent.WaitRegistered(id, 10s)) return Fail(id + " never registered");
+    std::mutex mu;
+    std::vector<double> lat;
+    uint64_t unstamped = 0;
+    std::atomic<bool> recording{false};
+    Viewer viewer;
+    viewer.feed = id;
+    viewer.signaling = std::make_unique<testing_support::DirectorViewer>();
+    if (auto c = viewer.signaling->Connect(agent.director_port(), 5s); !c.ok()) {
+      return Fail(c.ToString());
+    }
+    viewer.receiver = std::make_unique<testing_support::WebrtcReceiver>("H264");
+    viewer.receiver->SetLatency(rx_latency);
+    viewer.receiver->SetFrameHook([&](GstPad* pad, GstBuffer* buffer) {
+      if (!recording) return;
+      uint32_t now = engine::LatencyClockMs();
+      GstCaps* caps = gst_pad_get_current_caps(pad);
+      if (!caps) return;
+      GstVideoInfo info;
+      bool ok = gst_video_info_from_caps(&info, caps);
+      gst_caps_unref(caps);
+      GstVideoFrame frame;
+      if (!ok || !gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) return;
+      auto stamp = engine::ReadLatencyStamp(
+          static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
+          GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), GST_VIDEO_FRAME_WIDTH(&frame),
+          GST_VIDEO_FRAME_HEIGHT(&frame));
+      gst_video_frame_unmap(&frame);
+      std::lock_guard<std::mutex> lock(mu);
+      if (stamp) {
+        lat.push_back(static_cast<double>(static_cast<int32_t>(now - *stamp)));
+      } else {
+        ++unstamped;
+      }
+    });
+    auto answer = viewer.signaling->Play(id, viewer.receiver->CreateOffer(), 15s);
+    if (!answer.ok()) return Fail(answer.status().ToString());
+    std::string error;
+    if (!viewer.receiver->SetAnswer(*answer, &error)) return Fail(error);
+    if (!viewer.receiver->WaitFor([](const auto& x) { return x.frames > 5; }, 15s)) {
+      return Fail("no frame decoded");
+    }
+    std::this_thread::sleep_for(2s);
+    recording = true;
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    recording = false;
+    viewer.Stop();
+    (void)agent.StopStream(id);
+    std::lock_guard<std::mutex> lock(mu);
+    t.Add({std::to_string(w) + "x" + std::to_string(h) + "@30 2000 kbps",
+           std::to_string(lat.size() + unstamped), std::to_string(unstamped),
+           Fixed(Percentile(lat, 50), 0), Fixed(Percentile(lat, 90), 0),
+           Fixed(Percentile(lat, 99), 0), Fixed(Percentile(lat, 100), 0)});
+  }
+  PrintMachine(
+      "Glass-to-glass (capture -> decoded frame) with --latency-probe, webrtcbin viewer "
+      "with jitter-buffer latency " +
+      std::to_string(rx_latency) + " ms, " + std::to_string(seconds) + " s per size");
+  t.Print();
+  std::cout << "\nStamp written after videotestsrc/videoscale/videorate, before the encoder "
+               "queue; read from the receiver's decoded frame (avdec_h264), clock "
+               "CLOCK_REALTIME on both sides, 1 ms resolution.\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace bench
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   if (argc < 2) {
-    std::cerr << "usage: gwa_bench start|control|cost|fanout|setq|version [--flags]\n";
+    std::cerr << "usage: gwa_bench start|control|cost|fanout|latency|setq|version [--flags]\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -560,6 +651,7 @@ int main(int argc, char** argv) {
   if (cmd == "control") return bench::RunControl(args, bin_dir);
   if (cmd == "cost") return bench::RunCost(args, bin_dir);
   if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
+  if (cmd == "latency") return bench::RunLatency(args, bin_dir);
   if (cmd == "setq") return bench::RunSetq(args);
   if (cmd == "version") {
     std::cout << "gRPC " << grpc::Version() << std::endl;

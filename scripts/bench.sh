@@ -4,7 +4,7 @@
 # passes or fails on a timing.
 #
 #   scripts/bench.sh                 # everything (~6 min)
-#   scripts/bench.sh start control   # only some: start control browser cost fanout
+#   scripts/bench.sh start control   # only some: start control browser cost fanout latency
 #
 # Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
 # Results are also written to $BUILD_DIR/bench-results.md.
@@ -22,7 +22,7 @@ BIN=$(cd "$BUILD_DIR/bin" && pwd)
 export GWA_BIN_DIR=$BIN
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout)
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout latency)
 out="$BUILD_DIR/bench-results.md"
 : >"$out"
 {
@@ -41,7 +41,10 @@ for b in "${which[@]}"; do
     browser) node bench/browser.mjs 20 10 ;;
     cost) "$BIN/gwa_bench" cost --streams 1,2,4,8 --seconds 10 ;;
     fanout) "$BIN/gwa_bench" fanout --subscribers 0,1,100,1000 --streams 4 --seconds 10 ;;
-    *) echo "unknown benchmark $b (start control browser cost fanout)" >&2; exit 2 ;;
+    latency)
+      "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0
+      "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 200 ;;
+    *) echo "unknown benchmark $b (start control browser cost fanout latency)" >&2; exit 2 ;;
   esac | tee -a "$out"
 done
 echo "uptime at the end: $(uptime)" | tee -a "$out"
