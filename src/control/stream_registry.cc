@@ -108,7 +108,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->spec = spec;
   entry->hub = hub_;
   engine::FeedConfig config{spec.source_uri, spec.codec, spec.quality, options_.stats_interval,
-                            options_.ice_gather_timeout, options_.ice_tcp};
+                            options_.ice_gather_timeout, options_.ice_tcp,
+                            options_.latency_probe};
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
     release();

@@ -47,6 +47,7 @@ struct RegistryOptions {
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
   bool ice_tcp = false;
+  bool latency_probe = false;           // benchmarks only: engine/latency_probe.h
   signaling::LinkConfig link_template;  // timings, TLS options
 };
 

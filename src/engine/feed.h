@@ -32,6 +32,7 @@ struct FeedConfig {
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
   bool ice_tcp = false;
+  bool latency_probe = false;  // see engine/latency_probe.h
 };
 
 struct FeedSnapshot {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/latency_probe.h"
 #include "engine/pipeline_description.h"
 #include "engine/sdp_offer.h"
 
@@ -96,6 +97,8 @@ absl::Status ViewerSession::Build(int payload_type) {
   if (!webrtc_ || !encoder_ || !raw_capsfilter_) {
     return absl::InternalError("pipeline lacks a webrtc, encoder or raw_capsfilter element");
   }
+
+  if (config_.latency_probe) InstallLatencyProbe(raw_capsfilter_.get());
 
   GObject* ice = nullptr;
   g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);

@@ -30,6 +30,8 @@ struct SessionConfig {
   std::chrono::milliseconds ice_gather_timeout{2000};
   // ICE-TCP candidates only help without UDP; gathering them delays the answer.
   bool ice_tcp = false;
+  // Stamp the wall clock into every picture (engine/latency_probe.h).
+  bool latency_probe = false;
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {

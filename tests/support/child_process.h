@@ -42,6 +42,8 @@ class ChildProcess {
   static constexpr int kStillRunning = -1000;
   int WaitForExit(std::chrono::milliseconds timeout);
   std::string Output();
+  // The child's pid while it runs, else -1 (benchmarks read /proc/<pid>).
+  pid_t pid() const { return pid_; }
 
  private:
   // Reader thread: appends output and looks for the ready pattern.

@@ -122,8 +122,11 @@ void WebrtcReceiver::OnDecodedPad(GstElement*, GstPad* pad, gpointer data) {
   gst_object_unref(sinkpad);
 }
 
-GstPadProbeReturn WebrtcReceiver::OnFrame(GstPad* pad, GstPadProbeInfo*, gpointer data) {
+void WebrtcReceiver::SetLatency(unsigned ms) { g_object_set(webrtc_, "latency", ms, nullptr); }
+
+GstPadProbeReturn WebrtcReceiver::OnFrame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<WebrtcReceiver*>(data);
+  if (self->hook_) self->hook_(pad, GST_PAD_PROBE_INFO_BUFFER(info));
   int width = 0, height = 0;
   if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
     const GstStructure* s = gst_caps_get_structure(caps, 0);

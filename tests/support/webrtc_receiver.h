@@ -35,6 +35,13 @@ class WebrtcReceiver {
   // Frames decoded since a moment: for fps measurements.
   uint64_t frames() { return state().frames; }
 
+  // Benchmarks: called on the streaming thread with every decoded frame and
+  // its pad. Set before CreateOffer.
+  void SetFrameHook(std::function<void(GstPad*, GstBuffer*)> hook) { hook_ = std::move(hook); }
+  // The receiving webrtcbin's jitter-buffer latency in ms (webrtcbin's
+  // default: 200). Set before CreateOffer.
+  void SetLatency(unsigned ms);
+
  private:
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
   static void OnDecodedPad(GstElement* decodebin, GstPad* pad, gpointer self);
@@ -46,6 +53,7 @@ class WebrtcReceiver {
   std::mutex mu_;
   std::condition_variable changed_;
   State state_;
+  std::function<void(GstPad*, GstBuffer*)> hook_;
 };
 
 }  // namespace testing_support

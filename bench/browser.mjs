@@ -1,0 +1,225 @@
+// Browser-side benchmarks (BENCHMARKS.md): real local-director + agent +
+// headless Debian Chromium on the director's viewer page.
+//   1. play -> first decoded frame (gwaPlay -> gwaViewer.firstFrameMs):
+//      the first play after the agent started, then N stop/play cycles.
+//   2. SetQuality (resolution) -> the page decodes a frame of the new size,
+//      alternating 640x360 / 1280x720.
+// Glass-to-glass in the browser is not measured: the headless <video> never
+// renders (readyState 0) and MediaStreamTrackProcessor crashes headless
+// Chromium 156 here; `gwa_bench latency` measures it with a webrtcbin viewer.
+// Usage: node bench/browser.mjs [plays=20] [resizes=10]
+// Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
+import { spawn, execFileSync } from 'node:child_process';
+import { cpus, loadavg, release } from 'node:os';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+process.env.GWA_BIN_DIR ??= join(here, '../build/bin');
+const {
+  BIN, launchChromium, startProcess, stopProcess, streamctl, tempConfig, waitUntil,
+} = await import('../tests/browser/harness.mjs');
+
+const PLAYS = Number(process.argv[2] ?? 20);
+const RESIZES = Number(process.argv[3] ?? 10);
+
+const pct = (values, p) => {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.min(v.length, Math.max(1, Math.ceil((p / 100) * v.length))) - 1];
+};
+const median = (values) => {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+};
+const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+
+function printTable(headers, rows) {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(w[i])).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
+  rows.forEach((r) => console.log(line(r)));
+}
+
+function machine(title, chromiumVersion) {
+  const gst = execFileSync('gst-launch-1.0', ['--version']).toString().split('\n')[1];
+  const grpc = execFileSync(join(BIN, 'gwa_bench'), ['version']).toString().trim();
+  console.log(`\n### ${title}\n`);
+  console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores, Linux ${release()}; `
+    + `${gst}, ${grpc}, ${chromiumVersion} (headless)`);
+  console.log(`when: ${new Date().toISOString()}; load average (1/5/15 min): `
+    + `${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+}
+
+const director = await startProcess('local-director', ['--listen', '127.0.0.1:0',
+  '--log-level', 'warn'], /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+const webPort = director.match[1];
+const config = tempConfig([{
+  stream_id: 'demo', source_uri: 'test://smpte', codec: 'H264',
+  quality: { width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000 },
+  ahoy: { feed_name: 'demo' },
+}]);
+const agent = await startProcess('gstwebrtc-agent', [
+  '--grpc-listen', '127.0.0.1:0', '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
+  '--config', config.path, '--log-level', 'warn',
+], /gRPC on port (\d+)/);
+const grpc = `127.0.0.1:${agent.match[1]}`;
+const chromiumVersion = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'],
+  { stdio: ['ignore', 'pipe', 'ignore'] })
+  .toString().trim();
+const browser = await launchChromium();
+const page = await browser.context.newPage();
+page.on('pageerror', (e) => console.error('page error:', e.message));
+
+const getStream = async () => (await streamctl(grpc, 'get', 'demo'))[0];
+const waitIdle = () => waitUntil('stream idle with no pipeline', async () => {
+  const s = await getStream();
+  return s.state === 'WAITING_FOR_VIEWER' && !s.pipelineRunning;
+}, 10000);
+
+// Keep a handle on the page's RTCPeerConnections: the headless <video>
+// element never renders (readyState stays 0), so decoded frames and their
+// size are read from getStats, as the page itself does.
+await browser.context.addInitScript(() => {
+  const Original = window.RTCPeerConnection;
+  window.gwaPeers = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) {
+      super(...args);
+      window.gwaPeers.push(this);
+    }
+  };
+});
+await page.goto(`http://127.0.0.1:${webPort}/`);
+await waitUntil('feed demo listed in the page', () => page.evaluate(() => window.gwaViewer.connected
+  && window.gwaViewer.feeds.some((f) => f.name === 'demo' && f.state === 'idle')), 15000);
+await waitIdle();
+
+// ---- 1. time to first frame ---------------------------------------------------
+// Returns the page's own figure (gwaViewer.firstFrameMs: getStats polled
+// every 40 ms) and a finer one: framesDecoded > 0 seen by polling the page's
+// RTCPeerConnection every 5 ms from the same start.
+const play = () => page.evaluate(async () => {
+  const t0 = performance.now();
+  let fine = null;
+  let done = false;
+  const poll = async () => {
+    while (!done && fine === null) {
+      const pc = window.gwaPeers[window.gwaPeers.length - 1];
+      if (pc && pc.signalingState !== 'closed') {
+        const report = await pc.getStats();
+        report.forEach((x) => {
+          if (x.type === 'inbound-rtp' && x.kind === 'video' && x.framesDecoded > 0
+            && fine === null) fine = performance.now() - t0;
+        });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const polling = poll();
+  const snap = await window.gwaPlay('demo', 20000);
+  const limit = performance.now() + 2000;
+  while (fine === null && performance.now() < limit) await new Promise((r) => setTimeout(r, 5));
+  done = true;
+  await polling;
+  return { page: snap.firstFrameMs, fine: fine === null ? NaN : Math.round(fine) };
+});
+const stop = async () => {
+  await page.evaluate(() => window.gwaStop());
+  await waitIdle();
+  await page.waitForTimeout(300);
+};
+const cold = await play();
+await page.waitForTimeout(1000);
+await stop();
+const warm = [];
+const warmFine = [];
+for (let i = 0; i < PLAYS; i++) {
+  const r = await play();
+  warm.push(r.page);
+  warmFine.push(r.fine);
+  await page.waitForTimeout(500);
+  await stop();
+}
+
+// ---- 2. resolution change visible in the browser ------------------------------
+const setq = spawn(join(BIN, 'gwa_bench'), ['setq', '--server', grpc, '--stream', 'demo'],
+  { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: setq.stdout })[Symbol.asyncIterator]();
+const nextLine = async () => (await lines.next()).value;
+await nextLine(); // "ready"
+
+await page.evaluate(() => window.gwaPlay('demo', 20000));
+await page.waitForTimeout(1500);
+// Offset between the page's clock (timeOrigin + now) and this machine's wall clock.
+const before = Date.now();
+const pageNow = await page.evaluate(() => performance.timeOrigin + performance.now());
+const clockOffset = pageNow - (before + Date.now()) / 2;
+
+const rpcMs = [];
+const visibleMs = [];
+const sizes = [[640, 360], [1280, 720]];
+for (let i = 0; i < RESIZES; i++) {
+  const [w, h] = sizes[i % 2];
+  // Armed before the RPC: resolves with the page time at which getStats
+  // (polled every 10 ms) first reports a decoded frame of w x h.
+  await page.evaluate(([tw, th]) => {
+    const pc = window.gwaPeers[window.gwaPeers.length - 1];
+    window.gwaResized = new Promise((resolve) => {
+      const poll = async () => {
+        const report = await pc.getStats();
+        let seen = false;
+        report.forEach((x) => {
+          if (x.type === 'inbound-rtp' && x.kind === 'video' && x.frameWidth === tw
+            && x.frameHeight === th) seen = true;
+        });
+        if (seen) resolve(performance.timeOrigin + performance.now());
+        else setTimeout(poll, 10);
+      };
+      poll();
+    });
+  }, [w, h]);
+  setq.stdin.write(`${w} ${h}\n`);
+  const [, t0, t1, ok] = (await nextLine()).split(' ');
+  if (ok !== 'ok') throw new Error(`SetQuality ${w}x${h} failed`);
+  const seen = await Promise.race([
+    page.evaluate(() => window.gwaResized),
+    new Promise((r) => setTimeout(() => r(null), 5000)),
+  ]);
+  if (seen === null) throw new Error(`${w}x${h} not visible within 5 s`);
+  rpcMs.push(Number(t1) - Number(t0));
+  visibleMs.push(seen - clockOffset - Number(t0));
+  await page.waitForTimeout(1500);
+}
+const negotiations = await page.evaluate(() => window.gwaViewer.negotiations);
+setq.stdin.end();
+
+machine(`Time to first frame in headless Chromium (gwaPlay -> first decoded frame), stream 1280x720@30 H264 2000 kbps, ${PLAYS} stop/play cycles on one agent`, chromiumVersion);
+printTable(['plays', 'measured by', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
+  ['first play after agent start', 'gwaViewer.firstFrameMs', cold.page, '', '', ''],
+  ['first play after agent start', 'getStats every 5 ms', cold.fine, '', '', ''],
+  [`next ${PLAYS} plays`, 'gwaViewer.firstFrameMs', fmt(median(warm)), fmt(pct(warm, 90)),
+    Math.min(...warm), Math.max(...warm)],
+  [`next ${PLAYS} plays`, 'getStats every 5 ms', fmt(median(warmFine)), fmt(pct(warmFine, 90)),
+    Math.min(...warmFine), Math.max(...warmFine)],
+]);
+console.log(`\nall plays, gwaViewer.firstFrameMs: ${warm.join(' ')}`);
+console.log(`all plays, 5 ms getStats poll:     ${warmFine.join(' ')}`);
+
+machine(`Resolution change visible in Chromium: SetQuality returned / first decoded frame of the new size (getStats polled every 10 ms), ${RESIZES} changes alternating 640x360 and 1280x720`, chromiumVersion);
+printTable(['what', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
+  ['SetQuality RPC returns', fmt(median(rpcMs), 1), fmt(pct(rpcMs, 90), 1),
+    fmt(Math.min(...rpcMs), 1), fmt(Math.max(...rpcMs), 1)],
+  ['SetQuality sent -> new size decoded', fmt(median(visibleMs)), fmt(pct(visibleMs, 90)),
+    fmt(Math.min(...visibleMs)), fmt(Math.max(...visibleMs))],
+]);
+console.log(`\nall changes (ms): ${visibleMs.map((x) => x.toFixed(0)).join(' ')}; `
+  + `negotiations in this play: ${negotiations} (1 = no renegotiation)`);
+
+await browser.close();
+await stopProcess(agent.child);
+await stopProcess(director.child);
+config.cleanup();
+process.exit(0);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (BENCHMARKS.md) and prints every figure as a Markdown
+# table under the machine it was measured on. Not part of CI: nothing here
+# passes or fails on a timing.
+#
+#   scripts/bench.sh                 # everything (~6 min)
+#   scripts/bench.sh start control   # only some: start control browser cost fanout latency
+#
+# Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
+# Results are also written to $BUILD_DIR/bench-results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGWA_BUILD_BENCH=ON >/dev/null
+  cmake --build "$BUILD_DIR" --parallel "$(nproc)" --target gwa_bench
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+BIN=$(cd "$BUILD_DIR/bin" && pwd)
+export GWA_BIN_DIR=$BIN
+
+which=("$@")
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout latency)
+out="$BUILD_DIR/bench-results.md"
+: >"$out"
+{
+  echo "## gwa_bench run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "uptime: $(uptime)"
+  echo "top CPU users at start:"
+  echo '```'
+  ps -eo pcpu,comm --sort=-pcpu | head -6
+  echo '```'
+} | tee -a "$out"
+for b in "${which[@]}"; do
+  case "$b" in
+    start) "$BIN/gwa_bench" start --runs 20 ;;
+    control) "$BIN/gwa_bench" control --rate 200 --seconds 10 ;;
+    browser) node bench/browser.mjs 20 10 ;;
+    cost) "$BIN/gwa_bench" cost --streams 1,2,4,8 --seconds 10 ;;
+    fanout) "$BIN/gwa_bench" fanout --subscribers 0,1,100,1000 --streams 4 --seconds 10 ;;
+    latency)
+      "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0
+      "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 200 ;;
+    *) echo "unknown benchmark $b (start control browser cost fanout latency)" >&2; exit 2 ;;
+  esac | tee -a "$out"
+done
+echo "uptime at the end: $(uptime)" | tee -a "$out"
