@@ -29,6 +29,8 @@ absl::StatusOr<control::StreamSpec> ParseStream(const nlohmann::json& j, size_t 
     read("width", &spec.quality.width);
     read("height", &spec.quality.height);
     read("fec_percentage", &spec.quality.fec_percentage);
+    read("keyframe_interval", &spec.quality.keyframe_interval);
+    if (q.contains("preset")) spec.quality.preset = q.at("preset").get<std::string>();
   }
   if (j.contains("ahoy")) {
     const auto& a = j.at("ahoy");
@@ -36,8 +38,9 @@ absl::StatusOr<control::StreamSpec> ParseStream(const nlohmann::json& j, size_t 
     spec.feed_name = a.value("feed_name", "");
     if (a.contains("api_key")) {
       return absl::InvalidArgumentError(
-          where + ".ahoy.api_key: keys are not read from config files; use AHOY_API_KEY or "
-                  "--api-key-file");
+          where +
+          ".ahoy.api_key: keys are not read from config files; use AHOY_API_KEY or "
+          "--api-key-file");
     }
   }
   return spec;

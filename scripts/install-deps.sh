@@ -19,8 +19,8 @@ PACKAGES=(
   libwebsocketpp-dev libasio-dev libssl-dev
   # JSON codec, logging
   nlohmann-json3-dev libspdlog-dev
-  # tests
-  libgtest-dev libgmock-dev chromium
+  # tests (gst-rtsp-server: the stand-in RTSP camera of the source-restart test)
+  libgtest-dev libgmock-dev chromium libgstrtspserver-1.0-dev gstreamer1.0-rtsp
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -25,8 +25,9 @@ Commands:
                   taken from the AHOY_API_KEY environment variable if set
   stop <stream_id>
                   stop a stream and forget it
-  set <stream_id> [quality flags]
-                  change only the given quality fields, live
+  set <stream_id> [quality flags] [--force_keyframe]
+                  change only the given quality fields, live; --force_keyframe
+                  asks the encoder for a keyframe now
   get <stream_id> show one stream
   list            show every stream
   watch [<stream_id>] [--interval_ms 1000] [--count N]
@@ -41,6 +42,10 @@ Quality flags (a field is left unset unless its flag is given):
   --height N           even, 16..2160
   --size WxH           shorthand for --width W --height H
   --fec_percentage N   ULP FEC redundancy, 0..100
+  --preset NAME        low 640x360@15 400kbps, medium 640x360@20 1000kbps,
+                       high 1280x720@20 1500kbps, hd 1280x720@20 2500kbps,
+                       fhd 1920x1080@20 4000kbps; explicit flags override it
+  --keyframe_interval N  most frames between keyframes, 0..3000 (0: 2 s)
 
 Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)

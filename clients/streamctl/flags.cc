@@ -19,6 +19,11 @@ ABSL_FLAG(std::string, width, "", "frame width, even, 16..4096 (unset if empty)"
 ABSL_FLAG(std::string, height, "", "frame height, even, 16..2160 (unset if empty)");
 ABSL_FLAG(std::string, fec_percentage, "", "ULP FEC redundancy, 0..100 (unset if empty)");
 ABSL_FLAG(std::string, size, "", "WIDTHxHEIGHT shorthand for --width and --height");
+ABSL_FLAG(std::string, preset, "",
+          "named quality preset: low, medium, high, hd, fhd (explicit flags override it)");
+ABSL_FLAG(std::string, keyframe_interval, "",
+          "most frames between keyframes, 0..3000, 0 = automatic (unset if empty)");
+ABSL_FLAG(bool, force_keyframe, false, "set: ask the encoder for a keyframe now");
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
@@ -27,8 +32,11 @@ namespace streamctl {
 
 bool IsStreamctlFlag(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "server",    "json",  "timeout_ms", "codec",          "feed", "director",    "bitrate_kbps",
-      "framerate", "width", "height",     "fec_percentage", "size", "interval_ms", "count"};
+      "server",        "json",     "timeout_ms",     "codec",
+      "feed",          "director", "bitrate_kbps",   "framerate",
+      "width",         "height",   "fec_percentage", "size",
+      "interval_ms",   "count",    "preset",         "keyframe_interval",
+      "force_keyframe"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

@@ -69,27 +69,31 @@ TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
   auto offered = FindOfferedVideo(audio, Codec::kH264);
   EXPECT_EQ(offered.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(offered.status().message()).find("no video"), std::string::npos);
-  EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
   auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104);
   ASSERT_TRUE(d.ok());
-  for (const char* name : {"name=source", "name=raw_capsfilter", "name=encoder",
-                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
-                           "tune=zerolatency", "config-interval=-1", "payload=(int)104",
+  for (const char* name : {"name=source", "name=raw_capsfilter", "name=source_sink",
                            "width=1280,height=720,framerate=30/1"}) {
-    EXPECT_NE(d->find(name), std::string::npos) << name << " missing in " << *d;
+    EXPECT_NE(d->source.find(name), std::string::npos) << name << " missing in " << d->source;
   }
+  for (const char* name : {"name=feeder", "is-live=true", "do-timestamp=true", "name=encoder",
+                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
+                           "tune=zerolatency", "config-interval=-1", "payload=(int)104"}) {
+    EXPECT_NE(d->send.find(name), std::string::npos) << name << " missing in " << d->send;
+  }
+  // The source never reaches into the sending pipeline and vice versa.
+  EXPECT_EQ(d->send.find("videotestsrc"), std::string::npos);
+  EXPECT_EQ(d->source.find("webrtcbin"), std::string::npos);
   // Pinning profile-level-id breaks negotiation with x264's output.
-  EXPECT_EQ(d->find("profile-level-id"), std::string::npos);
+  EXPECT_EQ(d->send.find("profile-level-id"), std::string::npos);
 }
 
 TEST(PipelineDescriptionTest, RejectsUnsupportedSources) {
   EXPECT_EQ(SourceDescription("ftp://x").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(SourceDescription("test://nope").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SourceDescription("test://nope").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(SourceDescription("rtsp://127.0.0.1:8554/cam").ok());
   EXPECT_TRUE(SourceDescription("file:///tmp/a.mp4").ok());
 }
