@@ -19,7 +19,7 @@ constexpr char kUsage[] =
 Operator CLI for the gstwebrtc-agent StreamControl gRPC API.
 
 Commands:
-  start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] [--director URL]
+  start <stream_id> <source_uri> [--codec h264|vp8|vp9] [--feed NAME] [--director URL]
         [quality flags]
                   create a stream and register its Ahoy feed; the API key is
                   taken from the AHOY_API_KEY environment variable if set

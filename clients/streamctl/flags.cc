@@ -9,7 +9,7 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "host:port of the agent's gRPC
 ABSL_FLAG(bool, json, false, "print responses as JSON, one object per line");
 ABSL_FLAG(uint32_t, timeout_ms, 5000, "deadline for unary calls, in milliseconds");
 
-ABSL_FLAG(std::string, codec, "", "start: h264 or vp8 (default h264)");
+ABSL_FLAG(std::string, codec, "", "start: h264, vp8 or vp9 (default h264)");
 ABSL_FLAG(std::string, feed, "", "start: Ahoy feed name (default: the stream id)");
 ABSL_FLAG(std::string, director, "", "start: Ahoy director base URL");
 

@@ -43,7 +43,7 @@ const std::vector<Command>& Commands() {
     set_flags.push_back("force_keyframe");
     return std::vector<Command>{
         {"start",
-         "streamctl start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] "
+         "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9] [--feed NAME] "
          "[--director URL] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},

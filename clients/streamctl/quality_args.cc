@@ -87,8 +87,10 @@ std::string ParseCodec(const std::string& text, pb::Codec* codec) {
     *codec = pb::H264;
   } else if (lower == "vp8") {
     *codec = pb::VP8;
+  } else if (lower == "vp9") {
+    *codec = pb::VP9;
   } else {
-    return absl::StrCat("--codec must be h264 or vp8, got '", text, "'");
+    return absl::StrCat("--codec must be h264, vp8 or vp9, got '", text, "'");
   }
   return "";
 }

@@ -26,7 +26,17 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (!q.preset.empty()) out->set_preset(q.preset);
 }
 
-pb::Codec ToProto(engine::Codec codec) { return codec == engine::Codec::kVP8 ? pb::VP8 : pb::H264; }
+pb::Codec ToProto(engine::Codec codec) {
+  switch (codec) {
+    case engine::Codec::kH264:
+      return pb::H264;
+    case engine::Codec::kVP8:
+      return pb::VP8;
+    case engine::Codec::kVP9:
+      return pb::VP9;
+  }
+  return pb::CODEC_UNSPECIFIED;
+}
 
 pb::StreamState ToProto(engine::FeedState state) {
   switch (state) {

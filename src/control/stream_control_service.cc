@@ -29,6 +29,8 @@ absl::StatusOr<engine::Codec> CodecFromProto(pb::Codec codec) {
       return engine::Codec::kH264;
     case pb::VP8:
       return engine::Codec::kVP8;
+    case pb::VP9:
+      return engine::Codec::kVP9;
     default:
       return absl::InvalidArgumentError("codec: unknown value");
   }

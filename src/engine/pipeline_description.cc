@@ -9,7 +9,7 @@
 namespace engine {
 namespace {
 
-constexpr std::array<CodecTraits, 2> kTraits{{
+constexpr std::array<CodecTraits, 3> kTraits{{
     {Codec::kH264, "H264",
      // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
      // a 2-core box real-time at 720p.
@@ -27,6 +27,13 @@ constexpr std::array<CodecTraits, 2> kTraits{{
      "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
      "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
+    {Codec::kVP9, "VP9",
+     // Realtime: deadline=1 with the fastest speed, row multithreading, no
+     // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
+     "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
+     "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
+     "buffer-optimal-size=400 buffer-size=500",
+     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", ""},
 }};
 
 bool IsValidTestPattern(std::string_view pattern) {

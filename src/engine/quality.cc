@@ -11,6 +11,8 @@ const char* CodecName(Codec codec) {
       return "H264";
     case Codec::kVP8:
       return "VP8";
+    case Codec::kVP9:
+      return "VP9";
   }
   return "?";
 }
@@ -19,8 +21,9 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   std::string upper = absl::AsciiStrToUpper(std::string(name));
   if (upper == "H264") return Codec::kH264;
   if (upper == "VP8") return Codec::kVP8;
+  if (upper == "VP9") return Codec::kVP9;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8)"));
+      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8, VP9)"));
 }
 
 Quality Quality::Defaults() {

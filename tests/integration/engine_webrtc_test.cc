@@ -179,7 +179,8 @@ TEST_P(EngineWebrtcTest, KeyframeIntervalChangesLiveAndForcedKeyframes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, EngineWebrtcTest,
-                         ::testing::Values(engine::Codec::kH264, engine::Codec::kVP8),
+                         ::testing::Values(engine::Codec::kH264, engine::Codec::kVP8,
+                                           engine::Codec::kVP9),
                          [](const auto& info) { return engine::CodecName(info.param); });
 
 TEST(EngineFeedTest, RejectsOfferWithoutStartAndBadOffers) {

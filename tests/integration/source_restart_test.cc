@@ -5,6 +5,8 @@
 // the recovery, and frames must reach the same receiver again.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -118,6 +120,64 @@ TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {
   EXPECT_EQ(now.viewer_sessions, 1u) << "no new session, no new offer/answer";
   EXPECT_TRUE(now.pipeline_running);
   EXPECT_EQ(receiver.state().width, 320);
+  (*feed)->Shutdown();
+}
+
+// Plays `feed` into `receiver` (offer/answer once).
+void Play(engine::Feed& feed, WebrtcReceiver& receiver) {
+  auto started = std::make_shared<std::promise<absl::Status>>();
+  feed.StartViewer([started](absl::Status s) { started->set_value(s); });
+  ASSERT_TRUE(started->get_future().get().ok());
+  auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+  feed.Offer(receiver.CreateOffer(), {},
+             [answered](absl::StatusOr<std::string> a) { answered->set_value(std::move(a)); });
+  auto answer = answered->get_future().get();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  std::string error;
+  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+}
+
+// A camera that hangs (process stopped: TCP still accepted by the kernel, no
+// data, no error) is only noticed by the stall watchdog; rebuilding the
+// source must not block the engine thread.
+TEST(SourceRestartTest, HungCameraIsCaughtByTheStallWatchdog) {
+  ChildProcess camera;
+  const std::string port = StartCamera(&camera, "0");
+  ASSERT_FALSE(port.empty());
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.source_stall_timeout = 1s;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_NO_FATAL_FAILURE(Play(**feed, receiver));
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 15; }, 15s));
+
+  const size_t before_outage = log.size();
+  ASSERT_EQ(kill(camera.pid(), SIGSTOP), 0);
+  engine::FeedSnapshot outage;
+  ASSERT_TRUE(
+      log.WaitForState(engine::FeedState::kReconnectingSource, before_outage, 10s, &outage));
+  EXPECT_NE(outage.last_error.find("no frame"), std::string::npos) << outage.last_error;
+  const uint64_t frames_at_outage = receiver.frames();
+
+  // The engine thread answers at once while the source hangs.
+  auto asked = std::chrono::steady_clock::now();
+  engine::Quality change;
+  change.bitrate_kbps = 900;
+  ASSERT_TRUE((*feed)->SetQuality(change).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+
+  const size_t before_recovery = log.size();
+  ASSERT_EQ(kill(camera.pid(), SIGCONT), 0);
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames_at_outage + 30; }, 20s))
+      << "frames stayed at " << receiver.frames() << " (outage at " << frames_at_outage << ")";
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, before_recovery, 5s));
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
   (*feed)->Shutdown();
 }
 

@@ -31,6 +31,7 @@ class ChildProcess {
   // SIGTERM, wait for exit; returns the exit status (or -signal).
   int Stop();
   std::string Output();
+  pid_t pid() const { return pid_; }  // -1 when not running
 
  private:
   // Reader thread: appends output and looks for the ready pattern.

@@ -134,6 +134,7 @@ TEST(QualityTest, KeyframeInterval) {
 TEST(QualityTest, ParseCodec) {
   EXPECT_EQ(*ParseCodec("h264"), Codec::kH264);
   EXPECT_EQ(*ParseCodec("VP8"), Codec::kVP8);
+  EXPECT_EQ(*ParseCodec("vp9"), Codec::kVP9);
   EXPECT_EQ(ParseCodec("mpeg2").status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -72,6 +72,29 @@ TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
   EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SdpOfferTest, PicksVP9Profile0) {
+  const std::string offer =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 98 100\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=2\r\n"
+      "a=rtpmap:100 VP9/90000\r\na=fmtp:100 profile-id=0\r\n";
+  auto offered = FindOfferedVideo(offer, Codec::kVP9);
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->payload_type, 100);
+  const std::string only_profile2 =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=2\r\n";
+  EXPECT_EQ(FindOfferedVideo(only_profile2, Codec::kVP9).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto description = PipelineDescription("test://ball", Codec::kVP9, Quality::Defaults(), 100);
+  ASSERT_TRUE(description.ok());
+  for (const char* part : {"vp9enc name=encoder", "deadline=1", "cpu-used=8", "row-mt=1",
+                           "lag-in-frames=0", "rtpvp9pay", "encoding-name=(string)VP9"}) {
+    EXPECT_NE(description->send.find(part), std::string::npos) << part;
+  }
+}
+
 TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
   auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104);
   ASSERT_TRUE(d.ok());
