@@ -152,8 +152,20 @@ TEST_P(EngineWebrtcTest, KeyframeIntervalChangesLiveAndForcedKeyframes) {
     std::lock_guard<std::mutex> lock(listener_.mu);
     return listener_.stats.empty() ? uint64_t{0} : listener_.stats.back().frames_encoded;
   };
+  // Start-up makes a few keyframes (first frame, first caps, the receiver's
+  // PLIs): wait until the count has been steady for five samples (1 s) while
+  // frames keep coming, so a later increase can only be the forced one.
   ASSERT_TRUE(listener_.WaitFor(
-      [](auto& l) { return !l.stats.empty() && l.stats.back().keyframes_encoded >= 1; }, 5s));
+      [](auto& l) {
+        size_t n = l.stats.size();
+        if (n < 6) return false;
+        const auto& last = l.stats[n - 1];
+        const auto& first = l.stats[n - 6];
+        return last.keyframes_encoded >= 1 && first.keyframes_encoded == last.keyframes_encoded &&
+               last.frames_encoded > first.frames_encoded + 10;
+      },
+      10s))
+      << "keyframes never settled: " << keyframes();
 
   // A forced keyframe arrives although the interval is far away.
   const uint64_t before_force = keyframes();
