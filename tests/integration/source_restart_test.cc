@@ -181,6 +181,56 @@ TEST(SourceRestartTest, HungCameraIsCaughtByTheStallWatchdog) {
   (*feed)->Shutdown();
 }
 
+// A file source hits EOS after one second: the source side restarts (the
+// file plays again) for the same viewer, reported as an outage with "EOS".
+TEST(SourceRestartTest, SourceEosRestartsTheSourceForTheSameViewer) {
+  gst_init(nullptr, nullptr);
+  const std::string path = ::testing::TempDir() + "/gwa_eos_clip.webm";
+  {
+    GError* error = nullptr;
+    GstElement* writer = gst_parse_launch(
+        ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240,"
+         "framerate=30/1 ! vp8enc deadline=1 ! webmmux ! filesink location=" +
+         path)
+            .c_str(),
+        &error);
+    ASSERT_EQ(error, nullptr) << error->message;
+    gst_element_set_state(writer, GST_STATE_PLAYING);
+    GstBus* bus = gst_element_get_bus(writer);
+    GstMessage* done = gst_bus_timed_pop_filtered(
+        bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(GST_MESSAGE_TYPE(done), GST_MESSAGE_EOS);
+    gst_message_unref(done);
+    gst_object_unref(bus);
+    gst_element_set_state(writer, GST_STATE_NULL);
+    gst_object_unref(writer);
+  }
+
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "file://" + path;
+  config.quality.width = 320;
+  config.quality.height = 240;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_NO_FATAL_FAILURE(Play(**feed, receiver));
+
+  engine::FeedSnapshot ended;
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, 0, 15s, &ended));
+  EXPECT_NE(ended.last_error.find("EOS"), std::string::npos) << ended.last_error;
+  const uint64_t frames_at_eos = receiver.frames();
+  const size_t after_eos = log.size();
+  // The file plays again: more frames than one pass at the same receiver.
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames_at_eos + 20; }, 15s))
+      << "frames stayed at " << receiver.frames() << " (EOS at " << frames_at_eos << ")";
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, after_eos, 5s));
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
+  (*feed)->Shutdown();
+}
+
 TEST(SourceRestartTest, UnreachableCameraIsRetriedAndTheSessionStaysUp) {
   // Nothing listens on this port (the camera is started and stopped first).
   std::string port;
