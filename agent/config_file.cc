@@ -33,6 +33,8 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
     read("width", &spec.quality.width);
     read("height", &spec.quality.height);
     read("fec_percentage", &spec.quality.fec_percentage);
+    read("keyframe_interval", &spec.quality.keyframe_interval);
+    if (q["preset"]) spec.quality.preset = q["preset"].as<std::string>();
   }
   if (const YAML::Node a = node["ahoy"]) {
     if (!a.IsMap()) return Invalid(origin, where + ".ahoy", "must be a mapping");

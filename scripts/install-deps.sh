@@ -21,8 +21,8 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev
   # agent config file (YAML)
   libyaml-cpp-dev
-  # tests
-  libgtest-dev libgmock-dev chromium openssl
+  # tests (gst-rtsp-server: the stand-in RTSP camera of the source-restart test)
+  libgtest-dev libgmock-dev chromium openssl libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   # example clients: Python stubs generated at build time
   python3-grpcio python3-protobuf
 )

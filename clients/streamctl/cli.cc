@@ -19,14 +19,15 @@ constexpr char kUsage[] =
 Operator CLI for the gstwebrtc-agent StreamControl gRPC API.
 
 Commands:
-  start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] [--director URL]
+  start <stream_id> <source_uri> [--codec h264|vp8|vp9] [--feed NAME] [--director URL]
         [quality flags]
                   create a stream and register its Ahoy feed; the API key is
                   taken from the AHOY_API_KEY environment variable if set
   stop <stream_id>
                   stop a stream and forget it
-  set <stream_id> [quality flags]
-                  change only the given quality fields, live
+  set <stream_id> [quality flags] [--force_keyframe]
+                  change only the given quality fields, live; --force_keyframe
+                  asks the encoder for a keyframe now
   get <stream_id> show one stream
   list            show every stream
   watch [<stream_id>] [--interval_ms 1000] [--count N]
@@ -41,6 +42,10 @@ Quality flags (a field is left unset unless its flag is given):
   --height N           even, 16..2160
   --size WxH           shorthand for --width W --height H
   --fec_percentage N   ULP FEC redundancy, 0..100
+  --preset NAME        low 640x360@15 400kbps, medium 640x360@20 1000kbps,
+                       high 1280x720@20 1500kbps, hd 1280x720@20 2500kbps,
+                       fhd 1920x1080@20 4000kbps; explicit flags override it
+  --keyframe_interval N  most frames between keyframes, 0..3000 (0: 2 s)
 
 Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)

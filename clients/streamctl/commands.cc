@@ -78,10 +78,13 @@ int RunSet(const CommandContext& ctx) {
   request.set_stream_id(ctx.args[0]);
   std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
   if (!error.empty()) return UsageError(error, ctx.usage);
+  request.set_force_keyframe(ctx.given.count("force_keyframe") != 0 &&
+                             absl::GetFlag(FLAGS_force_keyframe));
   const pb::Quality& q = request.quality();
   if (!q.has_bitrate_kbps() && !q.has_framerate() && !q.has_width() && !q.has_height() &&
-      !q.has_fec_percentage()) {
-    return UsageError("set needs at least one quality flag", ctx.usage);
+      !q.has_fec_percentage() && !q.has_keyframe_interval() && q.preset().empty() &&
+      !request.force_keyframe()) {
+    return UsageError("set needs at least one quality flag or --force_keyframe", ctx.usage);
   }
 
   grpc::ClientContext client;

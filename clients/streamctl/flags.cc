@@ -15,7 +15,7 @@ ABSL_FLAG(std::string, cert_file, "", "PEM client certificate for mutual TLS (wi
 ABSL_FLAG(std::string, key_file, "", "PEM client private key for mutual TLS (with --cert-file)");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent's bearer token");
 
-ABSL_FLAG(std::string, codec, "", "start: h264 or vp8 (default h264)");
+ABSL_FLAG(std::string, codec, "", "start: h264, vp8 or vp9 (default h264)");
 ABSL_FLAG(std::string, feed, "", "start: Ahoy feed name (default: the stream id)");
 ABSL_FLAG(std::string, director, "", "start: Ahoy director base URL");
 
@@ -25,6 +25,11 @@ ABSL_FLAG(std::string, width, "", "frame width, even, 16..4096 (unset if empty)"
 ABSL_FLAG(std::string, height, "", "frame height, even, 16..2160 (unset if empty)");
 ABSL_FLAG(std::string, fec_percentage, "", "ULP FEC redundancy, 0..100 (unset if empty)");
 ABSL_FLAG(std::string, size, "", "WIDTHxHEIGHT shorthand for --width and --height");
+ABSL_FLAG(std::string, preset, "",
+          "named quality preset: low, medium, high, hd, fhd (explicit flags override it)");
+ABSL_FLAG(std::string, keyframe_interval, "",
+          "most frames between keyframes, 0..3000, 0 = automatic (unset if empty)");
+ABSL_FLAG(bool, force_keyframe, false, "set: ask the encoder for a keyframe now");
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
@@ -36,7 +41,8 @@ bool IsStreamctlFlag(absl::string_view name) {
       "server",    "json",           "timeout_ms",  "tls",   "ca_file",
       "cert_file", "key_file",       "token_file",  "codec", "feed",
       "director",  "bitrate_kbps",   "framerate",   "width", "height",
-      "size",      "fec_percentage", "interval_ms", "count"};
+      "size",      "fec_percentage", "interval_ms", "count", "preset",
+      "keyframe_interval", "force_keyframe"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

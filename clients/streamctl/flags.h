@@ -33,6 +33,11 @@ ABSL_DECLARE_FLAG(std::string, width);
 ABSL_DECLARE_FLAG(std::string, height);
 ABSL_DECLARE_FLAG(std::string, fec_percentage);
 ABSL_DECLARE_FLAG(std::string, size);
+ABSL_DECLARE_FLAG(std::string, preset);
+ABSL_DECLARE_FLAG(std::string, keyframe_interval);
+
+// set.
+ABSL_DECLARE_FLAG(bool, force_keyframe);
 
 // watch.
 ABSL_DECLARE_FLAG(uint32_t, interval_ms);

@@ -36,18 +36,22 @@ struct Command {
 };
 
 const std::vector<Command>& Commands() {
-  static const std::vector<std::string> kQuality = {"bitrate_kbps", "framerate",      "width",
-                                                    "height",       "fec_percentage", "size"};
+  static const std::vector<std::string> kQuality = {"bitrate_kbps", "framerate",        "width",
+                                                    "height",       "fec_percentage",   "size",
+                                                    "preset",       "keyframe_interval"};
   static const std::vector<Command> kCommands = [] {
     std::vector<std::string> start_flags = {"codec", "feed", "director"};
     start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
+    std::vector<std::string> set_flags = kQuality;
+    set_flags.push_back("force_keyframe");
     return std::vector<Command>{
         {"start",
-         "streamctl start <stream_id> <source_uri> [--codec h264|vp8] [--feed NAME] "
+         "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9] [--feed NAME] "
          "[--director URL] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},
-        {"set", "streamctl set <stream_id> [quality flags]", 1, 1, kQuality, RunSet},
+        {"set", "streamctl set <stream_id> [quality flags] [--force_keyframe]", 1, 1, set_flags,
+         RunSet},
         {"get", "streamctl get <stream_id>", 1, 1, {}, RunGet},
         {"list", "streamctl list", 0, 0, {}, RunList},
         {"watch",

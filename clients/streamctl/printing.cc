@@ -72,6 +72,11 @@ std::string FormatStream(const pb::Stream& stream) {
   absl::StrAppend(&out, "  quality:  ", FrameShape(q));
   if (q.has_bitrate_kbps()) absl::StrAppend(&out, "  ", q.bitrate_kbps(), " kbps");
   if (q.has_fec_percentage()) absl::StrAppend(&out, "  FEC ", q.fec_percentage(), "%");
+  if (q.has_keyframe_interval()) {
+    absl::StrAppend(&out, "  keyframe every ",
+                    q.keyframe_interval() == 0 ? std::string("2 s (auto)")
+                                               : absl::StrCat(q.keyframe_interval(), " frames"));
+  }
   absl::StrAppend(&out, "\n");
 
   const pb::AhoyStatus& ahoy = stream.ahoy();

@@ -50,6 +50,8 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
       {"width", absl::GetFlag(FLAGS_width), &pb::Quality::set_width},
       {"height", absl::GetFlag(FLAGS_height), &pb::Quality::set_height},
       {"fec_percentage", absl::GetFlag(FLAGS_fec_percentage), &pb::Quality::set_fec_percentage},
+      {"keyframe_interval", absl::GetFlag(FLAGS_keyframe_interval),
+       &pb::Quality::set_keyframe_interval},
   };
   for (const Field& field : fields) {
     bool present = false;
@@ -58,6 +60,9 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
     if (!error.empty()) return error;
     if (present) (quality->*field.set)(number);
   }
+
+  // The server checks the name and lists the valid presets.
+  if (given.count("preset") != 0) quality->set_preset(absl::GetFlag(FLAGS_preset));
 
   if (given.count("size") != 0) {
     if (given.count("width") != 0 || given.count("height") != 0) {
@@ -82,8 +87,10 @@ std::string ParseCodec(const std::string& text, pb::Codec* codec) {
     *codec = pb::H264;
   } else if (lower == "vp8") {
     *codec = pb::VP8;
+  } else if (lower == "vp9") {
+    *codec = pb::VP9;
   } else {
-    return absl::StrCat("--codec must be h264 or vp8, got '", text, "'");
+    return absl::StrCat("--codec must be h264, vp8 or vp9, got '", text, "'");
   }
   return "";
 }

@@ -11,11 +11,11 @@
 namespace streamctl {
 
 // Fills `quality` from the given quality flags (--bitrate_kbps, --framerate,
-// --width, --height, --size, --fec_percentage). Returns a usage error message,
-// or "" on success. Ranges are the server's to check.
+// --width, --height, --size, --fec_percentage, --preset, --keyframe_interval). Returns a usage
+// error message, or "" on success. Ranges are the server's to check.
 std::string QualityFromFlags(const GivenFlags& given, streamcontrol::v1::Quality* quality);
 
-// Parses "h264" or "vp8" (any case). Returns a usage error message, or "".
+// Parses "h264", "vp8" or "vp9" (any case). Returns a usage error message, or "".
 std::string ParseCodec(const std::string& text, streamcontrol::v1::Codec* codec);
 
 }  // namespace streamctl

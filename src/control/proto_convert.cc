@@ -11,6 +11,8 @@ engine::Quality FromProto(const pb::Quality& q) {
   if (q.has_width()) out.width = q.width();
   if (q.has_height()) out.height = q.height();
   if (q.has_fec_percentage()) out.fec_percentage = q.fec_percentage();
+  if (q.has_keyframe_interval()) out.keyframe_interval = q.keyframe_interval();
+  out.preset = q.preset();
   return out;
 }
 
@@ -20,9 +22,21 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (q.width) out->set_width(*q.width);
   if (q.height) out->set_height(*q.height);
   if (q.fec_percentage) out->set_fec_percentage(*q.fec_percentage);
+  if (q.keyframe_interval) out->set_keyframe_interval(*q.keyframe_interval);
+  if (!q.preset.empty()) out->set_preset(q.preset);
 }
 
-pb::Codec ToProto(engine::Codec codec) { return codec == engine::Codec::kVP8 ? pb::VP8 : pb::H264; }
+pb::Codec ToProto(engine::Codec codec) {
+  switch (codec) {
+    case engine::Codec::kH264:
+      return pb::H264;
+    case engine::Codec::kVP8:
+      return pb::VP8;
+    case engine::Codec::kVP9:
+      return pb::VP9;
+  }
+  return pb::CODEC_UNSPECIFIED;
+}
 
 pb::StreamState ToProto(engine::FeedState state) {
   switch (state) {
@@ -32,6 +46,8 @@ pb::StreamState ToProto(engine::FeedState state) {
       return pb::NEGOTIATING;
     case engine::FeedState::kStreaming:
       return pb::STREAMING;
+    case engine::FeedState::kReconnectingSource:
+      return pb::RECONNECTING_SOURCE;
     case engine::FeedState::kFailed:
       return pb::FAILED;
     case engine::FeedState::kStopped:
@@ -97,6 +113,7 @@ pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedSta
   out.set_bytes_sent(s.rtp.bytes_sent);
   out.set_packets_sent(s.rtp.packets_sent);
   out.set_frames_encoded(s.frames_encoded);
+  out.set_keyframes_encoded(s.keyframes_encoded);
   out.set_nack_count(s.rtp.nack_count);
   out.set_pli_count(s.rtp.pli_count);
   out.set_fir_count(s.rtp.fir_count);

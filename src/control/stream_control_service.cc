@@ -6,8 +6,7 @@
 namespace control {
 namespace {
 
-grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
-                                     grpc::Status status) {
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context, grpc::Status status) {
   auto* reactor = context->DefaultReactor();
   reactor->Finish(std::move(status));
   return reactor;
@@ -30,6 +29,8 @@ absl::StatusOr<engine::Codec> CodecFromProto(pb::Codec codec) {
       return engine::Codec::kH264;
     case pb::VP8:
       return engine::Codec::kVP8;
+    case pb::VP9:
+      return engine::Codec::kVP9;
     default:
       return absl::InvalidArgumentError("codec: unknown value");
   }
@@ -68,11 +69,13 @@ grpc::ServerUnaryReactor* StreamControlService::Stop(grpc::CallbackServerContext
   return Reply(context, registry_->Stop(request->stream_id()), response);
 }
 
-grpc::ServerUnaryReactor* StreamControlService::SetQuality(
-    grpc::CallbackServerContext* context, const pb::SetQualityRequest* request,
-    pb::Stream* response) {
+grpc::ServerUnaryReactor* StreamControlService::SetQuality(grpc::CallbackServerContext* context,
+                                                           const pb::SetQualityRequest* request,
+                                                           pb::Stream* response) {
   if (shutting_down_) return FinishWith(context, kShuttingDown);
-  return Reply(context, registry_->SetQuality(request->stream_id(), FromProto(request->quality())),
+  return Reply(context,
+               registry_->SetQuality(request->stream_id(), FromProto(request->quality()),
+                                     request->force_keyframe()),
                response);
 }
 
@@ -97,8 +100,8 @@ grpc::ServerWriteReactor<pb::StreamStats>* StreamControlService::WatchStats(
                                         "interval_ms must be 0 (default 1000) or at least 100"));
   }
   if (!request->stream_id().empty() && !registry_->Get(request->stream_id()).ok()) {
-    return new FailedWatch(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                        "no stream '" + request->stream_id() + "'"));
+    return new FailedWatch(
+        grpc::Status(grpc::StatusCode::NOT_FOUND, "no stream '" + request->stream_id() + "'"));
   }
   return new StatsWriter(hub_, request->stream_id(), std::chrono::milliseconds(interval_ms));
 }

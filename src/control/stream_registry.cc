@@ -53,8 +53,8 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   }
 };
 
-StreamRegistry::StreamRegistry(engine::Engine* engine, signaling::LinkPool* links,
-                               StatsHub* hub, RegistryOptions options)
+StreamRegistry::StreamRegistry(engine::Engine* engine, signaling::LinkPool* links, StatsHub* hub,
+                               RegistryOptions options)
     : engine_(engine), links_(links), hub_(hub), options_(std::move(options)) {}
 
 StreamRegistry::~StreamRegistry() { StopAll(); }
@@ -81,20 +81,17 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (streams_.count(spec.stream_id)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("stream '", spec.stream_id, "' already exists"));
+      return absl::AlreadyExistsError(absl::StrCat("stream '", spec.stream_id, "' already exists"));
     }
     if (streams_.size() >= options_.max_streams) {
       return absl::ResourceExhaustedError(
-          absl::StrCat("the agent already runs its maximum of ", options_.max_streams,
-                       " streams"));
+          absl::StrCat("the agent already runs its maximum of ", options_.max_streams, " streams"));
     }
     for (const auto& [id, other] : streams_) {
       if (other->spec.feed_name == spec.feed_name &&
           other->spec.director_url == spec.director_url) {
-        return absl::AlreadyExistsError(absl::StrCat("feed '", spec.feed_name,
-                                                     "' is already published by stream '",
-                                                     id, "'"));
+        return absl::AlreadyExistsError(
+            absl::StrCat("feed '", spec.feed_name, "' is already published by stream '", id, "'"));
       }
     }
     // Reserve the id while the feed is built outside the lock.
@@ -107,8 +104,12 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
 
   entry->spec = spec;
   entry->hub = hub_;
-  engine::FeedConfig config{spec.source_uri, spec.codec, spec.quality, options_.stats_interval,
-                            options_.ice_gather_timeout, options_.ice_tcp,
+  engine::FeedConfig config{spec.source_uri,
+                            spec.codec,
+                            spec.quality,
+                            options_.stats_interval,
+                            options_.ice_gather_timeout,
+                            options_.ice_tcp,
                             options_.latency_probe};
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
@@ -168,23 +169,24 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
 }
 
 absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_id,
-                                                      const engine::Quality& changes) {
+                                                      const engine::Quality& changes,
+                                                      bool force_keyframe) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || !it->second->feed) {
       if (stopped_.count(stream_id)) {
-        return absl::FailedPreconditionError(absl::StrCat("stream '", stream_id,
-                                                          "' is stopped"));
+        return absl::FailedPreconditionError(absl::StrCat("stream '", stream_id, "' is stopped"));
       }
       return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
     }
     entry = it->second;
   }
-  auto applied = entry->feed->SetQuality(changes);
+  auto applied = entry->feed->SetQuality(changes, force_keyframe);
   if (!applied.ok()) return applied.status();
-  spdlog::info("stream {} quality now {}", stream_id, applied->ToString());
+  spdlog::info("stream {} quality now {}{}", stream_id, applied->ToString(),
+               force_keyframe ? " (keyframe forced)" : "");
   return InfoOf(*entry);
 }
 

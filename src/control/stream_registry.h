@@ -64,7 +64,8 @@ class StreamRegistry {
   // with the id again is allowed). NOT_FOUND for an id never started.
   absl::StatusOr<StreamInfo> Stop(const std::string& stream_id);
   absl::StatusOr<StreamInfo> SetQuality(const std::string& stream_id,
-                                        const engine::Quality& changes);
+                                        const engine::Quality& changes,
+                                        bool force_keyframe = false);
   absl::StatusOr<StreamInfo> Get(const std::string& stream_id) const;
   std::vector<StreamInfo> List() const;
   void StopAll();

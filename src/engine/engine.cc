@@ -45,9 +45,10 @@ Engine::~Engine() {
 
 void Engine::PreloadPlugins() {
   Call([] {
-    for (const char* factory : {"webrtcbin", "x264enc", "vp8enc", "rtph264pay", "rtpvp8pay",
-                                "videotestsrc", "videoconvert", "videoscale", "videorate",
-                                "nicesrc", "nicesink", "dtlssrtpenc", "dtlsdec"}) {
+    for (const char* factory :
+         {"webrtcbin", "x264enc", "vp8enc", "vp9enc", "rtph264pay", "rtpvp8pay", "rtpvp9pay",
+          "videotestsrc", "videoconvert", "videoscale", "videorate", "appsrc", "appsink", "nicesrc",
+          "nicesink", "dtlssrtpenc", "dtlsdec"}) {
       if (GstElement* e = gst_element_factory_make(factory, nullptr)) gst_object_unref(e);
     }
   });

@@ -19,6 +19,8 @@ const char* FeedStateName(FeedState state) {
       return "FAILED";
     case FeedState::kStopped:
       return "STOPPED";
+    case FeedState::kReconnectingSource:
+      return "RECONNECTING_SOURCE";
   }
   return "?";
 }
@@ -126,9 +128,10 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     if (!self->viewer_requested_) {
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
     }
-    SessionConfig config{self->config_.source_uri, self->config_.codec,
-                         self->Snapshot().quality, self->config_.ice_gather_timeout,
-                         self->config_.ice_tcp,    self->config_.latency_probe};
+    SessionConfig config{
+        self->config_.source_uri,          self->config_.codec,   self->Snapshot().quality,
+        self->config_.ice_gather_timeout,  self->config_.ice_tcp, self->config_.latency_probe,
+        self->config_.source_stall_timeout};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);
@@ -136,6 +139,13 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
                                  [weak](std::string error) {
                                    if (auto feed = weak.lock())
                                      feed->EndSession(FeedState::kFailed, std::move(error));
+                                 },
+                                 [weak](std::string error) {
+                                   if (auto feed = weak.lock())
+                                     feed->OnSourceDown(std::move(error));
+                                 },
+                                 [weak] {
+                                   if (auto feed = weak.lock()) feed->OnSourceUp();
                                  }};
     auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
     if (!session.ok()) {
@@ -146,6 +156,8 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     self->session_ = *session;
     self->rate_base_.reset();
     self->ice_state_ = "new";
+    self->ice_connected_ = false;
+    self->source_down_ = false;
     {
       std::lock_guard<std::mutex> lock(self->mu_);
       ++self->snapshot_.viewer_sessions;
@@ -185,8 +197,22 @@ void Feed::EndSession(FeedState next, std::optional<std::string> error) {
     snapshot_.pipeline_running = false;
   }
   ice_state_ = "none";
+  ice_connected_ = false;
+  source_down_ = false;
   rate_base_.reset();
   SetState(next, std::move(error));
+}
+
+void Feed::OnSourceDown(std::string error) {
+  if (!session_) return;
+  source_down_ = true;
+  SetState(FeedState::kReconnectingSource, std::move(error));
+}
+
+void Feed::OnSourceUp() {
+  if (!session_) return;
+  source_down_ = false;
+  SetState(ice_connected_ ? FeedState::kStreaming : FeedState::kNegotiating);
 }
 
 void Feed::OnIceState(GstWebRTCICEConnectionState state) {
@@ -194,7 +220,8 @@ void Feed::OnIceState(GstWebRTCICEConnectionState state) {
   switch (state) {
     case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
     case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
-      SetState(FeedState::kStreaming);
+      ice_connected_ = true;
+      if (!source_down_) SetState(FeedState::kStreaming);
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
       EndSession(FeedState::kFailed, "ICE connectivity to the viewer failed");
@@ -204,13 +231,14 @@ void Feed::OnIceState(GstWebRTCICEConnectionState state) {
   }
 }
 
-absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes) {
+absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyframe) {
   if (absl::Status s = changes.Validate(config_.codec); !s.ok()) return s;
   return engine_->Call([&]() -> absl::StatusOr<Quality> {
     Quality previous = Snapshot().quality;
     Quality next = previous.Overlay(changes);
     if (session_) {
       if (absl::Status s = session_->ApplyQuality(previous, next); !s.ok()) return s;
+      if (force_keyframe) session_->ForceKeyframe();
     }
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.quality = next;
@@ -248,6 +276,7 @@ void Feed::EmitStats(const RtpSenderStats& rtp) {
   stats.quality = snap.quality;
   stats.rtp = rtp;
   stats.frames_encoded = session_ ? session_->frames_encoded() : 0;
+  stats.keyframes_encoded = session_ ? session_->keyframes_encoded() : 0;
   stats.ice_connection_state = ice_state_;
   auto now = std::chrono::steady_clock::now();
   if (session_ && rate_base_) {

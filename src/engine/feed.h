@@ -2,6 +2,9 @@
 // in force, and the viewer state machine
 //   WAITING_FOR_VIEWER -> NEGOTIATING -> STREAMING -> WAITING_FOR_VIEWER
 //                                  \-> FAILED (next play starts over)
+//   NEGOTIATING/STREAMING <-> RECONNECTING_SOURCE (the source failed while a
+//   viewer watches: the session stays, the source is rebuilt with back-off;
+//   last_error says why; back with the first new frame)
 // Public methods are thread-safe: they post onto the engine thread, which
 // alone touches the ViewerSession.
 #pragma once
@@ -22,7 +25,14 @@
 
 namespace engine {
 
-enum class FeedState { kWaitingForViewer, kNegotiating, kStreaming, kFailed, kStopped };
+enum class FeedState {
+  kWaitingForViewer,
+  kNegotiating,
+  kStreaming,
+  kFailed,
+  kStopped,
+  kReconnectingSource,
+};
 const char* FeedStateName(FeedState state);
 
 struct FeedConfig {
@@ -33,6 +43,8 @@ struct FeedConfig {
   std::chrono::milliseconds ice_gather_timeout{2000};
   bool ice_tcp = false;
   bool latency_probe = false;  // see engine/latency_probe.h
+  // A running source that delivers no frame for this long is restarted.
+  std::chrono::milliseconds source_stall_timeout{5000};
 };
 
 struct FeedSnapshot {
@@ -50,6 +62,7 @@ struct FeedStats {
   Quality quality;
   RtpSenderStats rtp;
   uint64_t frames_encoded = 0;
+  uint64_t keyframes_encoded = 0;
   double send_bitrate_kbps = 0;
   double encode_fps = 0;
   std::string ice_connection_state;  // "new", "checking", "connected", ...
@@ -77,9 +90,11 @@ class Feed : public std::enable_shared_from_this<Feed> {
   // The viewer left (or its link did): pipeline to NULL and freed. Idempotent.
   void StopViewer(std::function<void(absl::Status)> done);
 
-  // Applies only the fields set in `changes`, live. Returns the quality now
-  // in force. Blocks until the engine thread applied it; not for that thread.
-  absl::StatusOr<Quality> SetQuality(const Quality& changes);
+  // Applies only the fields set in `changes` (its preset first), live, and
+  // asks the encoder for a keyframe when `force_keyframe` (no-op without a
+  // viewer). Returns the quality now in force. Blocks until the engine thread
+  // applied it; not for that thread.
+  absl::StatusOr<Quality> SetQuality(const Quality& changes, bool force_keyframe = false);
 
   FeedSnapshot Snapshot() const;
   const FeedConfig& config() const { return config_; }
@@ -96,6 +111,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
   void SetState(FeedState state, std::optional<std::string> error = std::nullopt);
   void EndSession(FeedState next, std::optional<std::string> error = std::nullopt);
   void OnIceState(GstWebRTCICEConnectionState state);
+  void OnSourceDown(std::string error);
+  void OnSourceUp();
 
   Engine* const engine_;
   const FeedConfig config_;
@@ -106,6 +123,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
   bool viewer_requested_ = false;
   GSource* stats_timer_ = nullptr;
   std::string ice_state_ = "none";
+  bool ice_connected_ = false;
+  bool source_down_ = false;
   struct RateBase {
     std::chrono::steady_clock::time_point at;
     uint64_t bytes = 0;

@@ -9,7 +9,7 @@
 namespace engine {
 namespace {
 
-constexpr std::array<CodecTraits, 2> kTraits{{
+constexpr std::array<CodecTraits, 3> kTraits{{
     {Codec::kH264, "H264",
      // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
      // a 2-core box real-time at 720p.
@@ -27,6 +27,13 @@ constexpr std::array<CodecTraits, 2> kTraits{{
      "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
      "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
+    {Codec::kVP9, "VP9",
+     // Realtime: deadline=1 with the fastest speed, row multithreading, no
+     // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
+     "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
+     "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
+     "buffer-optimal-size=400 buffer-size=500",
+     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", ""},
 }};
 
 bool IsValidTestPattern(std::string_view pattern) {
@@ -87,28 +94,44 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc) {
       t.encoding_name, payload_type, ssrc, t.rtp_caps_extra);
 }
 
-absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, Codec codec,
-                                                const Quality& quality, int payload_type,
-                                                uint32_t ssrc) {
+absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
+                                                      const Quality& quality) {
   auto source = SourceDescription(source_uri);
   if (!source.ok()) return source.status();
+  // appsink: hand frames over as they come (no clock sync: live sources pace
+  // themselves, files through identity sync=true), keep only the newest.
+  return absl::StrCat(*source, " ! videoconvert ! videoscale ! videorate drop-only=false",
+                      " ! capsfilter name=raw_capsfilter caps=\"", RawCapsString(quality), "\"",
+                      " ! appsink name=source_sink sync=false max-buffers=1 drop=true");
+}
+
+std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
+                                    uint32_t ssrc) {
   const CodecTraits& t = TraitsFor(codec);
   std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
-  // Two-second GOP: a late viewer or a lost keyframe recovers quickly even
-  // when PLI is not honoured.
-  uint32_t gop = quality.framerate.value_or(30) * 2;
-  std::string gop_setting = codec == Codec::kH264 ? absl::StrCat(" key-int-max=", gop)
-                                                  : absl::StrCat(" keyframe-max-dist=", gop);
-  // queue max-size-buffers=1 leaky: never let a slow encoder build latency.
-  return absl::StrCat(
-      *source, " ! videoconvert ! videoscale ! videorate drop-only=false",
-      " ! capsfilter name=raw_capsfilter caps=\"", RawCapsString(quality), "\"",
-      " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream", " ! ",
-      t.encoder, " ", t.bitrate_property, "=",
-      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, encoded_caps, " ! ",
-      t.payloader, " pt=", payload_type, " ssrc=", ssrc,
-      " ! capsfilter name=pay_capsfilter caps=\"", RtpCapsString(codec, payload_type, ssrc), "\"",
-      " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
+  // The session forces keyframes every keyframe_interval frames (and on PLI);
+  // the encoder's own distance only backs that up.
+  std::string gop_setting =
+      codec == Codec::kH264 ? " key-int-max=100000" : " keyframe-max-dist=100000";
+  // appsrc: live, stamped with this pipeline's running time on arrival; at
+  // most two frames waiting, the oldest dropped, so a slow encoder never
+  // builds latency.
+  return absl::StrCat("appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0",
+                      " max-buffers=2 leaky-type=downstream caps=\"", RawCapsString(quality), "\"",
+                      " ! ", t.encoder, " ", t.bitrate_property, "=",
+                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting,
+                      encoded_caps, " ! ", t.payloader, " pt=", payload_type, " ssrc=", ssrc,
+                      " ! capsfilter name=pay_capsfilter caps=\"",
+                      RtpCapsString(codec, payload_type, ssrc), "\"",
+                      " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
+}
+
+absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
+                                                         const Quality& quality, int payload_type,
+                                                         uint32_t ssrc) {
+  auto source = SourcePipelineDescription(source_uri, quality);
+  if (!source.ok()) return source.status();
+  return PipelineDescriptions{*source, SendPipelineDescription(codec, quality, payload_type, ssrc)};
 }
 
 }  // namespace engine

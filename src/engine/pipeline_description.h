@@ -1,6 +1,8 @@
-// Turns (source URI, codec, quality) into a gst-launch description with the
-// element names the rest of the engine relies on:
-//   source, raw_capsfilter, encoder, payloader, pay_capsfilter, webrtc.
+// Turns (source URI, codec, quality) into two gst-launch descriptions with the
+// element names the rest of the engine relies on (see source_chain.h for why
+// there are two pipelines):
+//   source pipeline:  source, raw_capsfilter, source_sink (appsink)
+//   sending pipeline: feeder (appsrc), encoder, payloader, pay_capsfilter, webrtc
 #pragma once
 
 #include <cstdint>
@@ -34,12 +36,26 @@ std::string RawCapsString(const Quality& quality);
 // the SSRC the payloader sends with.
 std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 
-// The whole pipeline. `quality` must be complete (every field set). `ssrc`
-// is pinned on the payloader and in its caps, so the a=ssrc line webrtcbin
-// writes into the answer names the SSRC actually sent: with a different one,
-// browsers decode the stream but never attach it to the track (black video).
-absl::StatusOr<std::string> PipelineDescription(const std::string& source_uri, Codec codec,
-                                                const Quality& quality, int payload_type,
-                                                uint32_t ssrc);
+// The source pipeline, ending in the appsink `source_sink`.
+absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
+                                                      const Quality& quality);
+// The sending pipeline from the appsrc `feeder` to webrtcbin. The encoder's
+// own keyframe distance is set very large: the session enforces
+// keyframe_interval itself (x264enc cannot change key-int-max in PLAYING).
+// `ssrc` is pinned on the payloader and in its caps, so the a=ssrc line
+// webrtcbin writes into the answer names the SSRC actually sent: with a
+// different one, browsers decode the stream but never attach it to the track
+// (black video).
+std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
+                                    uint32_t ssrc);
+
+struct PipelineDescriptions {
+  std::string source;
+  std::string send;
+};
+// Both. `quality` must be complete (every field set).
+absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
+                                                         const Quality& quality, int payload_type,
+                                                         uint32_t ssrc);
 
 }  // namespace engine

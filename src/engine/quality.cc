@@ -11,6 +11,8 @@ const char* CodecName(Codec codec) {
       return "H264";
     case Codec::kVP8:
       return "VP8";
+    case Codec::kVP9:
+      return "VP9";
   }
   return "?";
 }
@@ -19,8 +21,9 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   std::string upper = absl::AsciiStrToUpper(std::string(name));
   if (upper == "H264") return Codec::kH264;
   if (upper == "VP8") return Codec::kVP8;
+  if (upper == "VP9") return Codec::kVP9;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8)"));
+      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8, VP9)"));
 }
 
 Quality Quality::Defaults() {
@@ -30,16 +33,58 @@ Quality Quality::Defaults() {
   q.width = 1280;
   q.height = 720;
   q.fec_percentage = 0;
+  q.keyframe_interval = 0;
   return q;
+}
+
+namespace {
+struct PresetRow {
+  const char* name;
+  uint32_t width, height, framerate, bitrate_kbps;
+};
+constexpr PresetRow kPresets[] = {
+    {"low", 640, 360, 15, 400},  {"medium", 640, 360, 20, 1000}, {"high", 1280, 720, 20, 1500},
+    {"hd", 1280, 720, 20, 2500}, {"fhd", 1920, 1080, 20, 4000},
+};
+}  // namespace
+
+std::string Quality::PresetNames() {
+  std::string out;
+  for (const auto& row : kPresets) {
+    if (!out.empty()) out += ", ";
+    out += row.name;
+  }
+  return out;
+}
+
+absl::StatusOr<Quality> Quality::Preset(std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(std::string(name));
+  for (const auto& row : kPresets) {
+    if (lower == row.name) {
+      Quality q;
+      q.width = row.width;
+      q.height = row.height;
+      q.framerate = row.framerate;
+      q.bitrate_kbps = row.bitrate_kbps;
+      return q;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat("preset: unknown preset '", std::string(name),
+                                                 "' (valid: ", PresetNames(), ")"));
 }
 
 Quality Quality::Overlay(const Quality& changes) const {
   Quality out = *this;
+  out.preset.clear();
+  if (!changes.preset.empty()) {
+    if (auto preset = Preset(changes.preset); preset.ok()) out = out.Overlay(*preset);
+  }
   if (changes.bitrate_kbps) out.bitrate_kbps = changes.bitrate_kbps;
   if (changes.framerate) out.framerate = changes.framerate;
   if (changes.width) out.width = changes.width;
   if (changes.height) out.height = changes.height;
   if (changes.fec_percentage) out.fec_percentage = changes.fec_percentage;
+  if (changes.keyframe_interval) out.keyframe_interval = changes.keyframe_interval;
   return out;
 }
 
@@ -56,12 +101,16 @@ absl::Status CheckRange(const char* field, const std::optional<uint32_t>& value,
 
 absl::Status Quality::Validate(Codec /*codec*/) const {
   using namespace limits;
+  if (!preset.empty()) {
+    if (auto p = Preset(preset); !p.ok()) return p.status();
+  }
   for (absl::Status s : {
            CheckRange("bitrate_kbps", bitrate_kbps, kMinBitrateKbps, kMaxBitrateKbps),
            CheckRange("framerate", framerate, kMinFramerate, kMaxFramerate),
            CheckRange("width", width, kMinDimension, kMaxWidth),
            CheckRange("height", height, kMinDimension, kMaxHeight),
            CheckRange("fec_percentage", fec_percentage, 0, kMaxFecPercentage),
+           CheckRange("keyframe_interval", keyframe_interval, 0, kMaxKeyframeInterval),
        }) {
     if (!s.ok()) return s;
   }
@@ -77,15 +126,25 @@ absl::Status Quality::Validate(Codec /*codec*/) const {
 
 bool Quality::operator==(const Quality& o) const {
   return bitrate_kbps == o.bitrate_kbps && framerate == o.framerate && width == o.width &&
-         height == o.height && fec_percentage == o.fec_percentage;
+         height == o.height && fec_percentage == o.fec_percentage &&
+         keyframe_interval == o.keyframe_interval && preset == o.preset;
+}
+
+bool Quality::Empty() const { return *this == Quality(); }
+
+uint32_t Quality::EffectiveKeyframeInterval() const {
+  if (keyframe_interval.value_or(0) != 0) return *keyframe_interval;
+  return framerate.value_or(30) * 2;
 }
 
 std::string Quality::ToString() const {
   auto field = [](const std::optional<uint32_t>& v) {
     return v ? absl::StrCat(*v) : std::string("?");
   };
+  std::string gop =
+      keyframe_interval.value_or(0) == 0 ? std::string("auto") : absl::StrCat(*keyframe_interval);
   return absl::StrCat(field(width), "x", field(height), "@", field(framerate), " ",
-                      field(bitrate_kbps), "kbps fec=", field(fec_percentage), "%");
+                      field(bitrate_kbps), "kbps fec=", field(fec_percentage), "% gop=", gop);
 }
 
 }  // namespace engine

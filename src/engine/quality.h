@@ -11,8 +11,8 @@
 
 namespace engine {
 
-enum class Codec { kH264, kVP8 };
-const char* CodecName(Codec codec);  // "H264", "VP8": the SDP encoding name
+enum class Codec { kH264, kVP8, kVP9 };
+const char* CodecName(Codec codec);  // "H264", "VP8", "VP9": the SDP encoding name
 absl::StatusOr<Codec> ParseCodec(std::string_view name);
 
 // Every field optional: as a request only set fields change; as the quality
@@ -23,15 +23,32 @@ struct Quality {
   std::optional<uint32_t> width;
   std::optional<uint32_t> height;
   std::optional<uint32_t> fec_percentage;
+  // Frames between keyframes at most; 0 = automatic (two seconds of frames).
+  std::optional<uint32_t> keyframe_interval;
+  // Input only: a named preset (low, medium, high, hd, fhd) applied before the
+  // explicit fields above. Never set in the quality in force.
+  std::string preset;
 
-  // 1280x720@30, 2000 kbps, no FEC.
+  // 1280x720@30, 2000 kbps, no FEC, automatic keyframe interval.
   static Quality Defaults();
-  // `changes` laid over this: the fields set in `changes` win.
+  // The fields a preset sets (size, framerate, bitrate); INVALID_ARGUMENT
+  // naming the valid presets for an unknown name. Case-insensitive.
+  static absl::StatusOr<Quality> Preset(std::string_view name);
+  // "low, medium, high, hd, fhd"
+  static std::string PresetNames();
+  // `changes` laid over this: first the preset of `changes` (if any), then
+  // the fields set in `changes` win. The result carries no preset name.
+  // `changes` must have passed Validate (an unknown preset is ignored here).
   Quality Overlay(const Quality& changes) const;
-  // Checks the fields that are set; the reason names the field and range.
+  // Checks the fields that are set and the preset name; the reason names the
+  // field and range.
   absl::Status Validate(Codec codec) const;
+  // Whether no field and no preset is set.
+  bool Empty() const;
+  // The keyframe interval in frames with "automatic" resolved.
+  uint32_t EffectiveKeyframeInterval() const;
   bool operator==(const Quality& other) const;
-  std::string ToString() const;  // "1280x720@30 2000kbps fec=0%"
+  std::string ToString() const;  // "1280x720@30 2000kbps fec=0% gop=auto"
 };
 
 namespace limits {
@@ -43,6 +60,7 @@ inline constexpr uint32_t kMinDimension = 16;
 inline constexpr uint32_t kMaxWidth = 4096;
 inline constexpr uint32_t kMaxHeight = 2160;
 inline constexpr uint32_t kMaxFecPercentage = 100;
+inline constexpr uint32_t kMaxKeyframeInterval = 3000;
 }  // namespace limits
 
 }  // namespace engine

@@ -3,6 +3,7 @@
 #include <random>
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
 
@@ -79,10 +80,10 @@ absl::Status ViewerSession::Build(int payload_type) {
   auto description =
       PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type, ssrc);
   if (!description.ok()) return description.status();
-  spdlog::debug("pipeline: {}", *description);
+  spdlog::debug("sending pipeline: {}", description->send);
 
   GError* error = nullptr;
-  GstElement* pipeline = gst_parse_launch(description->c_str(), &error);
+  GstElement* pipeline = gst_parse_launch(description->send.c_str(), &error);
   if (error) {
     std::string text = error->message;
     g_error_free(error);
@@ -93,12 +94,13 @@ absl::Status ViewerSession::Build(int payload_type) {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(pipeline)));
   webrtc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "webrtc"));
   encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
-  raw_capsfilter_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "raw_capsfilter"));
-  if (!webrtc_ || !encoder_ || !raw_capsfilter_) {
-    return absl::InternalError("pipeline lacks a webrtc, encoder or raw_capsfilter element");
+  appsrc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "feeder"));
+  if (!webrtc_ || !encoder_ || !appsrc_) {
+    return absl::InternalError("pipeline lacks a webrtc, encoder or feeder element");
   }
 
-  if (config_.latency_probe) InstallLatencyProbe(raw_capsfilter_.get());
+  // Before the encoder: the stamp is part of the picture the viewer decodes.
+  if (config_.latency_probe) InstallLatencyProbe(appsrc_.get());
 
   GObject* ice = nullptr;
   g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
@@ -119,15 +121,7 @@ absl::Status ViewerSession::Build(int payload_type) {
     g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, nullptr);
   }
 
-  PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
-  gst_pad_add_probe(
-      encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer data) {
-        (*static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data))->fetch_add(1);
-        return GST_PAD_PROBE_OK;
-      },
-      new std::shared_ptr<std::atomic<uint64_t>>(frames_encoded_),
-      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
+  InstallKeyframeControl();
 
   g_signal_connect_data(webrtc_.get(), "notify::ice-connection-state",
                         G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
@@ -148,9 +142,90 @@ absl::Status ViewerSession::Build(int payload_type) {
                          new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
 
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    return absl::InternalError("pipeline refused to start (source unavailable?)");
+    return absl::InternalError("pipeline refused to start");
   }
+
+  std::weak_ptr<ViewerSession> weak = weak_from_this();
+  SourceChain::Events source_events{
+      [weak](const std::string& error, std::chrono::milliseconds retry_in) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (self->events_.on_source_down) {
+          self->events_.on_source_down(
+              absl::StrCat(error, "; restarting the source in ", retry_in.count(), " ms"));
+        }
+      },
+      [weak] {
+        auto self = weak.lock();
+        if (!self) return;
+        // A clean picture at once rather than deltas on the old one.
+        self->ForceKeyframe();
+        if (self->events_.on_source_up) self->events_.on_source_up();
+      }};
+  auto source =
+      SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
+                         SourceChain::Options{config_.source_stall_timeout}, source_events);
+  if (!source.ok()) return source.status();
+  source_ = *source;
   return absl::OkStatus();
+}
+
+void ViewerSession::InstallKeyframeControl() {
+  keyframes_->interval = config_.quality.EffectiveKeyframeInterval();
+  // Into the encoder: count frames since the last keyframe came out and ask
+  // for one when the interval is reached. The encoder's own distance is
+  // huge (pipeline_description.cc), because x264enc cannot change
+  // key-int-max while PLAYING; this works live for every codec.
+  PadPtr encoder_sink(gst_element_get_static_pad(encoder_.get(), "sink"));
+  struct SinkCtx {
+    std::shared_ptr<KeyframeControl> control;
+    GstElement* encoder;  // own reference
+  };
+  gst_pad_add_probe(
+      encoder_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* ctx = static_cast<SinkCtx*>(data);
+        KeyframeControl& k = *ctx->control;
+        uint32_t since = k.since_keyframe.fetch_add(1) + 1;
+        if (since >= k.interval.load() && !k.requested.exchange(true)) {
+          GstPad* src = gst_element_get_static_pad(ctx->encoder, "src");
+          gst_pad_send_event(
+              src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+          gst_object_unref(src);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new SinkCtx{keyframes_, GST_ELEMENT(gst_object_ref(encoder_.get()))},
+      [](gpointer data) {
+        auto* ctx = static_cast<SinkCtx*>(data);
+        gst_object_unref(ctx->encoder);
+        delete ctx;
+      });
+
+  // Out of the encoder: count frames and keyframes.
+  PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
+  gst_pad_add_probe(
+      encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        KeyframeControl& k = **static_cast<std::shared_ptr<KeyframeControl>*>(data);
+        k.frames_encoded.fetch_add(1);
+        GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (buffer && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+          k.keyframes.fetch_add(1);
+          k.since_keyframe = 0;
+          k.requested = false;
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<KeyframeControl>(keyframes_),
+      [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeControl>*>(data); });
+}
+
+void ViewerSession::ForceKeyframe() {
+  if (!encoder_) return;
+  PadPtr src(gst_element_get_static_pad(encoder_.get(), "src"));
+  gst_pad_send_event(src.get(),
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 ViewerSession::~ViewerSession() {
@@ -159,6 +234,8 @@ ViewerSession::~ViewerSession() {
     g_source_unref(gather_timeout_);
   }
   if (answer_done_) answer_done_(absl::CancelledError("viewer session closed"));
+  // The source first: nothing pushes into the appsrc any more.
+  source_.reset();
   if (pipeline_) {
     BusPtr bus(gst_element_get_bus(pipeline_.get()));
     gst_bus_remove_watch(bus.get());
@@ -168,7 +245,7 @@ ViewerSession::~ViewerSession() {
   transceiver_.reset();
   webrtc_.reset();
   encoder_.reset();
-  raw_capsfilter_.reset();
+  appsrc_.reset();
   pipeline_.reset();
 }
 
@@ -189,7 +266,8 @@ gboolean ViewerSession::OnBusMessage(GstBus*, GstMessage* message, gpointer data
       break;
     }
     case GST_MESSAGE_EOS:
-      if (self->events_.on_error) self->events_.on_error("source ended (EOS)");
+      // Only the source pipeline (SourceChain) ever ends; here it is a bug.
+      if (self->events_.on_error) self->events_.on_error("sending pipeline ended (EOS)");
       break;
     case GST_MESSAGE_WARNING: {
       GError* error = nullptr;
@@ -351,10 +429,12 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
   }
   if (next.width != previous.width || next.height != previous.height ||
       next.framerate != previous.framerate) {
-    // New caps renegotiate upstream (videoscale/videorate or the source
-    // itself) and the encoder restarts with a keyframe: no SDP change needed.
-    CapsPtr caps(gst_caps_from_string(RawCapsString(next).c_str()));
-    g_object_set(raw_capsfilter_.get(), "caps", caps.get(), nullptr);
+    // New caps in the source pipeline reach the appsrc with the next frame;
+    // the encoder restarts with a keyframe: no SDP change needed.
+    if (source_) source_->SetQuality(next);
+  }
+  if (next.EffectiveKeyframeInterval() != previous.EffectiveKeyframeInterval()) {
+    keyframes_->interval = next.EffectiveKeyframeInterval();
   }
   if (next.fec_percentage != previous.fec_percentage) {
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);

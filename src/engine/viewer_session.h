@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
 #include "engine/quality.h"
+#include "engine/source_chain.h"
 #include "engine/webrtc_stats.h"
 
 namespace engine {
@@ -32,6 +33,8 @@ struct SessionConfig {
   bool ice_tcp = false;
   // Stamp the wall clock into every picture (engine/latency_probe.h).
   bool latency_probe = false;
+  // A running source that delivers no frame for this long is restarted.
+  std::chrono::milliseconds source_stall_timeout{5000};
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
@@ -40,6 +43,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   struct Events {
     std::function<void(GstWebRTCICEConnectionState)> on_ice_state;
     std::function<void(std::string error)> on_error;  // the session is unusable
+    // The source failed and is being restarted; the session stays up.
+    std::function<void(std::string error)> on_source_down;
+    std::function<void()> on_source_up;  // frames flow again after a failure
   };
   using AnswerCallback = std::function<void(absl::StatusOr<std::string>)>;
 
@@ -59,11 +65,26 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Applies a complete quality live; `previous` tells what changed.
   absl::Status ApplyQuality(const Quality& previous, const Quality& next);
   void RequestStats(std::function<void(RtpSenderStats)> done);
-  uint64_t frames_encoded() const { return frames_encoded_->load(); }
+  // Asks the encoder for a keyframe (GstForceKeyUnit upstream of it).
+  void ForceKeyframe();
+  uint64_t frames_encoded() const { return keyframes_->frames_encoded.load(); }
+  uint64_t keyframes_encoded() const { return keyframes_->keyframes.load(); }
+  uint32_t source_restarts() const { return source_ ? source_->restarts() : 0; }
+
+  // Shared with the encoder pad probes (streaming threads): counts frames and
+  // keyframes and asks for a keyframe once `interval` frames went without.
+  struct KeyframeControl {
+    std::atomic<uint64_t> frames_encoded{0};
+    std::atomic<uint64_t> keyframes{0};
+    std::atomic<uint32_t> interval{60};
+    std::atomic<uint32_t> since_keyframe{0};  // frames into the encoder since one came out
+    std::atomic<bool> requested{false};       // a forced keyframe is on its way
+  };
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
   absl::Status Build(int payload_type);
+  void InstallKeyframeControl();
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
@@ -80,13 +101,13 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ElementPtr pipeline_;
   ElementPtr webrtc_;
   ElementPtr encoder_;
-  ElementPtr raw_capsfilter_;
+  ElementPtr appsrc_;
+  std::shared_ptr<SourceChain> source_;
   TransceiverPtr transceiver_;
   AnswerCallback answer_done_;
   GSource* gather_timeout_ = nullptr;
-  // Shared with the encoder pad probe, which may outlive a teardown race.
-  std::shared_ptr<std::atomic<uint64_t>> frames_encoded_ =
-      std::make_shared<std::atomic<uint64_t>>(0);
+  // Shared with the encoder pad probes, which may outlive a teardown race.
+  std::shared_ptr<KeyframeControl> keyframes_ = std::make_shared<KeyframeControl>();
 };
 
 }  // namespace engine

@@ -126,8 +126,73 @@ TEST_P(EngineWebrtcTest, PlaysChangesQualityLiveStopsAndReplays) {
   (*feed)->Shutdown();
 }
 
+TEST_P(EngineWebrtcTest, KeyframeIntervalChangesLiveAndForcedKeyframes) {
+  engine::FeedConfig config;
+  config.source_uri = "test://ball";
+  config.codec = GetParam();
+  config.quality.preset = "low";            // 640x360@15
+  config.quality.framerate = 30;            // explicit field over the preset
+  config.quality.keyframe_interval = 3000;  // practically none on their own
+  config.stats_interval = 200ms;
+  auto feed = engine::Feed::Create(&engine_, config, &listener_);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  EXPECT_EQ(*(*feed)->Snapshot().quality.width, 640u);
+  EXPECT_EQ(*(*feed)->Snapshot().quality.framerate, 30u);
+  EXPECT_EQ(*(*feed)->Snapshot().quality.bitrate_kbps, 400u);
+
+  auto receiver = Play(**feed, engine::CodecName(GetParam()));
+  ASSERT_TRUE(receiver);
+  ASSERT_TRUE(receiver->WaitFor([](auto& s) { return s.frames >= 10; }, 10s));
+  EXPECT_EQ(receiver->state().width, 640);
+  auto keyframes = [&] {
+    std::lock_guard<std::mutex> lock(listener_.mu);
+    return listener_.stats.empty() ? uint64_t{0} : listener_.stats.back().keyframes_encoded;
+  };
+  auto frames = [&] {
+    std::lock_guard<std::mutex> lock(listener_.mu);
+    return listener_.stats.empty() ? uint64_t{0} : listener_.stats.back().frames_encoded;
+  };
+  // Start-up makes a few keyframes (first frame, first caps, the receiver's
+  // PLIs): wait until the count has been steady for five samples (1 s) while
+  // frames keep coming, so a later increase can only be the forced one.
+  ASSERT_TRUE(listener_.WaitFor(
+      [](auto& l) {
+        size_t n = l.stats.size();
+        if (n < 6) return false;
+        const auto& last = l.stats[n - 1];
+        const auto& first = l.stats[n - 6];
+        return last.keyframes_encoded >= 1 && first.keyframes_encoded == last.keyframes_encoded &&
+               last.frames_encoded > first.frames_encoded + 10;
+      },
+      10s))
+      << "keyframes never settled: " << keyframes();
+
+  // A forced keyframe arrives although the interval is far away.
+  const uint64_t before_force = keyframes();
+  auto forced = (*feed)->SetQuality({}, /*force_keyframe=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  EXPECT_TRUE(listener_.WaitFor(
+      [&](auto& l) { return l.stats.back().keyframes_encoded > before_force; }, 5s))
+      << "keyframes stayed at " << keyframes();
+
+  // A short interval, live: about one keyframe every 10 frames from now on.
+  engine::Quality change;
+  change.keyframe_interval = 10;
+  auto applied = (*feed)->SetQuality(change);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied->keyframe_interval, 10u);
+  const uint64_t k0 = keyframes(), f0 = frames();
+  ASSERT_TRUE(
+      listener_.WaitFor([&](auto& l) { return l.stats.back().frames_encoded >= f0 + 60; }, 10s));
+  const uint64_t made = keyframes() - k0, encoded = frames() - f0;
+  EXPECT_GE(made, encoded / 10 - 1) << made << " keyframes in " << encoded << " frames";
+  EXPECT_LE(made, encoded / 10 + 3) << made << " keyframes in " << encoded << " frames";
+  (*feed)->Shutdown();
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, EngineWebrtcTest,
-                         ::testing::Values(engine::Codec::kH264, engine::Codec::kVP8),
+                         ::testing::Values(engine::Codec::kH264, engine::Codec::kVP8,
+                                           engine::Codec::kVP9),
                          [](const auto& info) { return engine::CodecName(info.param); });
 
 TEST(EngineFeedTest, RejectsOfferWithoutStartAndBadOffers) {

@@ -94,6 +94,12 @@ TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("width"), std::string::npos) << s.error_message();
 
+  pb::Quality unknown_preset;
+  unknown_preset.set_preset("ultra");
+  s = SetQuality("cam1", unknown_preset, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("fhd"), std::string::npos) << s.error_message();
+
   // A rejected change loses nothing: the quality in force is unchanged.
   {
     grpc::ClientContext ctx;
@@ -103,6 +109,19 @@ TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {
     EXPECT_EQ(stream.quality().width(), 640u);
     EXPECT_EQ(stream.quality().bitrate_kbps(), 2000u);
   }
+
+  // A preset, then an explicit field over it; other fields stay.
+  pb::Quality preset;
+  preset.set_preset("medium");
+  preset.set_bitrate_kbps(800);
+  s = SetQuality("cam1", preset, &stream);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(stream.quality().width(), 640u);
+  EXPECT_EQ(stream.quality().height(), 360u);
+  EXPECT_EQ(stream.quality().framerate(), 20u);
+  EXPECT_EQ(stream.quality().bitrate_kbps(), 800u);
+  EXPECT_TRUE(stream.quality().preset().empty());
+  EXPECT_TRUE(stream.quality().has_keyframe_interval());
 
   pb::WatchStatsRequest watch;
   watch.set_stream_id("nope");

@@ -15,7 +15,7 @@ namespace testing_support {
 
 class WebrtcReceiver {
  public:
-  // encoding: "H264" or "VP8".
+  // encoding: "H264", "VP8" or "VP9".
   explicit WebrtcReceiver(std::string encoding = "H264");
   ~WebrtcReceiver();
 

@@ -67,9 +67,74 @@ TEST(QualityTest, AcceptsLimits) {
   EXPECT_TRUE(q.Validate(Codec::kVP8).ok());
 }
 
+TEST(QualityTest, PresetsSetSizeRateAndBitrate) {
+  struct Row {
+    const char* name;
+    uint32_t w, h, fps, kbps;
+  };
+  const Row rows[] = {{"low", 640, 360, 15, 400},
+                      {"medium", 640, 360, 20, 1000},
+                      {"high", 1280, 720, 20, 1500},
+                      {"hd", 1280, 720, 20, 2500},
+                      {"fhd", 1920, 1080, 20, 4000}};
+  for (const auto& r : rows) {
+    Quality change;
+    change.preset = r.name;
+    ASSERT_TRUE(change.Validate(Codec::kH264).ok()) << r.name;
+    Quality out = Quality::Defaults().Overlay(change);
+    EXPECT_EQ(*out.width, r.w) << r.name;
+    EXPECT_EQ(*out.height, r.h) << r.name;
+    EXPECT_EQ(*out.framerate, r.fps) << r.name;
+    EXPECT_EQ(*out.bitrate_kbps, r.kbps) << r.name;
+    EXPECT_EQ(*out.fec_percentage, 0u) << r.name;  // presets leave other fields
+    EXPECT_TRUE(out.preset.empty()) << "the quality in force names no preset";
+  }
+  EXPECT_EQ(*Quality::Preset("HD")->width, 1280u);  // case-insensitive
+}
+
+TEST(QualityTest, ExplicitFieldsOverrideThePreset) {
+  Quality start = Quality::Defaults();
+  start.fec_percentage = 20;
+  Quality change;
+  change.preset = "fhd";
+  change.bitrate_kbps = 6000;
+  Quality out = start.Overlay(change);
+  EXPECT_EQ(*out.width, 1920u);
+  EXPECT_EQ(*out.framerate, 20u);
+  EXPECT_EQ(*out.bitrate_kbps, 6000u);
+  EXPECT_EQ(*out.fec_percentage, 20u);  // untouched by preset and change
+}
+
+TEST(QualityTest, UnknownPresetNamesTheValidOnes) {
+  Quality change;
+  change.preset = "ultra";
+  absl::Status s = change.Validate(Codec::kH264);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* name : {"ultra", "low", "medium", "high", "hd", "fhd"}) {
+    EXPECT_NE(std::string(s.message()).find(name), std::string::npos) << s.message();
+  }
+}
+
+TEST(QualityTest, KeyframeInterval) {
+  Quality q = Quality::Defaults();
+  EXPECT_EQ(*q.keyframe_interval, 0u);
+  EXPECT_EQ(q.EffectiveKeyframeInterval(), 60u);  // auto: two seconds at 30 fps
+  Quality change;
+  change.framerate = 15;
+  EXPECT_EQ(q.Overlay(change).EffectiveKeyframeInterval(), 30u);
+  change.keyframe_interval = 45;
+  EXPECT_EQ(q.Overlay(change).EffectiveKeyframeInterval(), 45u);
+  Quality bad;
+  bad.keyframe_interval = 3001;
+  absl::Status s = bad.Validate(Codec::kH264);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(s.message()).find("keyframe_interval"), std::string::npos);
+}
+
 TEST(QualityTest, ParseCodec) {
   EXPECT_EQ(*ParseCodec("h264"), Codec::kH264);
   EXPECT_EQ(*ParseCodec("VP8"), Codec::kVP8);
+  EXPECT_EQ(*ParseCodec("vp9"), Codec::kVP9);
   EXPECT_EQ(ParseCodec("mpeg2").status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -72,22 +72,50 @@ TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
   EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SdpOfferTest, PicksVP9Profile0) {
+  const std::string offer =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 98 100\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=2\r\n"
+      "a=rtpmap:100 VP9/90000\r\na=fmtp:100 profile-id=0\r\n";
+  auto offered = FindOfferedVideo(offer, Codec::kVP9);
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->payload_type, 100);
+  const std::string only_profile2 =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=2\r\n";
+  EXPECT_EQ(FindOfferedVideo(only_profile2, Codec::kVP9).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto description = PipelineDescription("test://ball", Codec::kVP9, Quality::Defaults(), 100, 1);
+  ASSERT_TRUE(description.ok());
+  for (const char* part : {"vp9enc name=encoder", "deadline=1", "cpu-used=8", "row-mt=1",
+                           "lag-in-frames=0", "rtpvp9pay", "encoding-name=(string)VP9"}) {
+    EXPECT_NE(description->send.find(part), std::string::npos) << part;
+  }
+}
+
 TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
   auto d = PipelineDescription("test://ball", Codec::kH264, Quality::Defaults(), 104, 3735928559u);
   ASSERT_TRUE(d.ok());
   // The SSRC is pinned on the payloader and in the caps webrtcbin reads for
   // the answer's a=ssrc line.
-  EXPECT_NE(d->find("rtph264pay name=payloader"), std::string::npos) << *d;
-  EXPECT_NE(d->find(" ssrc=3735928559 "), std::string::npos) << *d;
-  EXPECT_NE(d->find("ssrc=(uint)3735928559"), std::string::npos) << *d;
-  for (const char* name :
-       {"name=source", "name=raw_capsfilter", "name=encoder", "name=payloader",
-        "name=pay_capsfilter", "name=webrtc", "tune=zerolatency", "config-interval=-1",
-        "payload=(int)104", "width=1280,height=720,framerate=30/1"}) {
-    EXPECT_NE(d->find(name), std::string::npos) << name << " missing in " << *d;
+  EXPECT_NE(d->send.find(" ssrc=3735928559 "), std::string::npos) << d->send;
+  EXPECT_NE(d->send.find("ssrc=(uint)3735928559"), std::string::npos) << d->send;
+  for (const char* name : {"name=source", "name=raw_capsfilter", "name=source_sink",
+                           "width=1280,height=720,framerate=30/1"}) {
+    EXPECT_NE(d->source.find(name), std::string::npos) << name << " missing in " << d->source;
   }
+  for (const char* name : {"name=feeder", "is-live=true", "do-timestamp=true", "name=encoder",
+                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
+                           "tune=zerolatency", "config-interval=-1", "payload=(int)104"}) {
+    EXPECT_NE(d->send.find(name), std::string::npos) << name << " missing in " << d->send;
+  }
+  // The source never reaches into the sending pipeline and vice versa.
+  EXPECT_EQ(d->send.find("videotestsrc"), std::string::npos);
+  EXPECT_EQ(d->source.find("webrtcbin"), std::string::npos);
   // Pinning profile-level-id breaks negotiation with x264's output.
-  EXPECT_EQ(d->find("profile-level-id"), std::string::npos);
+  EXPECT_EQ(d->send.find("profile-level-id"), std::string::npos);
 }
 
 TEST(PipelineDescriptionTest, RejectsUnsupportedSources) {

@@ -1,0 +1,272 @@
+// Self-healing source: a real RTSP camera (gst-rtsp-server in a child
+// process) streams through the engine to a real receiving webrtcbin; the
+// camera is killed and started again on the same port. The viewer session
+// must survive with no new offer/answer, the feed must report the outage and
+// the recovery, and frames must reach the same receiver again.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include "child_process.h"
+#include "engine/engine.h"
+#include "engine/feed.h"
+#include "webrtc_receiver.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::ChildProcess;
+using testing_support::WebrtcReceiver;
+
+struct StateLog : engine::Feed::Listener {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<engine::FeedSnapshot> states;
+  void OnFeedState(const engine::FeedSnapshot& s) override {
+    std::lock_guard<std::mutex> lock(mu);
+    states.push_back(s);
+    cv.notify_all();
+  }
+  void OnFeedStats(const engine::FeedStats&) override {}
+  // Waits for a state reported after the first `from` entries.
+  bool WaitForState(engine::FeedState state, size_t from, std::chrono::milliseconds timeout,
+                    engine::FeedSnapshot* seen = nullptr) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] {
+      for (size_t i = from; i < states.size(); ++i) {
+        if (states[i].state == state) {
+          if (seen) *seen = states[i];
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return states.size();
+  }
+};
+
+std::string StartCamera(ChildProcess* camera, const std::string& port) {
+  std::string error;
+  std::string bound = camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server",
+                                    {"--port", port}, R"(RTSP on port (\d+))", 10s, &error);
+  EXPECT_FALSE(bound.empty()) << error;
+  return bound;
+}
+
+TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {
+  auto camera = std::make_unique<ChildProcess>();
+  const std::string port = StartCamera(camera.get(), "0");
+  ASSERT_FALSE(port.empty());
+
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.codec = engine::Codec::kH264;
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.quality.framerate = 30;
+  config.source_stall_timeout = 2s;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+
+  WebrtcReceiver receiver("H264");
+  {
+    auto started = std::make_shared<std::promise<absl::Status>>();
+    (*feed)->StartViewer([started](absl::Status s) { started->set_value(s); });
+    ASSERT_TRUE(started->get_future().get().ok());
+    auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+    (*feed)->Offer(receiver.CreateOffer(), {}, [answered](absl::StatusOr<std::string> a) {
+      answered->set_value(std::move(a));
+    });
+    auto answer = answered->get_future().get();
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    std::string error;
+    ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+  }
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 15; }, 15s))
+      << "frames: " << receiver.frames();
+  EXPECT_EQ(receiver.state().width, 320);
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, 0, 5s));
+
+  // The camera dies.
+  const size_t before_outage = log.size();
+  camera->Stop();
+  engine::FeedSnapshot outage;
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, before_outage, 15s, &outage))
+      << "the feed never reported the source outage";
+  EXPECT_FALSE(outage.last_error.empty());
+  EXPECT_NE(outage.last_error.find("restarting the source"), std::string::npos)
+      << outage.last_error;
+  EXPECT_TRUE(outage.pipeline_running) << "the viewer pipeline must survive the outage";
+  const uint64_t frames_at_outage = receiver.frames();
+
+  // It comes back on the same port: frames resume at the same receiver.
+  const size_t before_recovery = log.size();
+  camera = std::make_unique<ChildProcess>();
+  ASSERT_EQ(StartCamera(camera.get(), port), port);
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames_at_outage + 30; }, 15s))
+      << "frames stayed at " << receiver.frames() << " (outage at " << frames_at_outage << ")";
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, before_recovery, 5s));
+  engine::FeedSnapshot now = (*feed)->Snapshot();
+  EXPECT_EQ(now.state, engine::FeedState::kStreaming);
+  EXPECT_EQ(now.viewer_sessions, 1u) << "no new session, no new offer/answer";
+  EXPECT_TRUE(now.pipeline_running);
+  EXPECT_EQ(receiver.state().width, 320);
+  (*feed)->Shutdown();
+}
+
+// Plays `feed` into `receiver` (offer/answer once).
+void Play(engine::Feed& feed, WebrtcReceiver& receiver) {
+  auto started = std::make_shared<std::promise<absl::Status>>();
+  feed.StartViewer([started](absl::Status s) { started->set_value(s); });
+  ASSERT_TRUE(started->get_future().get().ok());
+  auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+  feed.Offer(receiver.CreateOffer(), {},
+             [answered](absl::StatusOr<std::string> a) { answered->set_value(std::move(a)); });
+  auto answer = answered->get_future().get();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  std::string error;
+  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+}
+
+// A camera that hangs (process stopped: TCP still accepted by the kernel, no
+// data, no error) is only noticed by the stall watchdog; rebuilding the
+// source must not block the engine thread.
+TEST(SourceRestartTest, HungCameraIsCaughtByTheStallWatchdog) {
+  ChildProcess camera;
+  const std::string port = StartCamera(&camera, "0");
+  ASSERT_FALSE(port.empty());
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.source_stall_timeout = 1s;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_NO_FATAL_FAILURE(Play(**feed, receiver));
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 15; }, 15s));
+
+  const size_t before_outage = log.size();
+  ASSERT_EQ(kill(camera.pid(), SIGSTOP), 0);
+  engine::FeedSnapshot outage;
+  ASSERT_TRUE(
+      log.WaitForState(engine::FeedState::kReconnectingSource, before_outage, 10s, &outage));
+  EXPECT_NE(outage.last_error.find("no frame"), std::string::npos) << outage.last_error;
+  const uint64_t frames_at_outage = receiver.frames();
+
+  // The engine thread answers at once while the source hangs.
+  auto asked = std::chrono::steady_clock::now();
+  engine::Quality change;
+  change.bitrate_kbps = 900;
+  ASSERT_TRUE((*feed)->SetQuality(change).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+
+  const size_t before_recovery = log.size();
+  ASSERT_EQ(kill(camera.pid(), SIGCONT), 0);
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames_at_outage + 30; }, 20s))
+      << "frames stayed at " << receiver.frames() << " (outage at " << frames_at_outage << ")";
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, before_recovery, 5s));
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
+  (*feed)->Shutdown();
+}
+
+// A file source hits EOS after one second: the source side restarts (the
+// file plays again) for the same viewer, reported as an outage with "EOS".
+TEST(SourceRestartTest, SourceEosRestartsTheSourceForTheSameViewer) {
+  gst_init(nullptr, nullptr);
+  const std::string path = ::testing::TempDir() + "/gwa_eos_clip.webm";
+  {
+    GError* error = nullptr;
+    GstElement* writer = gst_parse_launch(
+        ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240,"
+         "framerate=30/1 ! vp8enc deadline=1 ! webmmux ! filesink location=" +
+         path)
+            .c_str(),
+        &error);
+    ASSERT_EQ(error, nullptr) << error->message;
+    gst_element_set_state(writer, GST_STATE_PLAYING);
+    GstBus* bus = gst_element_get_bus(writer);
+    GstMessage* done = gst_bus_timed_pop_filtered(
+        bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(GST_MESSAGE_TYPE(done), GST_MESSAGE_EOS);
+    gst_message_unref(done);
+    gst_object_unref(bus);
+    gst_element_set_state(writer, GST_STATE_NULL);
+    gst_object_unref(writer);
+  }
+
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "file://" + path;
+  config.quality.width = 320;
+  config.quality.height = 240;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_NO_FATAL_FAILURE(Play(**feed, receiver));
+
+  engine::FeedSnapshot ended;
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, 0, 15s, &ended));
+  EXPECT_NE(ended.last_error.find("EOS"), std::string::npos) << ended.last_error;
+  const uint64_t frames_at_eos = receiver.frames();
+  const size_t after_eos = log.size();
+  // The file plays again: more frames than one pass at the same receiver.
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames_at_eos + 20; }, 15s))
+      << "frames stayed at " << receiver.frames() << " (EOS at " << frames_at_eos << ")";
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kStreaming, after_eos, 5s));
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
+  (*feed)->Shutdown();
+}
+
+TEST(SourceRestartTest, UnreachableCameraIsRetriedAndTheSessionStaysUp) {
+  // Nothing listens on this port (the camera is started and stopped first).
+  std::string port;
+  {
+    ChildProcess probe;
+    port = StartCamera(&probe, "0");
+    ASSERT_FALSE(port.empty());
+  }
+  engine::Engine engine;
+  StateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.source_stall_timeout = 1s;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  auto started = std::make_shared<std::promise<absl::Status>>();
+  (*feed)->StartViewer([started](absl::Status s) { started->set_value(s); });
+  ASSERT_TRUE(started->get_future().get().ok());
+  auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+  (*feed)->Offer(receiver.CreateOffer(), {},
+                 [answered](absl::StatusOr<std::string> a) { answered->set_value(std::move(a)); });
+  auto answer = answered->get_future().get();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+
+  // Two failures in a row: reported each time, never FAILED, session kept.
+  engine::FeedSnapshot first, second;
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, 0, 10s, &first));
+  size_t after_first = log.size();
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, after_first, 10s, &second));
+  EXPECT_FALSE(second.last_error.empty());
+  EXPECT_TRUE((*feed)->Snapshot().pipeline_running);
+  EXPECT_NE((*feed)->Snapshot().state, engine::FeedState::kFailed);
+  (*feed)->Shutdown();
+}
+
+}  // namespace
