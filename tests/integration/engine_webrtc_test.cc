@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "engine/feed.h"
+#include "feed_driver.h"
 #include "webrtc_receiver.h"
 
 namespace {
@@ -35,23 +36,9 @@ struct RecordingListener : engine::Feed::Listener {
   }
 };
 
-absl::Status StartViewer(engine::Feed& feed) {
-  auto done = std::make_shared<std::promise<absl::Status>>();
-  feed.StartViewer([done](absl::Status s) { done->set_value(s); });
-  return done->get_future().get();
-}
-
-absl::StatusOr<std::string> Offer(engine::Feed& feed, const std::string& sdp) {
-  auto done = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
-  feed.Offer(sdp, {}, [done](absl::StatusOr<std::string> a) { done->set_value(std::move(a)); });
-  return done->get_future().get();
-}
-
-void StopViewer(engine::Feed& feed) {
-  auto done = std::make_shared<std::promise<void>>();
-  feed.StopViewer([done](absl::Status) { done->set_value(); });
-  done->get_future().get();
-}
+using testing_support::Offer;
+using testing_support::StartViewer;
+using testing_support::StopViewer;
 
 // Plays the feed into a fresh receiver; returns it once frames arrive.
 std::unique_ptr<WebrtcReceiver> Play(engine::Feed& feed, const std::string& encoding) {

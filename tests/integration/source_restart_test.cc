@@ -14,6 +14,7 @@
 #include "child_process.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
+#include "feed_driver.h"
 #include "webrtc_receiver.h"
 
 namespace {
@@ -21,6 +22,15 @@ namespace {
 using namespace std::chrono_literals;
 using testing_support::ChildProcess;
 using testing_support::WebrtcReceiver;
+
+// Plays `feed` into `receiver` (offer/answer once).
+void Play(engine::Feed& feed, WebrtcReceiver& receiver) {
+  ASSERT_TRUE(testing_support::StartViewer(feed).ok());
+  auto answer = testing_support::Offer(feed, receiver.CreateOffer());
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  std::string error;
+  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+}
 
 struct StateLog : engine::Feed::Listener {
   std::mutex mu;
@@ -78,19 +88,7 @@ TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {
   ASSERT_TRUE(feed.ok()) << feed.status();
 
   WebrtcReceiver receiver("H264");
-  {
-    auto started = std::make_shared<std::promise<absl::Status>>();
-    (*feed)->StartViewer([started](absl::Status s) { started->set_value(s); });
-    ASSERT_TRUE(started->get_future().get().ok());
-    auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
-    (*feed)->Offer(receiver.CreateOffer(), {}, [answered](absl::StatusOr<std::string> a) {
-      answered->set_value(std::move(a));
-    });
-    auto answer = answered->get_future().get();
-    ASSERT_TRUE(answer.ok()) << answer.status();
-    std::string error;
-    ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
-  }
+  ASSERT_NO_FATAL_FAILURE(Play(**feed, receiver));
   ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 15; }, 15s))
       << "frames: " << receiver.frames();
   EXPECT_EQ(receiver.state().width, 320);
@@ -121,20 +119,6 @@ TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {
   EXPECT_TRUE(now.pipeline_running);
   EXPECT_EQ(receiver.state().width, 320);
   (*feed)->Shutdown();
-}
-
-// Plays `feed` into `receiver` (offer/answer once).
-void Play(engine::Feed& feed, WebrtcReceiver& receiver) {
-  auto started = std::make_shared<std::promise<absl::Status>>();
-  feed.StartViewer([started](absl::Status s) { started->set_value(s); });
-  ASSERT_TRUE(started->get_future().get().ok());
-  auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
-  feed.Offer(receiver.CreateOffer(), {},
-             [answered](absl::StatusOr<std::string> a) { answered->set_value(std::move(a)); });
-  auto answer = answered->get_future().get();
-  ASSERT_TRUE(answer.ok()) << answer.status();
-  std::string error;
-  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
 }
 
 // A camera that hangs (process stopped: TCP still accepted by the kernel, no
@@ -249,13 +233,8 @@ TEST(SourceRestartTest, UnreachableCameraIsRetriedAndTheSessionStaysUp) {
   auto feed = engine::Feed::Create(&engine, config, &log);
   ASSERT_TRUE(feed.ok()) << feed.status();
   WebrtcReceiver receiver("H264");
-  auto started = std::make_shared<std::promise<absl::Status>>();
-  (*feed)->StartViewer([started](absl::Status s) { started->set_value(s); });
-  ASSERT_TRUE(started->get_future().get().ok());
-  auto answered = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
-  (*feed)->Offer(receiver.CreateOffer(), {},
-                 [answered](absl::StatusOr<std::string> a) { answered->set_value(std::move(a)); });
-  auto answer = answered->get_future().get();
+  ASSERT_TRUE(testing_support::StartViewer(**feed).ok());
+  auto answer = testing_support::Offer(**feed, receiver.CreateOffer());
   ASSERT_TRUE(answer.ok()) << answer.status();
 
   // Two failures in a row: reported each time, never FAILED, session kept.
