@@ -12,8 +12,7 @@ namespace control {
 
 class StreamControlService final : public streamcontrol::v1::StreamControl::CallbackService {
  public:
-  StreamControlService(StreamRegistry* registry, StatsHub* hub)
-      : registry_(registry), hub_(hub) {}
+  StreamControlService(StreamRegistry* registry, StatsHub* hub) : registry_(registry), hub_(hub) {}
 
   // New RPCs get UNAVAILABLE from now on (graceful shutdown).
   void BeginShutdown() { shutting_down_ = true; }

@@ -258,7 +258,7 @@ Envelope DecodeEnvelope(const json& body, DecodeError* partial) {
   if (typed.body == nullptr) {
     throw FieldError{"message.payload: unknown response type '" + typed.type + "'"};
   }
-  const ResponseKind kind = typed.type == kSdpResponse           ? ResponseKind::kSdp
+  const ResponseKind kind = typed.type == kSdpResponse          ? ResponseKind::kSdp
                             : typed.type == kStreamStopResponse ? ResponseKind::kStreamStop
                                                                 : ResponseKind::kStreamStart;
   if (!typed.body->is_object()) throw FieldError{typed.type + ": not an object"};

@@ -19,7 +19,7 @@ const char* LinkStateName(LinkState state);
 
 struct LinkStatus {
   LinkState state = LinkState::kConnecting;
-  std::string last_error;  // never contains the API key
+  std::string last_error;                                // never contains the API key
   std::chrono::system_clock::time_point next_attempt{};  // when kBackingOff/kUnauthorized
   int connect_attempts = 0;
 };
@@ -33,8 +33,8 @@ struct LinkConfig {
   std::chrono::milliseconds pong_timeout{10000};
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30000};
-  std::string ca_file;            // wss: extra CA bundle; empty = system store
-  bool tls_insecure = false;      // wss: skip verification (explicit opt-in only)
+  std::string ca_file;        // wss: extra CA bundle; empty = system store
+  bool tls_insecure = false;  // wss: skip verification (explicit opt-in only)
   // Optional: called on the link's asio thread after every status change
   // (never after Close() returned). Must return at once and must not wait for
   // the link; it may call Status() but not block on anything the asio thread needs.

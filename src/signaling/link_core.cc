@@ -74,8 +74,7 @@ bool LinkCore::Detached() const {
 std::string LinkCore::Scrub(std::string text) const {
   const std::string& key = config_.api_key;
   if (key.empty()) return text;
-  for (std::size_t pos = text.find(key); pos != std::string::npos;
-       pos = text.find(key, pos + 3)) {
+  for (std::size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + 3)) {
     text.replace(pos, key.size(), "***");
   }
   return text;
@@ -231,12 +230,11 @@ void LinkCore::ScheduleRetry(const std::string& error, bool unauthorized) {
   });
   spdlog::warn("ahoy[{}]: {}; reconnecting in {} ms", config_.feed_name, reason, delay.count());
   reconnect_timer_->expires_after(delay);
-  reconnect_timer_->async_wait(
-      [weak = weak_from_this(), gen = gen_](const std::error_code& ec) {
-        auto self = weak.lock();
-        if (ec || !self || gen != self->gen_) return;
-        self->StartConnect();
-      });
+  reconnect_timer_->async_wait([weak = weak_from_this(), gen = gen_](const std::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || gen != self->gen_) return;
+    self->StartConnect();
+  });
 }
 
 // ---- keep-alive ---------------------------------------------------------------
@@ -269,9 +267,9 @@ void LinkCore::OnPingTimer(std::uint64_t gen) {
 
 void LinkCore::OnPongTimeout(std::uint64_t gen, std::uint64_t ping_seq) {
   if (gen != gen_ || ping_seq != ping_seq_ || !pong_pending_ || Detached()) return;
-  LoseConnection("no pong from director within " + std::to_string(config_.pong_timeout.count()) +
-                     " ms",
-                 /*graceful=*/false);
+  LoseConnection(
+      "no pong from director within " + std::to_string(config_.pong_timeout.count()) + " ms",
+      /*graceful=*/false);
 }
 
 void LinkCore::HandlePong(std::uint64_t gen) {
@@ -328,7 +326,7 @@ void LinkCore::Dispatch(std::uint64_t gen, ahoy::DirectorMessage message) {
   if (signals_ == nullptr) return;
 
   spdlog::info("ahoy[{}]: {} uuid={}", config_.feed_name,
-               kind == ResponseKind::kSdp           ? "sdpRequest"
+               kind == ResponseKind::kSdp          ? "sdpRequest"
                : kind == ResponseKind::kStreamStop ? "streamStopRequest"
                                                    : "streamStartRequest",
                uuid);
@@ -440,8 +438,8 @@ void LinkCore::Reply(std::uint64_t gen, const ahoy::Response& response) {
   // Never log the frame itself: the envelope's `to` carries the API key.
   spdlog::info("ahoy[{}]: {} uuid={} success={}", config_.feed_name, ResponseName(response.kind),
                response.uuid, response.success);
-  SendText(ahoy::EncodeAgentMessage(
-      ahoy::Envelope{ahoy::DirectorAddress(config_.api_key), response}));
+  SendText(
+      ahoy::EncodeAgentMessage(ahoy::Envelope{ahoy::DirectorAddress(config_.api_key), response}));
 }
 
 }  // namespace signaling::internal

@@ -36,7 +36,7 @@ TEST(BackoffTest, JitterStaysWithinTwentyPercentAndActuallyVaries) {
       low = std::min<long long>(low, delay.count());
       high = std::max<long long>(high, delay.count());
     }
-    EXPECT_LT(low, 850) << "seed " << seed;   // uses the lower part of the range
+    EXPECT_LT(low, 850) << "seed " << seed;    // uses the lower part of the range
     EXPECT_GT(high, 1150) << "seed " << seed;  // and the upper part
   }
 }

@@ -125,7 +125,9 @@ TEST(AhoyCodecTest, DirectorMessagesRoundTrip) {
       RegisterResponse{true, "cam1", ""},
       RegisterResponse{false, "", "bad name"},
       StreamStartRequest{"r-1", "cam1"},
-      SdpRequest{"r-2", std::string("cam1"), "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n",
+      SdpRequest{"r-2",
+                 std::string("cam1"),
+                 "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n",
                  {{"candidate:1 1 UDP 2 10.0.0.1 9 typ host", 0}, {"candidate:2", 3}}},
       SdpRequest{"r-4", std::nullopt, "offer", {}},
       StreamStopRequest{"r-3", "cam1"},
@@ -303,19 +305,17 @@ TEST(AhoyCodecTest, EncodesRegisterExactly) {
 TEST(AhoyCodecTest, EncodesResponsesExactly) {
   const std::string to = DirectorAddress("k3y");
   EXPECT_EQ(to, "director.api_k3y");
-  EXPECT_EQ(
-      json::parse(EncodeAgentMessage(
-          Envelope{to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", ""}})),
-      json::parse(R"({"message": {"to": "director.api_k3y", "payload":
+  EXPECT_EQ(json::parse(EncodeAgentMessage(
+                Envelope{to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", ""}})),
+            json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"streamStartResponse": {"success": true, "uuid": "r-1", "feedUuid": "cam1"}}}})"));
   EXPECT_EQ(json::parse(EncodeAgentMessage(
                 Envelope{to, Response{ResponseKind::kSdp, true, "r-2", "", "answer", ""}})),
             json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"sdpResponse": {"success": true, "uuid": "r-2", "sdp": "answer"}}}})"));
-  EXPECT_EQ(
-      json::parse(EncodeAgentMessage(
-          Envelope{to, Response{ResponseKind::kStreamStop, true, "r-3", "cam1", "", ""}})),
-      json::parse(R"({"message": {"to": "director.api_k3y", "payload":
+  EXPECT_EQ(json::parse(EncodeAgentMessage(
+                Envelope{to, Response{ResponseKind::kStreamStop, true, "r-3", "cam1", "", ""}})),
+            json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"streamStopResponse": {"success": true, "uuid": "r-3", "feedUuid": "cam1"}}}})"));
 }
 

@@ -419,16 +419,18 @@ TEST_F(AhoyLinkTest, AnswersRequestsThroughFeedSignals) {
                                {{"success", true}, {"uuid", "r-1"}, {"feedUuid", kFeed}}}}));
   EXPECT_EQ(signals.starts(), 1);
 
-  director.Send(json{{"sdpRequest",
-                      {{"uuid", "r-2"},
-                       {"feedUuid", kFeed},
-                       {"sdp", "offer-sdp"},
-                       {"candidates", {{{"candidate", "candidate:1 1 UDP 9 1.2.3.4 5 typ host"},
-                                        {"sdpMLineIndex", 0}}}}}}});
+  director.Send(json{
+      {"sdpRequest",
+       {{"uuid", "r-2"},
+        {"feedUuid", kFeed},
+        {"sdp", "offer-sdp"},
+        {"candidates",
+         {{{"candidate", "candidate:1 1 UDP 9 1.2.3.4 5 typ host"}, {"sdpMLineIndex", 0}}}}}}});
   frame = director.NextFrame();
   ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(*frame, Envelope({{"sdpResponse",
-                               {{"success", true}, {"uuid", "r-2"}, {"sdp", "answer-sdp"}}}}));
+  EXPECT_EQ(
+      *frame,
+      Envelope({{"sdpResponse", {{"success", true}, {"uuid", "r-2"}, {"sdp", "answer-sdp"}}}}));
   EXPECT_EQ(signals.last_offer(), "offer-sdp");
   ASSERT_EQ(signals.last_candidates().size(), 1u);
   EXPECT_EQ(signals.last_candidates()[0].candidate, "candidate:1 1 UDP 9 1.2.3.4 5 typ host");
@@ -438,8 +440,9 @@ TEST_F(AhoyLinkTest, AnswersRequestsThroughFeedSignals) {
   director.Send(json{{"sdpRequest", {{"uuid", "r-3"}, {"sdp", "offer-2"}}}});
   frame = director.NextFrame();
   ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(*frame, Envelope({{"sdpResponse",
-                               {{"success", true}, {"uuid", "r-3"}, {"sdp", "answer-sdp"}}}}));
+  EXPECT_EQ(
+      *frame,
+      Envelope({{"sdpResponse", {{"success", true}, {"uuid", "r-3"}, {"sdp", "answer-sdp"}}}}));
   EXPECT_EQ(signals.offers(), 2);
   EXPECT_TRUE(signals.last_candidates().empty());
 
