@@ -25,11 +25,18 @@ using testing_support::WebrtcReceiver;
 
 // Plays `feed` into `receiver` (offer/answer once).
 void Play(engine::Feed& feed, WebrtcReceiver& receiver) {
-  ASSERT_TRUE(testing_support::StartViewer(feed).ok());
-  auto answer = testing_support::Offer(feed, receiver.CreateOffer());
-  ASSERT_TRUE(answer.ok()) << answer.status();
-  std::string error;
-  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+  absl::Status played = testing_support::PlayInto(feed, receiver);
+  ASSERT_TRUE(played.ok()) << played;
+}
+
+// A 320x240 feed from the test camera on `port`.
+engine::FeedConfig CameraFeed(const std::string& port, std::chrono::milliseconds stall_timeout) {
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.source_stall_timeout = stall_timeout;
+  return config;
 }
 
 struct StateLog : engine::Feed::Listener {
@@ -77,13 +84,8 @@ TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {
 
   engine::Engine engine;
   StateLog log;
-  engine::FeedConfig config;
-  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
-  config.codec = engine::Codec::kH264;
-  config.quality.width = 320;
-  config.quality.height = 240;
+  engine::FeedConfig config = CameraFeed(port, 2s);
   config.quality.framerate = 30;
-  config.source_stall_timeout = 2s;
   auto feed = engine::Feed::Create(&engine, config, &log);
   ASSERT_TRUE(feed.ok()) << feed.status();
 
@@ -130,11 +132,7 @@ TEST(SourceRestartTest, HungCameraIsCaughtByTheStallWatchdog) {
   ASSERT_FALSE(port.empty());
   engine::Engine engine;
   StateLog log;
-  engine::FeedConfig config;
-  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
-  config.quality.width = 320;
-  config.quality.height = 240;
-  config.source_stall_timeout = 1s;
+  engine::FeedConfig config = CameraFeed(port, 1s);
   auto feed = engine::Feed::Create(&engine, config, &log);
   ASSERT_TRUE(feed.ok()) << feed.status();
   WebrtcReceiver receiver("H264");
@@ -225,11 +223,7 @@ TEST(SourceRestartTest, UnreachableCameraIsRetriedAndTheSessionStaysUp) {
   }
   engine::Engine engine;
   StateLog log;
-  engine::FeedConfig config;
-  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
-  config.quality.width = 320;
-  config.quality.height = 240;
-  config.source_stall_timeout = 1s;
+  engine::FeedConfig config = CameraFeed(port, 1s);
   auto feed = engine::Feed::Create(&engine, config, &log);
   ASSERT_TRUE(feed.ok()) << feed.status();
   WebrtcReceiver receiver("H264");

@@ -22,19 +22,22 @@ void StopViewer(engine::Feed& feed) {
   done->get_future().get();
 }
 
+absl::Status PlayInto(engine::Feed& feed, WebrtcReceiver& receiver) {
+  if (auto started = StartViewer(feed); !started.ok()) return started;
+  auto answer = Offer(feed, receiver.CreateOffer());
+  if (!answer.ok()) return answer.status();
+  std::string error;
+  if (!receiver.SetAnswer(*answer, &error)) return absl::InternalError(error);
+  return absl::OkStatus();
+}
+
 std::unique_ptr<WebrtcReceiver> Play(engine::Feed& feed, const std::string& encoding,
                                      std::string* error) {
   auto receiver = std::make_unique<WebrtcReceiver>(encoding);
-  if (auto started = StartViewer(feed); !started.ok()) {
-    *error = started.ToString();
+  if (absl::Status played = PlayInto(feed, *receiver); !played.ok()) {
+    *error = played.ToString();
     return nullptr;
   }
-  auto answer = Offer(feed, receiver->CreateOffer());
-  if (!answer.ok()) {
-    *error = answer.status().ToString();
-    return nullptr;
-  }
-  if (!receiver->SetAnswer(*answer, error)) return nullptr;
   return receiver;
 }
 

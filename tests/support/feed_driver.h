@@ -14,7 +14,9 @@ namespace testing_support {
 absl::Status StartViewer(engine::Feed& feed);
 absl::StatusOr<std::string> Offer(engine::Feed& feed, const std::string& sdp);
 void StopViewer(engine::Feed& feed);
-// start + offer from a fresh receiver + answer applied; nullptr (with the
+// start + offer from `receiver` + its answer applied.
+absl::Status PlayInto(engine::Feed& feed, WebrtcReceiver& receiver);
+// The same with a fresh receiver; nullptr (with the
 // reason in `error`) when any step fails.
 std::unique_ptr<WebrtcReceiver> Play(engine::Feed& feed, const std::string& encoding,
                                      std::string* error);
