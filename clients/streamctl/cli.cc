@@ -30,9 +30,11 @@ Commands:
                   asks the encoder for a keyframe now
   get <stream_id> show one stream
   list            show every stream
-  watch [<stream_id>] [--interval_ms 1000] [--count N]
-                  print one line per stats sample (every stream if no id);
-                  with --count N, exit after N samples
+  watch [<stream_id>] [--interval_ms 1000] [--count N] [--display auto|table|lines]
+                  live stats (every stream if no id): on a terminal a table
+                  redrawn in place, one row per stream; piped (or with
+                  --display lines) one line per sample; --json one object per
+                  sample; with --count N, exit after N samples
   help            show this text
 
 Quality flags (a field is left unset unless its flag is given):

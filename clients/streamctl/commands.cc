@@ -127,37 +127,4 @@ int RunList(const CommandContext& ctx) {
   return PrintText(text);
 }
 
-int RunWatch(const CommandContext& ctx) {
-  pb::WatchStatsRequest request;
-  if (!ctx.args.empty()) request.set_stream_id(ctx.args[0]);
-  request.set_interval_ms(absl::GetFlag(FLAGS_interval_ms));
-  const uint32_t count = absl::GetFlag(FLAGS_count);
-
-  // No deadline: the stream runs until the server ends it, --count is
-  // reached, or the user interrupts.
-  grpc::ClientContext client;
-  Authorize(ctx.bearer_token, &client);
-  std::unique_ptr<grpc::ClientReaderInterface<pb::StreamStats>> reader =
-      ctx.stub->WatchStats(&client, request);
-  pb::StreamStats stats;
-  uint32_t received = 0;
-  while (reader->Read(&stats)) {
-    if (ctx.json) {
-      if (int code = PrintJsonLine(stats); code != kExitOk) return code;
-    } else {
-      PrintText(FormatStats(stats) + "\n");
-    }
-    if (count != 0 && ++received >= count) {
-      client.TryCancel();
-      while (reader->Read(&stats)) {
-      }
-      reader->Finish();  // CANCELLED, by us
-      return kExitOk;
-    }
-  }
-  const grpc::Status status = reader->Finish();
-  if (!status.ok()) return PrintRpcError(status);
-  return kExitOk;
-}
-
 }  // namespace streamctl

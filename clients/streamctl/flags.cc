@@ -33,19 +33,36 @@ ABSL_FLAG(bool, force_keyframe, false, "set: ask the encoder for a keyframe now"
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
+ABSL_FLAG(std::string, display, "auto",
+          "watch: table (redrawn in place), lines (one per sample) or auto (table on a "
+          "terminal, lines when piped)");
 
 namespace streamctl {
 
 bool IsStreamctlFlag(absl::string_view name) {
-  static constexpr absl::string_view kNames[] = {
-      "server",        "json",           "timeout_ms",
-      "tls",           "ca_file",        "cert_file",
-      "key_file",      "token_file",     "codec",
-      "feed",          "director",       "bitrate_kbps",
-      "framerate",     "width",          "height",
-      "size",          "fec_percentage", "interval_ms",
-      "count",         "preset",         "keyframe_interval",
-      "force_keyframe"};
+  static constexpr absl::string_view kNames[] = {"server",
+                                                 "json",
+                                                 "timeout_ms",
+                                                 "tls",
+                                                 "ca_file",
+                                                 "cert_file",
+                                                 "key_file",
+                                                 "token_file",
+                                                 "codec",
+                                                 "feed",
+                                                 "director",
+                                                 "bitrate_kbps",
+                                                 "framerate",
+                                                 "width",
+                                                 "height",
+                                                 "size",
+                                                 "fec_percentage",
+                                                 "interval_ms",
+                                                 "count",
+                                                 "preset",
+                                                 "keyframe_interval",
+                                                 "force_keyframe",
+                                                 "display"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

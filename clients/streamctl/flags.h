@@ -42,6 +42,7 @@ ABSL_DECLARE_FLAG(bool, force_keyframe);
 // watch.
 ABSL_DECLARE_FLAG(uint32_t, interval_ms);
 ABSL_DECLARE_FLAG(uint32_t, count);
+ABSL_DECLARE_FLAG(std::string, display);
 
 namespace streamctl {
 

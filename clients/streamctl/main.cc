@@ -55,10 +55,11 @@ const std::vector<Command>& Commands() {
         {"get", "streamctl get <stream_id>", 1, 1, {}, RunGet},
         {"list", "streamctl list", 0, 0, {}, RunList},
         {"watch",
-         "streamctl watch [<stream_id>] [--interval_ms 1000] [--count N]",
+         "streamctl watch [<stream_id>] [--interval_ms 1000] [--count N] [--display "
+         "auto|table|lines]",
          0,
          1,
-         {"interval_ms", "count"},
+         {"interval_ms", "count", "display"},
          RunWatch},
         {"health", "streamctl health   (exit 0 when the agent is SERVING)", 0, 0, {}, RunHealth},
     };

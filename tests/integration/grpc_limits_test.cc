@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "control/agent_server.h"
+#include "control/stats_writer.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 
 namespace {
@@ -26,14 +28,15 @@ constexpr auto kWindow = 3s;
 
 class GrpcLimitsTest : public ::testing::Test {
  protected:
-  void StartAgent(size_t max_watchers, int max_message_bytes = 1 << 20) {
+  void StartAgent(size_t max_watchers, int max_message_bytes = 1 << 20,
+                  std::chrono::milliseconds interval = kInterval) {
     control::AgentOptions options;
     options.grpc_listen = "127.0.0.1:0";
     options.max_watchers = max_watchers;
     options.max_message_bytes = max_message_bytes;
     // Feeds emit a sample every interval even with no viewer, so no director
     // or viewer is needed here; the Ahoy link just backs off.
-    options.registry.stats_interval = kInterval;
+    options.registry.stats_interval = interval;
     auto agent = control::AgentServer::Start(options);
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = std::move(*agent);
@@ -57,10 +60,11 @@ class GrpcLimitsTest : public ::testing::Test {
     return stub_->Start(&ctx, req, &out);
   }
 
-  static pb::WatchStatsRequest Watch(const std::string& id) {
+  static pb::WatchStatsRequest Watch(const std::string& id,
+                                     std::chrono::milliseconds interval = kInterval) {
     pb::WatchStatsRequest req;
     req.set_stream_id(id);
-    req.set_interval_ms(static_cast<uint32_t>(kInterval.count()));
+    req.set_interval_ms(static_cast<uint32_t>(interval.count()));
     return req;
   }
 
@@ -73,13 +77,16 @@ class GrpcLimitsTest : public ::testing::Test {
 // on its own connection, with no Read ever posted. Its samples pile up in the
 // HTTP/2 stream window (tens of KiB, more than 3 s of samples), and once that
 // is full in the agent's per-subscriber queue, which drops its oldest; either
-// way the hub never waits for it.
+// way the hub never waits for it. `window_bytes` shrinks the HTTP/2 receive
+// window the client grants, so the agent's writes stall after a few samples.
 class StalledWatcher {
  public:
-  StalledWatcher(const std::string& target, const pb::WatchStatsRequest& request) {
+  StalledWatcher(const std::string& target, const pb::WatchStatsRequest& request,
+                 int window_bytes = 0) {
     grpc::ChannelArguments args;
     // Its own connection (distinct arguments), and no window growth.
     args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    if (window_bytes > 0) args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, window_bytes);
     auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     stub_ = pb::StreamControl::NewStub(channel);
     call_ = stub_->PrepareAsyncWatchStats(&ctx_, request, &cq_);
@@ -234,6 +241,63 @@ TEST_F(GrpcLimitsTest, HundredReadersKeepTheirCadenceBesideAStalledOneAndTheCapH
   pb::StreamStats late;
   ASSERT_TRUE(stalled.ReadOne(&late));
   EXPECT_EQ(late.stream_id(), "fan");
+}
+
+// The network-level stall: a subscriber whose HTTP/2 window is full has its
+// writes pending in the agent, so its queue fills and drops the oldest
+// samples, while a reading subscriber on the same stream misses nothing.
+TEST_F(GrpcLimitsTest, StalledSubscriberLosesOldestSamplesAndIsToldHowMany) {
+  constexpr auto kFast = 100ms;
+  StartAgent(/*max_watchers=*/2, 1 << 20, kFast);
+  ASSERT_TRUE(StartStream("slow").ok());
+  StalledWatcher stalled(Target(), Watch("slow", kFast), /*window_bytes=*/1024);
+  ASSERT_TRUE(stalled.started());
+
+  // Enough intervals for the stalled window (a few samples) and the agent's
+  // queue (control::StatsWriter::kQueueCapacity) to fill up twice over.
+  const size_t kIntervals = 2 * control::StatsWriter::kQueueCapacity + 20;
+  grpc::ClientContext ctx;
+  auto reader = stub_->WatchStats(&ctx, Watch("slow", kFast));
+  std::vector<pb::StreamStats> read;
+  pb::StreamStats sample;
+  while (read.size() < kIntervals && reader->Read(&sample)) read.push_back(sample);
+  ctx.TryCancel();
+  while (reader->Read(&sample)) {
+  }
+  reader->Finish();
+  ASSERT_EQ(read.size(), kIntervals);
+  for (size_t k = 0; k < read.size(); ++k) {
+    EXPECT_EQ(read[k].dropped_samples(), 0u) << "the reading subscriber lost samples";
+    if (k > 0) {
+      EXPECT_LE(read[k].timestamp_unix_ms() - read[k - 1].timestamp_unix_ms(),
+                2 * kFast.count() + 50)
+          << "gap before sample " << k;
+    }
+  }
+
+  // Now the stalled one reads: what sat in its window first, then its queue,
+  // whose first sample carries the count of the samples dropped meanwhile.
+  uint64_t dropped = 0;
+  int reads = 0;
+  int64_t previous_ms = 0;
+  int64_t widest_gap_ms = 0;
+  while (dropped == 0 && reads < 1000 && stalled.ReadOne(&sample)) {
+    ++reads;
+    dropped = sample.dropped_samples();
+    if (previous_ms != 0) {
+      widest_gap_ms = std::max(widest_gap_ms, sample.timestamp_unix_ms() - previous_ms);
+    }
+    previous_ms = sample.timestamp_unix_ms();
+  }
+  std::cout << "stalled subscriber: " << reads << " samples read after the stall, " << dropped
+            << " reported dropped, widest gap " << widest_gap_ms << " ms\n";
+  EXPECT_GT(dropped, 0u) << "no sample reported drops after " << reads << " reads";
+  // The drop shows as a jump in time between the last sample the window held
+  // and the oldest one the queue kept.
+  EXPECT_GE(widest_gap_ms, static_cast<int64_t>(dropped) * kFast.count() / 2) << dropped;
+  // Fewer samples were delivered than intervals passed: the agent did not
+  // buffer without bound for a subscriber that does not read.
+  EXPECT_LT(static_cast<size_t>(reads), kIntervals);
 }
 
 TEST_F(GrpcLimitsTest, WatcherCapRefusesTheNextOneWithResourceExhausted) {

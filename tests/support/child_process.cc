@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,10 +35,7 @@ std::string ChildProcess::Start(const std::string& path, const std::vector<std::
                                 const std::string& ready, std::chrono::milliseconds timeout,
                                 std::string* error) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    *error = "pipe failed";
-    return "";
-  }
+  if (!OpenOutputChannel(pipe_fds, error)) return "";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
@@ -68,6 +67,35 @@ std::string ChildProcess::Start(const std::string& path, const std::vector<std::
   return "";
 }
 
+bool ChildProcess::OpenOutputChannel(int fds[2], std::string* error) {
+  if (terminal_columns_ == 0) {
+    if (pipe2(fds, O_CLOEXEC) == 0) return true;
+    *error = "pipe failed";
+    return false;
+  }
+  const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+    if (master >= 0) close(master);
+    *error = "cannot open a pseudo-terminal";
+    return false;
+  }
+  winsize size{};
+  size.ws_row = 50;
+  size.ws_col = terminal_columns_;
+  ioctl(master, TIOCSWINSZ, &size);
+  const int child_end = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (child_end < 0) {
+    close(master);
+    *error = "cannot open the pseudo-terminal's child end";
+    return false;
+  }
+  fds[0] = master;
+  fds[1] = child_end;
+  return true;
+}
+
+// Ends when the child's end is closed everywhere: a pipe reads 0 bytes, a
+// pseudo-terminal fails with EIO.
 void ChildProcess::ReadOutput(int fd) {
   char buf[4096];
   while (true) {

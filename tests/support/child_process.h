@@ -23,6 +23,10 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  // Before Start: the child's stdout/stderr become a pseudo-terminal
+  // (`columns` wide) instead of a pipe, so it behaves as on an operator's
+  // terminal (isatty is true). Its output then ends lines with "\r\n".
+  void UseTerminal(unsigned short columns = 120) { terminal_columns_ = columns; }
   // Starts `path args...` and waits until a stdout/stderr line matches
   // `ready`; returns the match's first group (e.g. a port), or "" on failure
   // with the collected output in `error`.
@@ -49,7 +53,11 @@ class ChildProcess {
   // Reader thread: appends output and looks for the ready pattern.
   void ReadOutput(int fd);
 
+  // Opens the pair the child writes into: {read end, child's end}.
+  bool OpenOutputChannel(int fds[2], std::string* error);
+
   pid_t pid_ = -1;
+  unsigned short terminal_columns_ = 0;  // 0: a pipe
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable changed_;
