@@ -56,14 +56,22 @@ def closure(packages):
     return names
 
 
-def owner(path):
-    """The Debian package that installed `path`."""
-    real = run(["readlink", "-f", path]).strip()
-    for candidate in (real, real.replace("/usr/lib/", "/lib/", 1)):
-        result = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if result.returncode == 0:
-            return result.stdout.split(":")[0]
-    return None
+def owners(paths):
+    """{path: Debian package that installed it}, in one dpkg call (dpkg -S is
+    slow to start). Debian 12 merged /lib into /usr/lib, but dpkg knows each
+    file under the name its package used, so both spellings are asked."""
+    real = {path: run(["readlink", "-f", path]).strip() for path in paths}
+    spellings = {}
+    for path, target in real.items():
+        for candidate in (target, target.replace("/usr/lib/", "/lib/", 1)):
+            spellings[candidate] = path
+    result = subprocess.run(["dpkg", "-S"] + sorted(spellings), capture_output=True, text=True)
+    found = {}
+    for line in result.stdout.splitlines():
+        package, _, file = line.partition(": ")
+        if file in spellings:
+            found[spellings[file]] = package.split(":")[0]
+    return found
 
 
 def library_paths(binary):
@@ -94,21 +102,20 @@ def main():
         print("no apt-get install found in the Dockerfile's last stage")
         return 1
     available = closure(installed)
-    missing = {}
+    needs = {}  # path -> what needs it
     for binary in args.binaries:
         for path in library_paths(binary):
-            package = owner(path)
-            if package and package not in available:
-                missing.setdefault(package, set()).add(path)
+            needs.setdefault(path, path)
+    missing = {}
     for element in ELEMENTS + OPTIONAL_ELEMENTS:
         path = plugin_file(element)
-        if path is None:
-            if element in ELEMENTS:
-                missing.setdefault("(not on this host)", set()).add(element)
-            continue
-        package = owner(path)
-        if package and package not in available:
-            missing.setdefault(package, set()).add(f"{element} ({path})")
+        if path is not None:
+            needs[path] = f"{element} ({path})"
+        elif element in ELEMENTS:
+            missing.setdefault("(not on this host)", set()).add(element)
+    for path, package in owners(list(needs)).items():
+        if package not in available:
+            missing.setdefault(package, set()).add(needs[path])
     print(f"runtime stage installs {len(installed)} packages ({len(available)} with dependencies)")
     for package, what in sorted(missing.items()):
         print(f"MISSING {package}: needed for {', '.join(sorted(what))}")
