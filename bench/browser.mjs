@@ -44,9 +44,9 @@ const waitIdle = () => waitUntil('stream idle with no pipeline', async () => {
   return s.state === 'WAITING_FOR_VIEWER' && !s.pipelineRunning;
 }, 10000);
 
-// Keep a handle on the page's RTCPeerConnections: the headless <video>
-// element never renders (readyState stays 0), so decoded frames and their
-// size are read from getStats, as the page itself does.
+// Keep a handle on the page's RTCPeerConnections: decoded frames and their
+// size are read from getStats, as the page itself does, so these figures do
+// not depend on painting (see browser_latency.mjs for painted frames).
 await browser.context.addInitScript(() => {
   const Original = window.RTCPeerConnection;
   window.gwaPeers = [];

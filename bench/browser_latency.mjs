@@ -9,9 +9,12 @@
 // in the agent, performance.timeOrigin + performance.now() in the page, which
 // is checked against Date.now()).
 //
-// Chromium must paint <video> for requestVideoFrameCallback to fire: run it
-// headed on a display (xvfb-run -a node bench/browser_latency.mjs, as
-// scripts/bench.sh does); without DISPLAY it runs headless.
+// Chromium must paint <video> for requestVideoFrameCallback to fire. With a
+// DISPLAY (xvfb-run -a node bench/browser_latency.mjs, as scripts/bench.sh
+// does) Chromium runs headed, through its normal X11 output path; without
+// one it runs headless, which Chromium 156 with playwright-core 1.64 paints
+// too (new headless mode). The mode is printed with the figures; if no frame
+// is ever painted the run fails rather than report nothing.
 //
 // Usage: node bench/browser_latency.mjs [frames=630] [maxSeconds=35]
 //   per configuration: measure until `frames` painted frames were examined or
@@ -193,7 +196,6 @@ function measureInPage({
       const emitted = s1.jitterBufferEmittedCount - s0.jitterBufferEmittedCount;
       r.jitterBufferMs = emitted
         ? (1000 * (s1.jitterBufferDelay - s0.jitterBufferDelay)) / emitted : NaN;
-      r.decoder = s1.decoderImplementation;
       r.sizes = [...r.sizes];
       resolve(r);
     };
@@ -229,8 +231,8 @@ for (const c of configs) {
   ]);
   notes.push(`${c.id}: ${read} stamps read over ${fmt(r.seconds, 1)} s; painted `
     + `${r.presentedFrames} (presentedFrames), decoded ${r.framesDecoded}, dropped by Chromium `
-    + `${r.framesDropped}; jitter buffer mean ${fmt(r.jitterBufferMs, 1)} ms; decoder `
-    + `${r.decoder}; frame size ${r.sizes.join(',')}; page clock vs Date.now() `
+    + `${r.framesDropped}; jitter buffer mean ${fmt(r.jitterBufferMs, 1)} ms; `
+    + `frame size ${r.sizes.join(',')}; page clock vs Date.now() `
     + `${fmt(pct(r.clockSkew, 0), 1)}..${fmt(pct(r.clockSkew, 100), 1)} ms`
     + `${read < 600 ? ' -- FEWER THAN 600 FRAMES READ' : ''}`);
   console.error(`browser latency: ${c.id} done`);
@@ -239,9 +241,11 @@ for (const c of configs) {
 printMachine(BIN, `Glass-to-glass into Chromium: --latency-probe stamp -> frame expected on `
   + `screen (requestVideoFrameCallback), the director's viewer page, test://ball, `
   + `>= ${FRAMES} painted frames per configuration after ${WARMUP_MS / 1000} s warm-up`, mode);
-printTable(['stream', 'codec', 'frames painted', 'stamp unreadable', 'p50 ms', 'p95 ms',
+printTable(['stream', 'codec', 'frames examined', 'stamp unreadable', 'p50 ms', 'p95 ms',
   'p99 ms', 'max ms', 'p50 to received', 'p50 to presented'], rows);
-console.log('\np50..max: capture (stamp) -> expectedDisplayTime. "to received": -> last '
+console.log('\nframes examined: painted frames whose requestVideoFrameCallback ran (the '
+  + 'page may skip callbacks when busy; the notes give every frame painted). '
+  + 'p50..max: capture (stamp) -> expectedDisplayTime. "to received": -> last '
   + 'packet of the frame received (rVFC receiveTime); "to presented": -> frame handed to '
   + 'the compositor (presentationTime). Unreadable frames (CRC mismatch) are counted, never '
   + 'averaged in.');

@@ -738,12 +738,13 @@ FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int h
     run.error = "the agent's sending pipeline no longer ends in webrtcbin: " + send;
     return run;
   }
-  // Software decoders, as in the webrtcbin viewer (decodebin picks the same
-  // ones on Debian 12 without gstreamer1.0-libav): OpenH264, libvpx.
+  // decodebin, as the webrtcbin viewer (tests/support) uses: on Debian 12
+  // without gstreamer1.0-libav it picks OpenH264 and libvpx, software
+  // decoders like Chromium's; it also waits for the SPS before plugging
+  // openh264dec, which refuses caps without a profile.
   send = send.substr(0, webrtc) +
-         (codec == engine::Codec::kH264 ? " ! rtph264depay ! openh264dec"
-                                        : " ! rtpvp8depay ! vp8dec") +
-         " name=decoder ! fakesink sync=false async=false";
+         (codec == engine::Codec::kH264 ? " ! rtph264depay" : " ! rtpvp8depay") +
+         " ! decodebin ! fakesink name=sink sync=false async=false";
   GError* error = nullptr;
   GstElement* parsed = gst_parse_launch(send.c_str(), &error);
   if (error) {
@@ -755,11 +756,11 @@ FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int h
   engine::ElementPtr pipeline(GST_ELEMENT(gst_object_ref_sink(parsed)));
   engine::ElementPtr appsrc(gst_bin_get_by_name(GST_BIN(pipeline.get()), "feeder"));
   engine::ElementPtr encoder(gst_bin_get_by_name(GST_BIN(pipeline.get()), "encoder"));
-  engine::ElementPtr decoder(gst_bin_get_by_name(GST_BIN(pipeline.get()), "decoder"));
+  engine::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
   engine::InstallLatencyProbe(appsrc.get());
   ForceKeyframes(encoder.get(), q.EffectiveKeyframeInterval());
   FloorProbeState state;
-  engine::PadPtr decoded(gst_element_get_static_pad(decoder.get(), "src"));
+  engine::PadPtr decoded(gst_element_get_static_pad(sink.get(), "sink"));
   gulong probe = gst_pad_add_probe(decoded.get(), GST_PAD_PROBE_TYPE_BUFFER,
                                    &ReadStampOnDecodedFrame, &state, nullptr);
 
@@ -797,7 +798,7 @@ FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int h
   if (GstMessage* m = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)) {
     GError* err = nullptr;
     gst_message_parse_error(m, &err, nullptr);
-    if (run.error.empty()) run.error = std::string("pipeline error: ") + err->message;
+    run.error += std::string(run.error.empty() ? "" : "; ") + "pipeline error: " + err->message;
     g_error_free(err);
     gst_message_unref(m);
   }
@@ -837,7 +838,8 @@ int RunFloor(const Args& args) {
       std::to_string(seconds) + " s per configuration");
   t.Print();
   std::cout << "\nStamp written on the appsrc in front of the encoder, as the agent does; read "
-               "from each frame leaving the decoder (openh264dec / vp8dec), CLOCK_REALTIME on both "
+               "from each frame leaving the decoder (decodebin: openh264dec / vp8dec), "
+               "CLOCK_REALTIME on both "
                "sides, 1 ms resolution. Unreadable = decoded frames whose stamp failed its CRC.\n";
   return 0;
 }

@@ -105,8 +105,8 @@ export async function startStack({
   };
 }
 
-// headless: false needs a display (DISPLAY, e.g. under xvfb-run): headed
-// Chromium paints <video>, so requestVideoFrameCallback fires.
+// headless: false needs a display (DISPLAY, e.g. under xvfb-run); the
+// latency benchmark uses it to read frames as Chromium paints them.
 export async function launchChromium({ headless = true } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'gwa-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
