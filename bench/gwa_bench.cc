@@ -639,9 +639,9 @@ int RunLatency(const Args& args, const std::string& bin_dir) {
       "with jitter-buffer latency " +
       std::to_string(rx_latency) + " ms, " + std::to_string(seconds) + " s per size");
   t.Print();
-  std::cout << "\nStamp written after videotestsrc/videoscale/videorate, before the encoder "
-               "queue; read from the receiver's decoded frame (decodebin: openh264dec), clock "
-               "CLOCK_REALTIME on both sides, 1 ms resolution.\n";
+  std::cout << "\nStamp written on the appsrc in front of the encoder; read from the "
+               "receiver's decoded frame (decodebin: openh264dec), clock CLOCK_REALTIME on both "
+               "sides, 1 ms resolution. Unstamped = decoded frames whose stamp failed its CRC.\n";
   return 0;
 }
 

@@ -3,7 +3,7 @@
 # table under the machine it was measured on. Not part of CI: nothing here
 # passes or fails on a timing.
 #
-#   scripts/bench.sh                 # everything (~12 min, bounded: see BENCHMARKS.md)
+#   scripts/bench.sh                 # everything (~11 min on 2 cores; prints how long it took)
 #   scripts/bench.sh start control   # only some: start control browser cost fanout latency
 #                                    #   browser-latency floor
 #
