@@ -1,8 +1,9 @@
 // gwa_bench: repeatable measurements of gstwebrtc-agent (see BENCHMARKS.md).
-// Every subcommand starts a real local-director and a real agent process and
-// prints its figures as a Markdown table under a machine header. Viewers are
-// real receiving webrtcbins (tests/support) in this process, so their CPU is
-// never counted as the agent's.
+// Every subcommand but floor starts a real local-director and a real agent
+// process and prints its figures as a Markdown table under a machine header.
+// Viewers are real receiving webrtcbins (tests/support) in this process, so
+// their CPU is never counted as the agent's. floor runs the agent's own
+// pipeline code in this process, without webrtcbin (see RunFloor).
 //
 //   gwa_bench start    [--runs 20]
 //   gwa_bench control  [--rate 200] [--seconds 10]
@@ -765,6 +766,8 @@ FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int h
                                    &ReadStampOnDecodedFrame, &state, nullptr);
 
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    gst_pad_remove_probe(decoded.get(), probe);
     run.error = "pipeline refused to start: " + send;
     return run;
   }

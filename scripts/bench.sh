@@ -21,6 +21,7 @@ fi
 if ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends xvfb xauth
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
