@@ -4,71 +4,36 @@
 //      the first play after the agent started, then N stop/play cycles.
 //   2. SetQuality (resolution) -> the page decodes a frame of the new size,
 //      alternating 640x360 / 1280x720.
-// Glass-to-glass in the browser is not measured: the headless <video> never
-// renders (readyState 0) and MediaStreamTrackProcessor crashes headless
-// Chromium 156 here; `gwa_bench latency` measures it with a webrtcbin viewer.
+// Glass-to-glass in Chromium: bench/browser_latency.mjs.
 // Usage: node bench/browser.mjs [plays=20] [resizes=10]
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
-import { spawn, execFileSync } from 'node:child_process';
-import { cpus, loadavg, release } from 'node:os';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  fmt, median, pct, printMachine, printTable,
+} from './bench_util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 process.env.GWA_BIN_DIR ??= join(here, '../build/bin');
 const {
-  BIN, launchChromium, startProcess, stopProcess, streamctl, tempConfig, waitUntil,
+  BIN, launchChromium, startStack, streamctl, waitUntil,
 } = await import('../tests/browser/harness.mjs');
 
 const PLAYS = Number(process.argv[2] ?? 20);
 const RESIZES = Number(process.argv[3] ?? 10);
+const machine = (title) => printMachine(BIN, title, 'headless');
 
-const pct = (values, p) => {
-  const v = [...values].sort((a, b) => a - b);
-  return v[Math.min(v.length, Math.max(1, Math.ceil((p / 100) * v.length))) - 1];
-};
-const median = (values) => {
-  const v = [...values].sort((a, b) => a - b);
-  const n = v.length;
-  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-};
-const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
-
-function printTable(headers, rows) {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(w[i])).join(' | ')} |`;
-  console.log(line(headers));
-  console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
-  rows.forEach((r) => console.log(line(r)));
-}
-
-function machine(title, chromiumVersion) {
-  const gst = execFileSync('gst-launch-1.0', ['--version']).toString().split('\n')[1];
-  const grpc = execFileSync(join(BIN, 'gwa_bench'), ['version']).toString().trim();
-  console.log(`\n### ${title}\n`);
-  console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores, Linux ${release()}; `
-    + `${gst}, ${grpc}, ${chromiumVersion} (headless)`);
-  console.log(`when: ${new Date().toISOString()}; load average (1/5/15 min): `
-    + `${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-}
-
-const director = await startProcess('local-director', ['--listen', '127.0.0.1:0',
-  '--log-level', 'warn'], /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
-const webPort = director.match[1];
-const config = tempConfig([{
-  stream_id: 'demo', source_uri: 'test://smpte', codec: 'H264',
-  quality: { width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000 },
-  ahoy: { feed_name: 'demo' },
-}]);
-const agent = await startProcess('gstwebrtc-agent', [
-  '--grpc-listen', '127.0.0.1:0', '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
-  '--config', config.path, '--log-level', 'warn',
-], /gRPC on port (\d+)/);
-const grpc = `127.0.0.1:${agent.match[1]}`;
-const chromiumVersion = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'],
-  { stdio: ['ignore', 'pipe', 'ignore'] })
-  .toString().trim();
+const stack = await startStack({
+  streams: [{
+    stream_id: 'demo', source_uri: 'test://smpte', codec: 'H264',
+    quality: { width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000 },
+    ahoy: { feed_name: 'demo' },
+  }],
+  logLevel: 'warn',
+});
+const { webPort, grpc } = stack;
 const browser = await launchChromium();
 const page = await browser.context.newPage();
 page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -79,9 +44,9 @@ const waitIdle = () => waitUntil('stream idle with no pipeline', async () => {
   return s.state === 'WAITING_FOR_VIEWER' && !s.pipelineRunning;
 }, 10000);
 
-// Keep a handle on the page's RTCPeerConnections: the headless <video>
-// element never renders (readyState stays 0), so decoded frames and their
-// size are read from getStats, as the page itself does.
+// Keep a handle on the page's RTCPeerConnections: decoded frames and their
+// size are read from getStats, as the page itself does, so these figures do
+// not depend on painting (see browser_latency.mjs for painted frames).
 await browser.context.addInitScript(() => {
   const Original = window.RTCPeerConnection;
   window.gwaPeers = [];
@@ -196,7 +161,7 @@ for (let i = 0; i < RESIZES; i++) {
 const negotiations = await page.evaluate(() => window.gwaViewer.negotiations);
 setq.stdin.end();
 
-machine(`Time to first frame in headless Chromium (gwaPlay -> first decoded frame), stream 1280x720@30 H264 2000 kbps, ${PLAYS} stop/play cycles on one agent`, chromiumVersion);
+machine(`Time to first frame in headless Chromium (gwaPlay -> first decoded frame), stream 1280x720@30 H264 2000 kbps, ${PLAYS} stop/play cycles on one agent`);
 printTable(['plays', 'measured by', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
   ['first play after agent start', 'gwaViewer.firstFrameMs', cold.page, '', '', ''],
   ['first play after agent start', 'getStats every 5 ms', cold.fine, '', '', ''],
@@ -208,7 +173,7 @@ printTable(['plays', 'measured by', 'median ms', 'p90 ms', 'min ms', 'max ms'], 
 console.log(`\nall plays, gwaViewer.firstFrameMs: ${warm.join(' ')}`);
 console.log(`all plays, 5 ms getStats poll:     ${warmFine.join(' ')}`);
 
-machine(`Resolution change visible in Chromium: SetQuality returned / first decoded frame of the new size (getStats polled every 10 ms), ${RESIZES} changes alternating 640x360 and 1280x720`, chromiumVersion);
+machine(`Resolution change visible in Chromium: SetQuality returned / first decoded frame of the new size (getStats polled every 10 ms), ${RESIZES} changes alternating 640x360 and 1280x720`);
 printTable(['what', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
   ['SetQuality RPC returns', fmt(median(rpcMs), 1), fmt(pct(rpcMs, 90), 1),
     fmt(Math.min(...rpcMs), 1), fmt(Math.max(...rpcMs), 1)],
@@ -219,7 +184,5 @@ console.log(`\nall changes (ms): ${visibleMs.map((x) => x.toFixed(0)).join(' ')}
   + `negotiations in this play: ${negotiations} (1 = no renegotiation)`);
 
 await browser.close();
-await stopProcess(agent.child);
-await stopProcess(director.child);
-config.cleanup();
+await stack.stop();
 process.exit(0);

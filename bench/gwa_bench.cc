@@ -1,14 +1,17 @@
 // gwa_bench: repeatable measurements of gstwebrtc-agent (see BENCHMARKS.md).
-// Every subcommand starts a real local-director and a real agent process and
-// prints its figures as a Markdown table under a machine header. Viewers are
-// real receiving webrtcbins (tests/support) in this process, so their CPU is
-// never counted as the agent's.
+// Every subcommand but floor starts a real local-director and a real agent
+// process and prints its figures as a Markdown table under a machine header.
+// Viewers are real receiving webrtcbins (tests/support) in this process, so
+// their CPU is never counted as the agent's. floor runs the agent's own
+// pipeline code in this process, without webrtcbin (see RunFloor).
 //
 //   gwa_bench start    [--runs 20]
 //   gwa_bench control  [--rate 200] [--seconds 10]
 //   gwa_bench cost     [--streams 1,2,4,8] [--seconds 10] [--bitrate 1000]
 //   gwa_bench fanout   [--subscribers 0,1,100,1000] [--streams 4] [--seconds 10]
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
+//   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
+//                      (the plain gst pipeline: no agent, no webrtcbin)
 //   gwa_bench setq     --server HOST:PORT --stream ID   (stdin "W H" -> SetQuality;
 //                                                         used by bench/browser.mjs)
 //   gwa_bench version
@@ -25,7 +28,11 @@
 
 #include "bench_util.h"
 #include "director_viewer.h"
+#include "engine/engine.h"
+#include "engine/gst_ptr.h"
 #include "engine/latency_probe.h"
+#include "engine/pipeline_description.h"
+#include "engine/source_chain.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -44,6 +51,18 @@ std::vector<int> ParseList(const std::string& text) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (!item.empty()) out.push_back(std::stoi(item));
+  }
+  return out;
+}
+
+// "640x360,1280x720" -> {{640, 360}, {1280, 720}}.
+std::vector<std::pair<int, int>> ParseSizes(const std::string& text) {
+  std::vector<std::pair<int, int>> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto x = item.find('x');
+    out.emplace_back(std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1)));
   }
   return out;
 }
@@ -551,15 +570,7 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
 int RunLatency(const Args& args, const std::string& bin_dir) {
   int seconds = args.GetInt("seconds", 10);
   unsigned rx_latency = static_cast<unsigned>(args.GetInt("receiver-latency", 0));
-  std::vector<std::pair<int, int>> sizes;
-  {
-    std::stringstream ss(args.Get("size", "640x360,1280x720"));
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      auto x = item.find('x');
-      sizes.emplace_back(std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1)));
-    }
-  }
+  std::vector<std::pair<int, int>> sizes = ParseSizes(args.Get("size", "640x360,1280x720"));
   AgentUnderTest agent;
   if (auto e = agent.Start(bin_dir, {"--latency-probe"}); !e.empty()) return Fail(e);
   Table t({"stream", "frames read", "unstamped", "median ms", "p90 ms", "p99 ms", "max ms"});
@@ -629,19 +640,220 @@ int RunLatency(const Args& args, const std::string& bin_dir) {
       "with jitter-buffer latency " +
       std::to_string(rx_latency) + " ms, " + std::to_string(seconds) + " s per size");
   t.Print();
-  std::cout << "\nStamp written after videotestsrc/videoscale/videorate, before the encoder "
-               "queue; read from the receiver's decoded frame (avdec_h264), clock "
-               "CLOCK_REALTIME on both sides, 1 ms resolution.\n";
+  std::cout << "\nStamp written on the appsrc in front of the encoder; read from the "
+               "receiver's decoded frame (decodebin: openh264dec), clock CLOCK_REALTIME on both "
+               "sides, 1 ms resolution. Unstamped = decoded frames whose stamp failed its CRC.\n";
   return 0;
 }
 
+// ---- floor: the plain gst pipeline, what latency costs without webrtcbin ----
+// The agent's own pieces in one process: SourceChain (the same source
+// pipeline feeding an appsrc), the same sending pipeline description (appsrc,
+// encoder, payloader with the agent's settings), the latency probe on the
+// appsrc, keyframes forced every keyframe interval as the session does, but
+// the RTP goes straight into a depayloader and decoder instead of webrtcbin:
+// no RTP session, SRTP, DTLS, ICE, UDP or jitter buffer. gst-launch-1.0
+// cannot stamp frames, hence this instead of a launch line.
+struct FloorRun {
+  std::vector<double> latency_ms;
+  uint64_t unreadable = 0;
+  std::string error;
+};
+
+struct FloorProbeState {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t decoded = 0;
+  bool recording = false;
+  std::vector<double> latency_ms;
+  uint64_t unreadable = 0;
+};
+
+GstPadProbeReturn ReadStampOnDecodedFrame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* state = static_cast<FloorProbeState*>(data);
+  uint32_t now = engine::LatencyClockMs();
+  std::optional<uint32_t> stamp;
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  GstVideoInfo vinfo;
+  bool ok = caps && gst_video_info_from_caps(&vinfo, caps);
+  if (caps) gst_caps_unref(caps);
+  GstVideoFrame frame;
+  if (ok && gst_video_frame_map(&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ)) {
+    stamp =
+        engine::ReadLatencyStamp(static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
+                                 GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
+                                 GST_VIDEO_FRAME_WIDTH(&frame), GST_VIDEO_FRAME_HEIGHT(&frame));
+    gst_video_frame_unmap(&frame);
+  }
+  std::lock_guard<std::mutex> lock(state->mu);
+  ++state->decoded;
+  if (state->recording) {
+    if (stamp) {
+      state->latency_ms.push_back(static_cast<double>(static_cast<int32_t>(now - *stamp)));
+    } else {
+      ++state->unreadable;
+    }
+  }
+  state->cv.notify_all();
+  return GST_PAD_PROBE_OK;
+}
+
+// Every `interval` frames into the encoder, ask it for a keyframe, as
+// ViewerSession::InstallKeyframeControl does (the encoder's own GOP is set
+// huge by SendPipelineDescription): keyframes are the biggest frames, so
+// leaving them out would flatter the tail.
+void ForceKeyframes(GstElement* encoder, uint32_t interval) {
+  struct Ctx {
+    GstElement* encoder;  // no reference: the probe lives on the encoder's own pad
+    uint32_t interval;
+    uint32_t count = 0;
+  };
+  engine::PadPtr sink(gst_element_get_static_pad(encoder, "sink"));
+  gst_pad_add_probe(
+      sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* ctx = static_cast<Ctx*>(data);
+        if (++ctx->count % ctx->interval == 0) {
+          engine::PadPtr src(gst_element_get_static_pad(ctx->encoder, "src"));
+          gst_pad_send_event(
+              src.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new Ctx{encoder, interval}, [](gpointer data) { delete static_cast<Ctx*>(data); });
+}
+
+FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int height,
+                      int seconds) {
+  FloorRun run;
+  engine::Quality q;
+  q.width = static_cast<uint32_t>(width);
+  q.height = static_cast<uint32_t>(height);
+  q.framerate = 30;
+  q.bitrate_kbps = 2000;
+  q.fec_percentage = 0;
+  q.keyframe_interval = 0;
+  std::string send = engine::SendPipelineDescription(codec, q, 96, 0x6761);
+  auto webrtc = send.find(" ! webrtcbin");
+  if (webrtc == std::string::npos) {
+    run.error = "the agent's sending pipeline no longer ends in webrtcbin: " + send;
+    return run;
+  }
+  // decodebin, as the webrtcbin viewer (tests/support) uses: on Debian 12
+  // without gstreamer1.0-libav it picks OpenH264 and libvpx, software
+  // decoders like Chromium's; it also waits for the SPS before plugging
+  // openh264dec, which refuses caps without a profile.
+  send = send.substr(0, webrtc) +
+         (codec == engine::Codec::kH264 ? " ! rtph264depay" : " ! rtpvp8depay") +
+         " ! decodebin ! fakesink name=sink sync=false async=false";
+  GError* error = nullptr;
+  GstElement* parsed = gst_parse_launch(send.c_str(), &error);
+  if (error) {
+    run.error = std::string("cannot build ") + send + ": " + error->message;
+    g_error_free(error);
+    if (parsed) gst_object_unref(parsed);
+    return run;
+  }
+  engine::ElementPtr pipeline(GST_ELEMENT(gst_object_ref_sink(parsed)));
+  engine::ElementPtr appsrc(gst_bin_get_by_name(GST_BIN(pipeline.get()), "feeder"));
+  engine::ElementPtr encoder(gst_bin_get_by_name(GST_BIN(pipeline.get()), "encoder"));
+  engine::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  engine::InstallLatencyProbe(appsrc.get());
+  ForceKeyframes(encoder.get(), q.EffectiveKeyframeInterval());
+  FloorProbeState state;
+  engine::PadPtr decoded(gst_element_get_static_pad(sink.get(), "sink"));
+  gulong probe = gst_pad_add_probe(decoded.get(), GST_PAD_PROBE_TYPE_BUFFER,
+                                   &ReadStampOnDecodedFrame, &state, nullptr);
+
+  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    gst_pad_remove_probe(decoded.get(), probe);
+    run.error = "pipeline refused to start: " + send;
+    return run;
+  }
+  auto source = eng->Call(
+      [&] { return engine::SourceChain::Start(eng, "test://ball", q, appsrc.get(), {}, {}); });
+  std::shared_ptr<engine::SourceChain> chain;
+  if (!source.ok()) {
+    run.error = source.status().ToString();
+  } else {
+    chain = *source;
+    std::unique_lock<std::mutex> lock(state.mu);
+    if (!state.cv.wait_for(lock, 15s, [&] { return state.decoded > 5; })) {
+      run.error = "no frame decoded within 15 s";
+    }
+  }
+  if (run.error.empty()) {
+    std::this_thread::sleep_for(2s);  // warm-up: encoder rate control settles
+    {
+      std::lock_guard<std::mutex> lock(state.mu);
+      state.recording = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    std::lock_guard<std::mutex> lock(state.mu);
+    state.recording = false;
+    run.latency_ms = state.latency_ms;
+    run.unreadable = state.unreadable;
+  }
+  // The source chain is the engine thread's, as in the agent.
+  eng->Call([&] { chain.reset(); });
+  engine::BusPtr bus(gst_element_get_bus(pipeline.get()));
+  if (GstMessage* m = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)) {
+    GError* err = nullptr;
+    gst_message_parse_error(m, &err, nullptr);
+    run.error += std::string(run.error.empty() ? "" : "; ") + "pipeline error: " + err->message;
+    g_error_free(err);
+    gst_message_unref(m);
+  }
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  gst_pad_remove_probe(decoded.get(), probe);  // `state` dies with this frame
+  return run;
+}
+
+int RunFloor(const Args& args) {
+  int seconds = args.GetInt("seconds", 22);
+  std::vector<std::string> codecs;
+  {
+    std::stringstream ss(args.Get("codec", "H264,VP8"));
+    std::string item;
+    while (std::getline(ss, item, ',')) codecs.push_back(item);
+  }
+  std::vector<std::pair<int, int>> sizes = ParseSizes(args.Get("size", "640x360,1280x720"));
+  engine::Engine eng;
+  Table t(
+      {"stream", "codec", "frames decoded", "unreadable", "p50 ms", "p95 ms", "p99 ms", "max ms"});
+  for (const auto& name : codecs) {
+    engine::Codec codec = name == "VP8" ? engine::Codec::kVP8 : engine::Codec::kH264;
+    for (auto [w, h] : sizes) {
+      FloorRun r = MeasureFloor(&eng, codec, w, h, seconds);
+      if (!r.error.empty())
+        return Fail(name + " " + std::to_string(w) + "x" + std::to_string(h) + ": " + r.error);
+      t.Add({std::to_string(w) + "x" + std::to_string(h) + "@30 2000 kbps", name,
+             std::to_string(r.latency_ms.size() + r.unreadable), std::to_string(r.unreadable),
+             Fixed(Percentile(r.latency_ms, 50), 0), Fixed(Percentile(r.latency_ms, 95), 0),
+             Fixed(Percentile(r.latency_ms, 99), 0), Fixed(Percentile(r.latency_ms, 100), 0)});
+      std::cerr << "floor: " << name << " " << w << "x" << h << " done" << std::endl;
+    }
+  }
+  PrintMachine(
+      "Latency floor: the plain gst pipeline (agent's source chain -> stamp -> encoder "
+      "-> payloader -> depayloader -> decoder, one process, no webrtcbin), test://ball, " +
+      std::to_string(seconds) + " s per configuration");
+  t.Print();
+  std::cout << "\nStamp written on the appsrc in front of the encoder, as the agent does; read "
+               "from each frame leaving the decoder (decodebin: openh264dec / vp8dec), "
+               "CLOCK_REALTIME on both "
+               "sides, 1 ms resolution. Unreadable = decoded frames whose stamp failed its CRC.\n";
+  return 0;
+}
 }  // namespace
 }  // namespace bench
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   if (argc < 2) {
-    std::cerr << "usage: gwa_bench start|control|cost|fanout|latency|setq|version [--flags]\n";
+    std::cerr
+        << "usage: gwa_bench start|control|cost|fanout|latency|floor|setq|version [--flags]\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -652,6 +864,7 @@ int main(int argc, char** argv) {
   if (cmd == "cost") return bench::RunCost(args, bin_dir);
   if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
   if (cmd == "latency") return bench::RunLatency(args, bin_dir);
+  if (cmd == "floor") return bench::RunFloor(args);
   if (cmd == "setq") return bench::RunSetq(args);
   if (cmd == "version") {
     std::cout << "gRPC " << grpc::Version() << std::endl;

@@ -3,8 +3,9 @@
 # table under the machine it was measured on. Not part of CI: nothing here
 # passes or fails on a timing.
 #
-#   scripts/bench.sh                 # everything (~6 min)
+#   scripts/bench.sh                 # everything (~11 min on 2 cores; prints how long it took)
 #   scripts/bench.sh start control   # only some: start control browser cost fanout latency
+#                                    #   browser-latency floor
 #
 # Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
 # Results are also written to $BUILD_DIR/bench-results.md.
@@ -15,6 +16,14 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGWA_BUILD_BENCH=ON >/dev/null
   cmake --build "$BUILD_DIR" --parallel "$(nproc)" --target gwa_bench
 fi
+# Headed Chromium on a virtual display: headless Chromium may not paint
+# <video>, and browser-latency reads painted frames (xauth: xvfb-run needs it).
+if ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends xvfb xauth
+fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund)
 fi
@@ -22,7 +31,7 @@ BIN=$(cd "$BUILD_DIR/bin" && pwd)
 export GWA_BIN_DIR=$BIN
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout latency)
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout latency browser-latency floor)
 out="$BUILD_DIR/bench-results.md"
 : >"$out"
 {
@@ -44,7 +53,12 @@ for b in "${which[@]}"; do
     latency)
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 200 ;;
-    *) echo "unknown benchmark $b (start control browser cost fanout latency)" >&2; exit 2 ;;
+    # >= 630 painted frames (21 s at 30 fps) per configuration, at most 35 s each.
+    browser-latency) xvfb-run -a node bench/browser_latency.mjs 630 35 ;;
+    floor) "$BIN/gwa_bench" floor --seconds 22 ;;
+    *) echo "unknown benchmark $b (start control browser cost fanout latency browser-latency floor)" >&2
+       exit 2 ;;
   esac | tee -a "$out"
 done
 echo "uptime at the end: $(uptime)" | tee -a "$out"
+echo "bench.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s" | tee -a "$out"

@@ -58,29 +58,39 @@ GstPadProbeReturn Stamp(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 
 }  // namespace
 
+uint16_t LatencyStampCheck(uint32_t stamp_ms) {
+  uint16_t crc = 0xffff;
+  for (int byte = 3; byte >= 0; --byte) {
+    crc ^= static_cast<uint16_t>(((stamp_ms >> (8 * byte)) & 0xff) << 8);
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = static_cast<uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+  }
+  return crc;
+}
+
 uint32_t LatencyClockMs() { return static_cast<uint32_t>(g_get_real_time() / 1000); }
 
 void WriteLatencyStamp(uint32_t stamp_ms, uint8_t* y, int y_stride, int width, int height) {
   if (width < kLatencyProbeWidth || height < kLatencyProbeHeight) return;
+  const uint16_t check = LatencyStampCheck(stamp_ms);
   for (int i = 0; i < 16; ++i) {
-    bool hi = (stamp_ms >> (31 - i)) & 1;
-    bool lo = (stamp_ms >> (15 - i)) & 1;
-    FillBlock(y, y_stride, i, 0, hi);
-    FillBlock(y, y_stride, i, 1, lo);
-    FillBlock(y, y_stride, i, 2, !lo);
+    FillBlock(y, y_stride, i, 0, (stamp_ms >> (31 - i)) & 1);
+    FillBlock(y, y_stride, i, 1, (stamp_ms >> (15 - i)) & 1);
+    FillBlock(y, y_stride, i, 2, (check >> (15 - i)) & 1);
   }
 }
 
 std::optional<uint32_t> ReadLatencyStamp(const uint8_t* y, int y_stride, int width, int height) {
   if (width < kLatencyProbeWidth || height < kLatencyProbeHeight) return std::nullopt;
   uint32_t stamp = 0;
+  uint16_t check = 0;
   for (int i = 0; i < 16; ++i) {
-    bool hi = ReadBlock(y, y_stride, i, 0);
-    bool lo = ReadBlock(y, y_stride, i, 1);
-    if (ReadBlock(y, y_stride, i, 2) == lo) return std::nullopt;
-    stamp |= static_cast<uint32_t>(hi) << (31 - i);
-    stamp |= static_cast<uint32_t>(lo) << (15 - i);
+    stamp |= static_cast<uint32_t>(ReadBlock(y, y_stride, i, 0)) << (31 - i);
+    stamp |= static_cast<uint32_t>(ReadBlock(y, y_stride, i, 1)) << (15 - i);
+    check |= static_cast<uint16_t>(ReadBlock(y, y_stride, i, 2) << (15 - i));
   }
+  if (check != LatencyStampCheck(stamp)) return std::nullopt;
   return stamp;
 }
 

@@ -1,22 +1,18 @@
 // End to end, as a user sees it: local-director + gstwebrtc-agent + headless
 // Debian Chromium on the director's viewer page, driven over gRPC by streamctl.
 import {
-  assert, launchChromium, runTests, startProcess, stopProcess, streamctl, tempConfig, waitUntil,
+  assert, launchChromium, runTests, startStack, stopProcess, streamctl, waitUntil,
 } from './harness.mjs';
 
-const director = await startProcess('local-director', ['--listen', '127.0.0.1:0'],
-  /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
-const webPort = director.match[1];
-const config = tempConfig([{
-  stream_id: 'demo', source_uri: 'test://smpte', codec: 'H264',
-  quality: { width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000 },
-  ahoy: { feed_name: 'demo' },
-}]);
-const agent = await startProcess('gstwebrtc-agent', [
-  '--grpc-listen', '127.0.0.1:0', '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
-  '--config', config.path,
-], /gRPC on port (\d+)/, { AHOY_API_KEY: 'e2e-secret-key' });
-const grpc = `127.0.0.1:${agent.match[1]}`;
+const stack = await startStack({
+  streams: [{
+    stream_id: 'demo', source_uri: 'test://smpte', codec: 'H264',
+    quality: { width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000 },
+    ahoy: { feed_name: 'demo' },
+  }],
+  agentEnv: { AHOY_API_KEY: 'e2e-secret-key' },
+});
+const { agent, director, webPort, grpc } = stack;
 const browser = await launchChromium();
 const page = await browser.context.newPage();
 const figures = {};
@@ -126,9 +122,7 @@ const result = await runTests([
 
 console.log('figures:', JSON.stringify(figures));
 await browser.close();
-await stopProcess(agent.child);
-await stopProcess(director.child);
-config.cleanup();
+await stack.stop();
 if (result.failed) {
   console.log('--- process logs ---');
   console.log([...director.child.log, ...agent.child.log].slice(-200).join('\n'));

@@ -1,5 +1,6 @@
 // Starts real processes (local-director, gstwebrtc-agent), drives streamctl,
-// and launches Debian's headless Chromium through playwright-core.
+// and launches Debian's Chromium (headless unless asked) through
+// playwright-core. Shared by the browser tests and bench/*.mjs.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,11 +67,51 @@ export function tempConfig(streams) {
   return { path, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function launchChromium() {
+// A local-director on a free port and an agent registered with it, started
+// with `streams` (agent config entries) and any extra agent flags; resolves
+// once both are listening. stop() ends both and removes the config directory
+// (stop({ keepConfig: true }) keeps it, e.g. for a screenshot saved there).
+export async function startStack({
+  streams, agentArgs = [], agentEnv = {}, logLevel,
+} = {}) {
+  const level = logLevel ? ['--log-level', logLevel] : [];
+  const director = await startProcess('local-director', ['--listen', '127.0.0.1:0', ...level],
+    /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  const webPort = director.match[1];
+  const config = tempConfig(streams);
+  let agent;
+  try {
+    agent = await startProcess('gstwebrtc-agent', [
+      '--grpc-listen', '127.0.0.1:0', '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
+      '--config', config.path, ...level, ...agentArgs,
+    ], /gRPC on port (\d+)/, agentEnv);
+  } catch (e) {
+    await stopProcess(director.child);
+    config.cleanup();
+    throw e;
+  }
+  return {
+    director,
+    agent,
+    config,
+    webPort,
+    directorUrl: `ws://127.0.0.1:${webPort}/feeds/`,
+    grpc: `127.0.0.1:${agent.match[1]}`,
+    stop: async ({ keepConfig = false } = {}) => {
+      await stopProcess(agent.child);
+      await stopProcess(director.child);
+      if (!keepConfig) config.cleanup();
+    },
+  };
+}
+
+// headless: false needs a display (DISPLAY, e.g. under xvfb-run); the
+// latency benchmark uses it to read frames as Chromium paints them.
+export async function launchChromium({ headless = true } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'gwa-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
+    headless,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -5,23 +5,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assert, launchChromium, runTests, startProcess, stopProcess, streamctl, tempConfig, waitUntil,
+  assert, launchChromium, runTests, startStack, streamctl, waitUntil,
 } from './harness.mjs';
 
-const director = await startProcess('local-director', ['--listen', '127.0.0.1:0'],
-  /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
-const webPort = director.match[1];
-const directorUrl = `ws://127.0.0.1:${webPort}/feeds/`;
 const quality = { width: 640, height: 360, framerate: 30, bitrate_kbps: 1000 };
 const stream = (id, pattern) => ({
   stream_id: id, source_uri: `test://${pattern}`, codec: 'H264', quality, ahoy: { feed_name: id },
 });
 // "c" is never played: it only has to come and go in the list.
-const config = tempConfig([stream('a', 'smpte'), stream('b', 'circular'), stream('c', 'ball')]);
-const agent = await startProcess('gstwebrtc-agent', [
-  '--grpc-listen', '127.0.0.1:0', '--director-url', directorUrl, '--config', config.path,
-], /gRPC on port (\d+)/);
-const grpc = `127.0.0.1:${agent.match[1]}`;
+const stack = await startStack({
+  streams: [stream('a', 'smpte'), stream('b', 'circular'), stream('c', 'ball')],
+});
+const {
+  agent, director, config, webPort, directorUrl, grpc,
+} = stack;
 const browser = await launchChromium();
 const page = await browser.context.newPage();
 await page.setViewportSize({ width: 1400, height: 1100 });
@@ -247,13 +244,11 @@ const result = await runTests([
 ]);
 
 await browser.close();
-await stopProcess(agent.child);
-await stopProcess(director.child);
+// On failure keep the config directory: the screenshot is in it.
+await stack.stop({ keepConfig: result.failed > 0 });
 if (result.failed) {
   console.log('--- process logs ---');
   console.log([...director.child.log, ...agent.child.log].slice(-200).join('\n'));
-} else {
-  config.cleanup();
 }
 console.log(`${result.passed} passed, ${result.failed} failed`);
 process.exit(result.failed ? 1 : 0);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace {
@@ -28,6 +29,32 @@ TEST(LatencyProbe, SurvivesMildNoiseAndRejectsUnstampedPictures) {
   auto read = engine::ReadLatencyStamp(y.data(), width, width, height);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(*read, 0x12345678u);
+}
+
+TEST(LatencyProbe, CheckIsCrc16CcittFalse) {
+  // The standard check value of CRC-16/CCITT-FALSE is over "123456789"; over
+  // 4 bytes, pin values a JavaScript reader can be compared with.
+  EXPECT_EQ(engine::LatencyStampCheck(0x31323334u), 0x5349);  // "1234"
+  EXPECT_NE(engine::LatencyStampCheck(0), 0);
+  EXPECT_NE(engine::LatencyStampCheck(0), 0xffff);
+  EXPECT_NE(engine::LatencyStampCheck(0xffffffffu), 0);
+  EXPECT_NE(engine::LatencyStampCheck(0xffffffffu), 0xffff);
+}
+
+TEST(LatencyProbe, AnyMisreadBlockDropsTheFrame) {
+  const int width = 640, height = 360;
+  for (int row = 0; row < 3; ++row) {
+    for (int col = 0; col < 16; ++col) {
+      std::vector<uint8_t> y(static_cast<size_t>(width) * height, 16);
+      engine::WriteLatencyStamp(0x5a5a1234u, y.data(), width, width, height);
+      // Flip one block, as a decoder artefact or a misaligned read would.
+      uint8_t* block = y.data() + row * 16 * width + col * 16;
+      uint8_t flipped = block[8 * width + 8] > 128 ? 16 : 235;
+      for (int r = 0; r < 16; ++r) std::fill(block + r * width, block + r * width + 16, flipped);
+      EXPECT_FALSE(engine::ReadLatencyStamp(y.data(), width, width, height).has_value())
+          << "row " << row << " block " << col;
+    }
+  }
 }
 
 TEST(LatencyProbe, TooSmallPicturesAreLeftAlone) {
