@@ -104,7 +104,7 @@ class ReceiverQualityTest : public ::testing::TestWithParam<engine::Codec> {
 };
 
 // One session per codec walks through both sizes: start at the `medium`
-// preset (640x360@20, 1000 kbps), halve the bitrate, raise the framerate,
+// preset (640x360@20, 1000 kbps), halve the bitrate, halve the framerate,
 // then switch to the `high` preset (1280x720@20, 1500 kbps) — a resolution
 // change — each step measured at the receiver.
 TEST_P(ReceiverQualityTest, SizeFramerateAndBitrateHoldAtTheReceiverThroughLiveChanges) {
@@ -130,12 +130,15 @@ TEST_P(ReceiverQualityTest, SizeFramerateAndBitrateHoldAtTheReceiverThroughLiveC
   target.kbps = 500;
   ExpectWithinBounds(codec, "bitrate 500 kbps", Measure(*receiver), target);
 
-  // Framerate alone: 30 fps, outside ±20 % of 20.
+  // Framerate alone: 10 fps, the old 20 twice the target. Not upwards: at
+  // 640x360@30 this picture cannot go below ~580 kbps with VP8 even at its
+  // largest quantizer (measured offline with targets of 300 and 500 kbps),
+  // so a 500 kbps check there would measure the content, not the setting.
   change = {};
-  change.framerate = 30;
+  change.framerate = 10;
   ASSERT_TRUE((*feed)->SetQuality(change).ok());
-  target.fps = 30;
-  ExpectWithinBounds(codec, "framerate 30", Measure(*receiver), target);
+  target.fps = 10;
+  ExpectWithinBounds(codec, "framerate 10", Measure(*receiver), target);
 
   // Resolution (with the preset's framerate and bitrate): 1280x720@20 1500.
   change = {};

@@ -153,7 +153,7 @@ GstPadProbeReturn WebrtcReceiver::OnRtp(GstPad*, GstPadProbeInfo* info, gpointer
   } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
     gst_buffer_list_foreach(
         list,
-        +[](GstBuffer** buffer, guint, gpointer data) {
+        +[](GstBuffer** buffer, guint, gpointer data) -> gboolean {
           static_cast<WebrtcReceiver*>(data)->CountRtp(*buffer);
           return TRUE;
         },
