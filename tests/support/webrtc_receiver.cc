@@ -169,7 +169,6 @@ void WebrtcReceiver::CountRtp(GstBuffer* buffer) {
   gst_rtp_buffer_unmap(&rtp);
   std::lock_guard<std::mutex> lock(mu_);
   state_.rtp_payload_bytes += payload;
-  ++state_.rtp_packets;
 }
 
 bool WebrtcReceiver::WaitFor(std::function<bool(const State&)> predicate,

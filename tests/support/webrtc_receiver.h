@@ -34,7 +34,6 @@ class WebrtcReceiver {
     // jitter buffer, before depayloading): the encoded media as received,
     // without RTP headers, so it compares with the encoder's bitrate target.
     uint64_t rtp_payload_bytes = 0;
-    uint64_t rtp_packets = 0;
     // When this state was read (set by state()): two readings make a rate.
     std::chrono::steady_clock::time_point at;
   };
