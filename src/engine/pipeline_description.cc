@@ -29,7 +29,8 @@ constexpr std::array<CodecTraits, 3> kTraits{{
      // CPU per 60 frames with one thread, 1.9-4.7 s with two; the receiver
      // then decoded 3 fps instead of 20). cpu-used=16, the fastest realtime
      // speed, halves that CPU again (0.69 s vs 1.31 s per 120 frames) at the
-     // same bitrate, so one thread keeps 720p at 20 fps on a contended box.
+     // same bitrate, so one thread keeps 720p at 20 fps on a contended box
+     // (alone it encodes 1920x1080 at ~100 fps).
      "vp8enc name=encoder deadline=1 cpu-used=16 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=1 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
