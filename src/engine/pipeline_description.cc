@@ -23,8 +23,16 @@ constexpr std::array<CodecTraits, 3> kTraits{{
      // (webrtcbin-notes pitfall 2): pin only packetization-mode.
      ",packetization-mode=(string)1"},
     {Codec::kVP8, "VP8",
-     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0 "
-     "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
+     // threads=1: libvpx's VP8 encoder synchronises its row threads by
+     // spin-waiting, which on a busy box burns 2-6x the CPU of one thread and
+     // is slower in wall time too (1280x720 smpte, 2 loaded cores: 0.6 s of
+     // CPU per 60 frames with one thread, 1.9-4.7 s with two; the receiver
+     // then decoded 3 fps instead of 20). cpu-used=16, the fastest realtime
+     // speed, halves that CPU again (0.69 s vs 1.31 s per 120 frames) at the
+     // same bitrate, so one thread keeps 720p at 20 fps on a contended box
+     // (alone it encodes 1920x1080 at ~100 fps).
+     "vp8enc name=encoder deadline=1 cpu-used=16 end-usage=cbr lag-in-frames=0 "
+     "error-resilient=partitions threads=1 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
      "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
     {Codec::kVP9, "VP9",

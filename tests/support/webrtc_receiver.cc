@@ -1,5 +1,6 @@
 #include "webrtc_receiver.h"
 
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -101,6 +102,9 @@ bool WebrtcReceiver::SetAnswer(const std::string& answer_sdp, std::string* error
 void WebrtcReceiver::OnPadAdded(GstElement*, GstPad* pad, gpointer data) {
   auto* self = static_cast<WebrtcReceiver*>(data);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  gst_pad_add_probe(
+      pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      &WebrtcReceiver::OnRtp, self, nullptr);
   GstElement* decodebin = gst_element_factory_make("decodebin", nullptr);
   g_signal_connect(decodebin, "pad-added", G_CALLBACK(&WebrtcReceiver::OnDecodedPad), self);
   gst_bin_add(GST_BIN(self->pipeline_), decodebin);
@@ -142,6 +146,31 @@ GstPadProbeReturn WebrtcReceiver::OnFrame(GstPad* pad, GstPadProbeInfo* info, gp
   return GST_PAD_PROBE_OK;
 }
 
+GstPadProbeReturn WebrtcReceiver::OnRtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<WebrtcReceiver*>(data);
+  if (GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info)) {
+    self->CountRtp(buffer);
+  } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
+    gst_buffer_list_foreach(
+        list,
+        +[](GstBuffer** buffer, guint, gpointer data) -> gboolean {
+          static_cast<WebrtcReceiver*>(data)->CountRtp(*buffer);
+          return TRUE;
+        },
+        self);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void WebrtcReceiver::CountRtp(GstBuffer* buffer) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+  const guint payload = gst_rtp_buffer_get_payload_len(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.rtp_payload_bytes += payload;
+}
+
 bool WebrtcReceiver::WaitFor(std::function<bool(const State&)> predicate,
                              std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
@@ -150,7 +179,9 @@ bool WebrtcReceiver::WaitFor(std::function<bool(const State&)> predicate,
 
 WebrtcReceiver::State WebrtcReceiver::state() {
   std::lock_guard<std::mutex> lock(mu_);
-  return state_;
+  State now = state_;
+  now.at = std::chrono::steady_clock::now();
+  return now;
 }
 
 }  // namespace testing_support

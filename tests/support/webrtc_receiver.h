@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -26,9 +27,15 @@ class WebrtcReceiver {
 
   // Waits until `predicate` holds over the received state, or the timeout.
   struct State {
-    uint64_t frames = 0;
-    int width = 0;
+    uint64_t frames = 0;  // decoded
+    int width = 0;        // of the last decoded frame
     int height = 0;
+    // RTP payload bytes leaving the receiving webrtcbin (after SRTP and the
+    // jitter buffer, before depayloading): the encoded media as received,
+    // without RTP headers, so it compares with the encoder's bitrate target.
+    uint64_t rtp_payload_bytes = 0;
+    // When this state was read (set by state()): two readings make a rate.
+    std::chrono::steady_clock::time_point at;
   };
   bool WaitFor(std::function<bool(const State&)> predicate, std::chrono::milliseconds timeout);
   State state();
@@ -46,6 +53,8 @@ class WebrtcReceiver {
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
   static void OnDecodedPad(GstElement* decodebin, GstPad* pad, gpointer self);
   static GstPadProbeReturn OnFrame(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn OnRtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  void CountRtp(GstBuffer* buffer);
 
   std::string encoding_;
   GstElement* pipeline_ = nullptr;
