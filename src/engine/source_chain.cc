@@ -99,7 +99,9 @@ SourceChain::~SourceChain() {
 }
 
 absl::Status SourceChain::Build() {
-  auto description = SourcePipelineDescription(source_uri_, quality_);
+  auto description = options_.source_part.empty()
+                         ? SourcePipelineDescription(source_uri_, quality_)
+                         : SourcePipelineFromPart(options_.source_part, quality_);
   if (!description.ok()) return description.status();
   spdlog::debug("source pipeline: {}", *description);
   GError* error = nullptr;

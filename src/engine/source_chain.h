@@ -74,6 +74,9 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   };
   struct Options {
     std::chrono::milliseconds stall_timeout{5000};
+    // An operator template's source part (engine/pipeline_template.h), used
+    // instead of the one derived from the source URI.
+    std::string source_part;
   };
 
   // `appsrc` receives the frames (a reference is taken). Builds and starts
