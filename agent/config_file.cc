@@ -66,7 +66,8 @@ absl::StatusOr<engine::PipelineTemplate> ParseTemplate(const std::string& name,
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
     if (key != "codec" && key != "encode" && key != "source") {
-      return Invalid(origin, where, absl::StrCat("unknown key '", key, "' (codec, encode, source)"));
+      return Invalid(origin, where,
+                     absl::StrCat("unknown key '", key, "' (codec, encode, source)"));
     }
   }
   engine::PipelineTemplate tmpl;

@@ -44,6 +44,8 @@ int RunStart(const CommandContext& ctx) {
     if (!error.empty()) return UsageError(error, ctx.usage);
     request.set_codec(codec);
   }
+  request.set_encoder(absl::GetFlag(FLAGS_encoder));
+  request.set_pipeline_template(absl::GetFlag(FLAGS_template));
   std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
   if (!error.empty()) return UsageError(error, ctx.usage);
 

@@ -78,9 +78,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     if (!found.ok()) return found.status();
     tmpl = *found;
     if (spec.codec_set && spec.codec != tmpl->codec) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("codec: pipeline template '", tmpl->name, "' produces ",
-                       engine::CodecName(tmpl->codec), ", not ", engine::CodecName(spec.codec)));
+      return absl::InvalidArgumentError(absl::StrCat("codec: pipeline template '", tmpl->name,
+                                                     "' produces ", engine::CodecName(tmpl->codec),
+                                                     ", not ", engine::CodecName(spec.codec)));
     }
     spec.codec = tmpl->codec;
   }

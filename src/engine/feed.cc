@@ -55,8 +55,8 @@ absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig co
   }
   if (tmpl) {
     if (tmpl->codec != config.codec) {
-      return absl::InvalidArgumentError(absl::StrCat("pipeline template '", tmpl->name,
-                                                     "' produces ", CodecName(tmpl->codec)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("pipeline template '", tmpl->name, "' produces ", CodecName(tmpl->codec)));
     }
     if (!config.encoder.empty()) {
       return absl::InvalidArgumentError(
@@ -147,10 +147,9 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
     }
     SessionConfig config{
-        self->config_.source_uri,          self->config_.codec,   self->Snapshot().quality,
-        self->config_.ice_gather_timeout,  self->config_.ice_tcp, self->config_.latency_probe,
-        self->config_.source_stall_timeout, self->config_.encoder,
-        self->config_.pipeline_template};
+        self->config_.source_uri,           self->config_.codec,   self->Snapshot().quality,
+        self->config_.ice_gather_timeout,   self->config_.ice_tcp, self->config_.latency_probe,
+        self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);

@@ -34,23 +34,24 @@ constexpr std::array<CodecTraits, 5> kTraits{{
      // Its bitrate is in bit/s.
      "openh264enc name=encoder usage-type=camera rate-control=bitrate complexity=low "
      "enable-frame-skip=true scene-change-detection=false multi-thread=2",
-     "bitrate", 1000, "gop-size", "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
+     "bitrate", 1000, "gop-size",
+     "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph264pay",
      ",packetization-mode=(string)1"},
     {Codec::kVP8, "vp8", "vp8enc", "VP8",
      "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "keyframe-max-dist", "", "rtpvp8pay name=payloader picture-id-mode=15-bit",
-     "rtpvp8pay", ""},
+     "target-bitrate", 1000, "keyframe-max-dist", "",
+     "rtpvp8pay name=payloader picture-id-mode=15-bit", "rtpvp8pay", ""},
     {Codec::kVP9, "vp9", "vp9enc", "VP9",
      // Realtime: deadline=1 with the fastest speed, row multithreading, no
      // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
      "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
      "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
      "buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "keyframe-max-dist", "", "rtpvp9pay name=payloader picture-id-mode=15-bit",
-     "rtpvp9pay", ""},
+     "target-bitrate", 1000, "keyframe-max-dist", "",
+     "rtpvp9pay name=payloader picture-id-mode=15-bit", "rtpvp9pay", ""},
     {Codec::kH265, "x265", "x265enc", "H265",
      // zerolatency already means no lookahead and no B-frames; bframes=0 says
      // so explicitly because a later preset change must not bring them back.
@@ -97,10 +98,9 @@ absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view enco
   for (const auto& t : kTraits) {
     if (t.codec == codec && absl::EqualsIgnoreCase(name, t.encoder_name)) return &t;
   }
-  return absl::InvalidArgumentError(absl::StrCat("encoder: '", name, "' does not encode ",
-                                                 CodecName(codec), " (", EncoderNamesFor(codec),
-                                                 ", or empty for ", TraitsFor(codec).encoder_name,
-                                                 ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("encoder: '", name, "' does not encode ", CodecName(codec), " (",
+                   EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
 }
 
 std::string EncoderFactoriesFor(Codec codec) {
@@ -122,9 +122,9 @@ absl::Status CheckInstalled(const CodecTraits& traits) {
   for (const char* factory : {traits.encoder_factory, traits.payloader_factory}) {
     GstElementFactory* found = gst_element_factory_find(factory);
     if (!found) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("encoder ", traits.encoder_name, ": GStreamer element '", factory,
-                       "' is not installed on this agent"));
+      return absl::FailedPreconditionError(absl::StrCat("encoder ", traits.encoder_name,
+                                                        ": GStreamer element '", factory,
+                                                        "' is not installed on this agent"));
     }
     gst_object_unref(found);
   }

@@ -23,10 +23,10 @@ struct CodecTraits {
   const char* encoding_name;    // SDP rtpmap name
   const char* encoder;          // encoder element with its low-latency settings
   const char* bitrate_property;
-  uint32_t bitrate_scale;      // property units per kbps (x264enc: 1, vp8enc: 1000)
-  const char* gop_property;    // the encoder's own largest keyframe distance
-  const char* encoded_caps;    // caps between encoder and payloader, or ""
-  const char* payloader;       // payloader with its low-latency settings
+  uint32_t bitrate_scale;    // property units per kbps (x264enc: 1, vp8enc: 1000)
+  const char* gop_property;  // the encoder's own largest keyframe distance
+  const char* encoded_caps;  // caps between encoder and payloader, or ""
+  const char* payloader;     // payloader with its low-latency settings
   const char* payloader_factory;
   const char* rtp_caps_extra;  // extra fields pinned on the payloader caps
 };

@@ -52,9 +52,9 @@ absl::Status ValidatePipelineTemplate(PipelineTemplate* out) {
                                   EncoderFactoriesFor(tmpl.codec)));
   }
   if (FactoryOf(payloader.get()) != traits->payloader_factory) {
-    return Bad(tmpl, absl::StrCat("payloader is '", FactoryOf(payloader.get()), "'; for ",
-                                  CodecName(tmpl.codec), " it must be ",
-                                  traits->payloader_factory));
+    return Bad(tmpl,
+               absl::StrCat("payloader is '", FactoryOf(payloader.get()), "'; for ",
+                            CodecName(tmpl.codec), " it must be ", traits->payloader_factory));
   }
   if (!tmpl.source.empty()) {
     auto source = ParsePart(tmpl, "source", tmpl.source);
@@ -72,9 +72,9 @@ absl::StatusOr<std::shared_ptr<const PipelineTemplate>> FindPipelineTemplate(
   if (it != templates.end()) return it->second;
   std::vector<std::string> names;
   for (const auto& [defined, t] : templates) names.push_back(defined);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "pipeline_template: no template '", name, "' (defined: ",
-      names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("pipeline_template: no template '", name,
+                   "' (defined: ", names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
 }
 
 }  // namespace engine

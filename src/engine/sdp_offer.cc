@@ -41,7 +41,7 @@ int ScoreH265(const std::string& fmtp) {
   std::string lower = absl::AsciiStrToLower(std::string(fmtp));
   if (!absl::StrContains(lower, "profile-id=")) return 1;
   return absl::StrContains(lower, "profile-id=1;") || absl::EndsWith(lower, "profile-id=1") ? 2
-                                                                                           : -1;
+                                                                                            : -1;
 }
 
 // "96 H264/90000" -> (96, "H264")
@@ -88,7 +88,7 @@ absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Code
           !ParseRtpmap(a->value, &pt, &name) || !absl::EqualsIgnoreCase(name, wanted)) {
         continue;
       }
-      int score = codec == Codec::kH264  ? ScoreH264(FmtpFor(media, pt))
+      int score = codec == Codec::kH264   ? ScoreH264(FmtpFor(media, pt))
                   : codec == Codec::kVP9  ? ScoreVP9(FmtpFor(media, pt))
                   : codec == Codec::kH265 ? ScoreH265(FmtpFor(media, pt))
                                           : 1;
@@ -98,13 +98,13 @@ absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Code
       }
     }
     if (best_pt < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("offer's video m-line has no usable ", wanted,
-                                                     codec == Codec::kH264
-                                                         ? " (packetization-mode=1)"
-                                                     : codec == Codec::kVP9  ? " (profile-id=0)"
-                                                     : codec == Codec::kH265 ? " (profile-id=1, Main)"
-                                                                             : "",
-                                                     " format"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("offer's video m-line has no usable ", wanted,
+                       codec == Codec::kH264   ? " (packetization-mode=1)"
+                       : codec == Codec::kVP9  ? " (profile-id=0)"
+                       : codec == Codec::kH265 ? " (profile-id=1, Main)"
+                                               : "",
+                       " format"));
     }
     return OfferedVideo{static_cast<int>(m), best_pt};
   }

@@ -95,7 +95,8 @@ absl::Status ViewerSession::Build(int payload_type) {
     source_part = *source;
   }
   const std::string send = SendPipelineAround(
-      tmpl ? tmpl->encode : EncodeDescription(*encoder_traits_, config_.quality, payload_type, ssrc),
+      tmpl ? tmpl->encode
+           : EncodeDescription(*encoder_traits_, config_.quality, payload_type, ssrc),
       config_.codec, config_.quality, payload_type, ssrc);
   spdlog::debug("sending pipeline: {}", send);
 
@@ -190,8 +191,8 @@ absl::Status ViewerSession::Build(int payload_type) {
         if (self->events_.on_source_up) self->events_.on_source_up();
       }};
   auto source = SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
-                                  SourceChain::Options{config_.source_stall_timeout, source_part},
-                                  source_events);
+                                   SourceChain::Options{config_.source_stall_timeout, source_part},
+                                   source_events);
   if (!source.ok()) return source.status();
   source_ = *source;
   return absl::OkStatus();

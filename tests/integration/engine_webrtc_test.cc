@@ -225,17 +225,15 @@ TEST_P(EngineWebrtcTest, BitrateChangesLive) {
   (*feed)->Shutdown();
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, EngineWebrtcTest,
-                         ::testing::Values(Variant{engine::Codec::kH264, ""},
-                                           Variant{engine::Codec::kH264, "openh264"},
-                                           Variant{engine::Codec::kVP8, ""},
-                                           Variant{engine::Codec::kVP9, ""},
-                                           Variant{engine::Codec::kH265, ""}),
-                         [](const auto& info) {
-                           return std::string(engine::CodecName(info.param.codec)) +
-                                  (*info.param.encoder ? std::string("_") + info.param.encoder
-                                                       : std::string());
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Codecs, EngineWebrtcTest,
+    ::testing::Values(Variant{engine::Codec::kH264, ""}, Variant{engine::Codec::kH264, "openh264"},
+                      Variant{engine::Codec::kVP8, ""}, Variant{engine::Codec::kVP9, ""},
+                      Variant{engine::Codec::kH265, ""}),
+    [](const auto& info) {
+      return std::string(engine::CodecName(info.param.codec)) +
+             (*info.param.encoder ? std::string("_") + info.param.encoder : std::string());
+    });
 
 TEST(EngineFeedTest, RejectsOfferWithoutStartAndBadOffers) {
   engine::Engine engine;
