@@ -102,7 +102,8 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std:
       for (const auto& entry : templates) {
         auto tmpl = ParseTemplate(entry.first.as<std::string>(), entry.second, origin);
         if (!tmpl.ok()) return tmpl.status();
-        config.pipeline_templates[tmpl->name] =
+        const std::string name = tmpl->name;
+        config.pipeline_templates[name] =
             std::make_shared<const engine::PipelineTemplate>(std::move(*tmpl));
       }
     }

@@ -7,7 +7,7 @@
 // The engine runs two pipelines (source_chain.h), so a template has two parts:
 //   encode  raw video in, RTP out: must name its encoder `encoder` and its
 //           payloader `payloader`, e.g.
-//             videoflip method=clockwise ! x264enc name=encoder tune=zerolatency
+//             videoflip video-direction=90r ! x264enc name=encoder tune=zerolatency
 //             ! video/x-h264,profile=constrained-baseline
 //             ! rtph264pay name=payloader config-interval=-1
 //           The engine puts it between the appsrc `feeder` and webrtcbin, and

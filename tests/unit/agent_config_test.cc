@@ -111,7 +111,7 @@ TEST(AgentConfigTest, ReadsPipelineTemplatesAndStreamChoices) {
 pipeline_templates:
   portrait:
     codec: H264
-    encode: videoflip method=clockwise ! x264enc name=encoder ! rtph264pay name=payloader
+    encode: videoflip video-direction=90r ! x264enc name=encoder ! rtph264pay name=payloader
   camera:
     codec: h265
     source: videotestsrc name=source

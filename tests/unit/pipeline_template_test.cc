@@ -15,7 +15,7 @@ class PipelineTemplateTest : public ::testing::Test {
 
 TEST_F(PipelineTemplateTest, AValidTemplateKnowsItsEncoder) {
   PipelineTemplate t{"small", Codec::kH264,
-                     "videoflip method=clockwise ! openh264enc name=encoder ! "
+                     "videoflip video-direction=90r ! openh264enc name=encoder ! "
                      "rtph264pay name=payloader",
                      "videotestsrc name=source pattern=ball"};
   ASSERT_TRUE(ValidatePipelineTemplate(&t).ok()) << ValidatePipelineTemplate(&t);
