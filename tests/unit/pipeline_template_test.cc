@@ -25,13 +25,20 @@ TEST_F(PipelineTemplateTest, AValidTemplateKnowsItsEncoder) {
 }
 
 TEST_F(PipelineTemplateTest, WrongPayloaderIsRefused) {
-  PipelineTemplate t{"pay", Codec::kH265, "x265enc name=encoder ! rtph264pay name=payloader", ""};
+  // rtpgstpay links to anything, so only the name check can catch it.
+  PipelineTemplate t{"pay", Codec::kH264, "x264enc name=encoder ! rtpgstpay name=payloader", ""};
   absl::Status s = ValidatePipelineTemplate(&t);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("pipeline template 'pay': payloader is 'rtph264pay'; for H265 it "
-                             "must be rtph265pay"),
-            std::string::npos)
+  EXPECT_NE(
+      s.message().find(
+          "pipeline template 'pay': payloader is 'rtpgstpay'; for H264 it must be rtph264pay"),
+      std::string::npos)
       << s;
+  // Elements that cannot link are a parse error.
+  PipelineTemplate unlinkable{"link", Codec::kH265,
+                              "x265enc name=encoder ! rtph264pay name=payloader", ""};
+  EXPECT_NE(ValidatePipelineTemplate(&unlinkable).message().find("encode does not parse"),
+            std::string::npos);
 }
 
 TEST_F(PipelineTemplateTest, UnknownNameListsTheDefinedOnes) {
