@@ -12,7 +12,8 @@
 //   pipeline_templates:
 //     flipped:
 //       codec: H264
-//       encode: videoflip video-direction=90r ! x264enc name=encoder ... ! rtph264pay name=payloader
+//       encode: videoflip video-direction=90r ! x264enc name=encoder ...
+//               ! rtph264pay name=payloader
 //       source: videotestsrc name=source is-live=true   # optional
 //   # Streams started at launch.
 //   streams:
