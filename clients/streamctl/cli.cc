@@ -25,7 +25,7 @@ Commands:
                   taken from the AHOY_API_KEY environment variable if set.
                   --encoder: x264 or openh264 for h264; --template: a
                   pipeline template from the agent's config file (source_uri
-                  may be "" when the template has a source part)
+                  "-" when the template has a source part)
   stop <stream_id>
                   stop a stream and forget it
   set <stream_id> [quality flags] [--force_keyframe]

@@ -37,7 +37,9 @@ int FinishStreamCall(const CommandContext& ctx, const grpc::Status& status,
 int RunStart(const CommandContext& ctx) {
   pb::StartRequest request;
   request.set_stream_id(ctx.args[0]);
-  request.set_source_uri(ctx.args[1]);
+  // "-": no URI, for a template whose source part replaces it (arguments
+  // cannot be empty).
+  request.set_source_uri(ctx.args[1] == "-" ? "" : ctx.args[1]);
   if (ctx.given.count("codec") != 0) {
     pb::Codec codec = pb::CODEC_UNSPECIFIED;
     std::string error = ParseCodec(absl::GetFlag(FLAGS_codec), &codec);
