@@ -59,6 +59,11 @@ struct Variant {
   engine::Codec codec;
   const char* encoder;
 };
+// Stable test names in CTest (the default prints the struct's bytes,
+// including a pointer).
+void PrintTo(const Variant& v, std::ostream* os) {
+  *os << engine::CodecName(v.codec) << (*v.encoder ? "/" : "") << v.encoder;
+}
 
 class EngineWebrtcTest : public ::testing::TestWithParam<Variant> {
  protected:
