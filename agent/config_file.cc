@@ -23,6 +23,9 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
   auto codec = engine::ParseCodec(node["codec"].as<std::string>("H264"));
   if (!codec.ok()) return Invalid(origin, where, std::string(codec.status().message()));
   spec.codec = *codec;
+  spec.codec_set = static_cast<bool>(node["codec"]);
+  spec.encoder = node["encoder"].as<std::string>("");
+  spec.pipeline_template = node["pipeline_template"].as<std::string>("");
   if (const YAML::Node q = node["quality"]) {
     if (!q.IsMap()) return Invalid(origin, where + ".quality", "must be a mapping");
     auto read = [&](const char* key, std::optional<uint32_t>* out) {
@@ -48,6 +51,37 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
   return spec;
 }
 
+// name: {codec: H264, encode: "...", source: "..."}; checked against
+// GStreamer later, at agent start-up (engine/pipeline_template.h).
+absl::StatusOr<engine::PipelineTemplate> ParseTemplate(const std::string& name,
+                                                       const YAML::Node& node,
+                                                       const std::string& origin) {
+  const std::string where = absl::StrCat("pipeline_templates.", name);
+  if (!node.IsMap()) return Invalid(origin, where, "must be a mapping");
+  if (name.empty() || name.size() > 64 ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+          std::string::npos) {
+    return Invalid(origin, where, "a template name is [A-Za-z0-9._-]{1,64}");
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    if (key != "codec" && key != "encode" && key != "source") {
+      return Invalid(origin, where,
+                     absl::StrCat("unknown key '", key, "' (codec, encode, source)"));
+    }
+  }
+  engine::PipelineTemplate tmpl;
+  tmpl.name = name;
+  if (!node["codec"]) return Invalid(origin, where, "codec is required");
+  auto codec = engine::ParseCodec(node["codec"].as<std::string>());
+  if (!codec.ok()) return Invalid(origin, where, std::string(codec.status().message()));
+  tmpl.codec = *codec;
+  tmpl.encode = node["encode"].as<std::string>("");
+  if (tmpl.encode.empty()) return Invalid(origin, where, "encode is required");
+  tmpl.source = node["source"].as<std::string>("");
+  return tmpl;
+}
+
 }  // namespace
 
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& origin) {
@@ -58,10 +92,20 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std:
     if (!root.IsMap()) return Invalid(origin, "top level", "must be a mapping");
     for (const auto& entry : root) {
       const std::string key = entry.first.as<std::string>();
-      if (key == "streams") continue;
+      if (key == "streams" || key == "pipeline_templates") continue;
       if (key == "config") return Invalid(origin, key, "a config file cannot name another");
       if (!entry.second.IsScalar()) return Invalid(origin, key, "must be a single value");
       config.settings[key] = entry.second.as<std::string>();
+    }
+    if (const YAML::Node templates = root["pipeline_templates"]) {
+      if (!templates.IsMap()) return Invalid(origin, "pipeline_templates", "must be a mapping");
+      for (const auto& entry : templates) {
+        auto tmpl = ParseTemplate(entry.first.as<std::string>(), entry.second, origin);
+        if (!tmpl.ok()) return tmpl.status();
+        const std::string name = tmpl->name;
+        config.pipeline_templates[name] =
+            std::make_shared<const engine::PipelineTemplate>(std::move(*tmpl));
+      }
     }
     if (const YAML::Node streams = root["streams"]) {
       if (!streams.IsSequence()) return Invalid(origin, "streams", "must be a list");

@@ -7,11 +7,20 @@
 //   director_url: ws://127.0.0.1:8080/feeds/
 //   max_streams: 16
 //   tls_cert: /etc/gstwebrtc-agent/grpc.pem
+//   # Operator pipeline templates (engine/pipeline_template.h), checked at
+//   # start-up; streams and gRPC callers pick them by name.
+//   pipeline_templates:
+//     flipped:
+//       codec: H264
+//       encode: videoflip video-direction=90r ! x264enc name=encoder ...
+//               ! rtph264pay name=payloader
+//       source: videotestsrc name=source is-live=true   # optional
 //   # Streams started at launch.
 //   streams:
 //     - stream_id: demo
 //       source_uri: test://smpte
 //       codec: H264
+//       encoder: openh264            # optional; or pipeline_template: flipped
 //       quality: {width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000}
 //       ahoy: {director_url: ws://127.0.0.1:8080/feeds/, feed_name: demo}
 //
@@ -32,6 +41,7 @@ struct AgentConfig {
   // Flag name -> value as it would be typed after --name=.
   std::map<std::string, std::string> settings;
   std::vector<control::StreamSpec> streams;
+  engine::PipelineTemplates pipeline_templates;  // not yet validated
 };
 
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& origin);

@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);
 
+  options.registry.pipeline_templates = std::move(config.pipeline_templates);
+
   std::vector<control::StreamSpec> startup_streams = std::move(config.streams);
 
   auto agent = control::AgentServer::Start(options);

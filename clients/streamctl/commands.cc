@@ -37,13 +37,17 @@ int FinishStreamCall(const CommandContext& ctx, const grpc::Status& status,
 int RunStart(const CommandContext& ctx) {
   pb::StartRequest request;
   request.set_stream_id(ctx.args[0]);
-  request.set_source_uri(ctx.args[1]);
+  // "-": no URI, for a template whose source part replaces it (arguments
+  // cannot be empty).
+  request.set_source_uri(ctx.args[1] == "-" ? "" : ctx.args[1]);
   if (ctx.given.count("codec") != 0) {
     pb::Codec codec = pb::CODEC_UNSPECIFIED;
     std::string error = ParseCodec(absl::GetFlag(FLAGS_codec), &codec);
     if (!error.empty()) return UsageError(error, ctx.usage);
     request.set_codec(codec);
   }
+  request.set_encoder(absl::GetFlag(FLAGS_encoder));
+  request.set_pipeline_template(absl::GetFlag(FLAGS_template));
   std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
   if (!error.empty()) return UsageError(error, ctx.usage);
 

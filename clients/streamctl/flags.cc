@@ -15,7 +15,12 @@ ABSL_FLAG(std::string, cert_file, "", "PEM client certificate for mutual TLS (wi
 ABSL_FLAG(std::string, key_file, "", "PEM client private key for mutual TLS (with --cert-file)");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent's bearer token");
 
-ABSL_FLAG(std::string, codec, "", "start: h264, vp8 or vp9 (default h264)");
+ABSL_FLAG(std::string, codec, "", "start: h264, vp8, vp9 or h265 (default h264)");
+ABSL_FLAG(std::string, encoder, "",
+          "start: encoder for the codec: x264 or openh264 (h264), vp8, vp9, x265 (h265); "
+          "default: the codec's first");
+ABSL_FLAG(std::string, template, "",
+          "start: name of a pipeline template defined in the agent's config file");
 ABSL_FLAG(std::string, feed, "", "start: Ahoy feed name (default: the stream id)");
 ABSL_FLAG(std::string, director, "", "start: Ahoy director base URL");
 
@@ -62,7 +67,9 @@ bool IsStreamctlFlag(absl::string_view name) {
                                                  "preset",
                                                  "keyframe_interval",
                                                  "force_keyframe",
-                                                 "display"};
+                                                 "display",
+                                                 "encoder",
+                                                 "template"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

@@ -23,6 +23,8 @@ ABSL_DECLARE_FLAG(std::string, token_file);
 
 // start.
 ABSL_DECLARE_FLAG(std::string, codec);
+ABSL_DECLARE_FLAG(std::string, encoder);
+ABSL_DECLARE_FLAG(std::string, template);
 ABSL_DECLARE_FLAG(std::string, feed);
 ABSL_DECLARE_FLAG(std::string, director);
 

@@ -40,13 +40,14 @@ const std::vector<Command>& Commands() {
                                                     "height",       "fec_percentage",   "size",
                                                     "preset",       "keyframe_interval"};
   static const std::vector<Command> kCommands = [] {
-    std::vector<std::string> start_flags = {"codec", "feed", "director"};
+    std::vector<std::string> start_flags = {"codec", "encoder", "template", "feed", "director"};
     start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
     std::vector<std::string> set_flags = kQuality;
     set_flags.push_back("force_keyframe");
     return std::vector<Command>{
         {"start",
-         "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9] [--feed NAME] "
+         "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] "
+         "[--encoder NAME] [--template NAME] [--feed NAME] "
          "[--director URL] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},

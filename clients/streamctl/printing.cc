@@ -22,7 +22,11 @@ std::string FormatStream(const pb::Stream& stream) {
   std::string out = absl::StrCat(stream.stream_id(), "  ", StateName(stream.state()),
                                  "  (viewer sessions: ", stream.viewer_sessions(), ")\n");
   absl::StrAppend(&out, "  source:   ", stream.source_uri(), "\n");
-  absl::StrAppend(&out, "  codec:    ", CodecName(stream.codec()), "\n");
+  absl::StrAppend(&out, "  codec:    ", CodecName(stream.codec()), " (", stream.encoder(), ")",
+                  stream.pipeline_template().empty()
+                      ? ""
+                      : absl::StrCat("  template: ", stream.pipeline_template()),
+                  "\n");
   absl::StrAppend(&out, "  quality:  ", FrameShape(q));
   if (q.has_bitrate_kbps()) absl::StrAppend(&out, "  ", q.bitrate_kbps(), " kbps");
   if (q.has_fec_percentage()) absl::StrAppend(&out, "  FEC ", q.fec_percentage(), "%");

@@ -89,8 +89,10 @@ std::string ParseCodec(const std::string& text, pb::Codec* codec) {
     *codec = pb::VP8;
   } else if (lower == "vp9") {
     *codec = pb::VP9;
+  } else if (lower == "h265") {
+    *codec = pb::H265;
   } else {
-    return absl::StrCat("--codec must be h264, vp8 or vp9, got '", text, "'");
+    return absl::StrCat("--codec must be h264, vp8, vp9 or h265, got '", text, "'");
   }
   return "";
 }

@@ -21,6 +21,16 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(AgentOptions opt
   std::unique_ptr<AgentServer> agent(new AgentServer());
   agent->engine_ = std::make_unique<engine::Engine>();
   agent->engine_->PreloadPlugins();
+  // A bad template stops the agent now, not a viewer's play later.
+  for (auto& [name, tmpl] : options.registry.pipeline_templates) {
+    auto checked = std::make_shared<engine::PipelineTemplate>(*tmpl);
+    if (absl::Status s =
+            agent->engine_->Call([&] { return engine::ValidatePipelineTemplate(checked.get()); });
+        !s.ok()) {
+      return s;
+    }
+    tmpl = std::move(checked);
+  }
   agent->links_ = std::make_unique<signaling::LinkPool>();
   agent->hub_ = std::make_unique<StatsHub>(options.max_watchers);
   agent->registry_ = std::make_unique<StreamRegistry>(agent->engine_.get(), agent->links_.get(),
@@ -54,6 +64,8 @@ void AgentServer::Shutdown(std::chrono::milliseconds deadline) {
   auto until = std::chrono::system_clock::now() + deadline;
   // server_ is null when Start failed to listen and is unwinding.
   if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
+  // The rest is null when Start refused a pipeline template.
+  if (!registry_) return;
   service_->BeginShutdown();
   hub_->Shutdown();
   registry_->StopAll();

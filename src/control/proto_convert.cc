@@ -34,6 +34,8 @@ pb::Codec ToProto(engine::Codec codec) {
       return pb::VP8;
     case engine::Codec::kVP9:
       return pb::VP9;
+    case engine::Codec::kH265:
+      return pb::H265;
   }
   return pb::CODEC_UNSPECIFIED;
 }
@@ -81,6 +83,8 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   out->set_last_error(info.feed.last_error);
   out->set_viewer_sessions(info.feed.viewer_sessions);
   out->set_pipeline_running(info.feed.pipeline_running);
+  out->set_encoder(info.encoder);
+  out->set_pipeline_template(info.pipeline_template);
   pb::AhoyStatus* ahoy = out->mutable_ahoy();
   ahoy->set_director_url(info.director_url);
   ahoy->set_feed_name(info.feed_name);

@@ -31,6 +31,8 @@ absl::StatusOr<engine::Codec> CodecFromProto(pb::Codec codec) {
       return engine::Codec::kVP8;
     case pb::VP9:
       return engine::Codec::kVP9;
+    case pb::H265:
+      return engine::Codec::kH265;
     default:
       return absl::InvalidArgumentError("codec: unknown value");
   }
@@ -55,6 +57,10 @@ grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContex
   spec.stream_id = request->stream_id();
   spec.source_uri = request->source_uri();
   spec.codec = *codec;
+  spec.codec_set = request->codec() != pb::CODEC_UNSPECIFIED;
+  spec.encoder = request->encoder();
+  // A name only: pipeline text is never taken from the network.
+  spec.pipeline_template = request->pipeline_template();
   spec.quality = FromProto(request->quality());
   spec.director_url = request->ahoy().director_url();
   spec.feed_name = request->ahoy().feed_name();

@@ -29,6 +29,7 @@ absl::Status ValidateStreamId(const std::string& id) {
 // callbacks: the feed is shut down before the entry goes.
 struct StreamRegistry::Entry : engine::Feed::Listener {
   StreamSpec spec;
+  std::string encoder;  // resolved API name
   StatsHub* hub = nullptr;
   std::shared_ptr<engine::Feed> feed;
   std::unique_ptr<FeedSignalsAdapter> signals;
@@ -71,7 +72,21 @@ absl::Status ValidateDirectorUrl(const std::string& url) {
 
 absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   if (absl::Status s = ValidateStreamId(spec.stream_id); !s.ok()) return s;
-  if (spec.source_uri.empty()) return absl::InvalidArgumentError("source_uri is required");
+  std::shared_ptr<const engine::PipelineTemplate> tmpl;
+  if (!spec.pipeline_template.empty()) {
+    auto found = engine::FindPipelineTemplate(options_.pipeline_templates, spec.pipeline_template);
+    if (!found.ok()) return found.status();
+    tmpl = *found;
+    if (spec.codec_set && spec.codec != tmpl->codec) {
+      return absl::InvalidArgumentError(absl::StrCat("codec: pipeline template '", tmpl->name,
+                                                     "' produces ", engine::CodecName(tmpl->codec),
+                                                     ", not ", engine::CodecName(spec.codec)));
+    }
+    spec.codec = tmpl->codec;
+  }
+  if (spec.source_uri.empty() && !(tmpl && !tmpl->source.empty())) {
+    return absl::InvalidArgumentError("source_uri is required");
+  }
   if (spec.director_url.empty()) spec.director_url = options_.default_director_url;
   if (spec.api_key.empty()) spec.api_key = options_.default_api_key;
   if (spec.feed_name.empty()) spec.feed_name = spec.stream_id;
@@ -104,19 +119,25 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
 
   entry->spec = spec;
   entry->hub = hub_;
-  engine::FeedConfig config{spec.source_uri,
-                            spec.codec,
-                            spec.quality,
-                            options_.stats_interval,
-                            options_.ice_gather_timeout,
-                            options_.ice_tcp,
-                            options_.latency_probe};
+  engine::FeedConfig config;
+  config.source_uri = spec.source_uri;
+  config.codec = spec.codec;
+  config.quality = spec.quality;
+  config.stats_interval = options_.stats_interval;
+  config.ice_gather_timeout = options_.ice_gather_timeout;
+  config.ice_tcp = options_.ice_tcp;
+  config.latency_probe = options_.latency_probe;
+  config.encoder = spec.encoder;
+  config.pipeline_template = tmpl;
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
     release();
     return feed.status();
   }
   entry->feed = *feed;
+  // Feed::Create accepted it, so the name resolves.
+  entry->encoder = tmpl ? tmpl->encoder->encoder_name
+                        : (*engine::EncoderFor(spec.codec, spec.encoder))->encoder_name;
   entry->signals = std::make_unique<FeedSignalsAdapter>(entry->feed);
 
   signaling::LinkConfig link_config = options_.link_template;
@@ -135,8 +156,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->link = links_->Open(std::move(link_config), entry->signals.get());
   entry->link_view = entry->link.get();
 
-  spdlog::info("stream {} started: {} {} -> {}{}", spec.stream_id, spec.source_uri,
-               engine::CodecName(spec.codec), spec.director_url, spec.feed_name);
+  spdlog::info("stream {} started: {} {} ({}{}) -> {}{}", spec.stream_id, spec.source_uri,
+               engine::CodecName(spec.codec), entry->encoder,
+               tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
+               spec.feed_name);
   std::lock_guard<std::mutex> lock(mu_);
   stopped_.erase(spec.stream_id);
   return InfoOf(*entry);
@@ -224,6 +247,8 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.source_uri = entry.spec.source_uri;
   info.codec = entry.spec.codec;
   info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};
+  info.encoder = entry.encoder;
+  info.pipeline_template = entry.spec.pipeline_template;
   info.director_url = entry.spec.director_url;
   info.feed_name = entry.spec.feed_name;
   info.api_key_set = !entry.spec.api_key.empty();

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
+#include "engine/pipeline_template.h"
 #include "signaling/ahoy_link.h"
 
 namespace control {
@@ -26,6 +27,10 @@ struct StreamSpec {
   std::string director_url;
   std::string feed_name;  // empty: stream_id
   std::string api_key;    // secret
+  // Whether the caller chose `codec` (else a template's codec is taken).
+  bool codec_set = false;
+  std::string encoder;            // API name; empty: the codec's default
+  std::string pipeline_template;  // a name from RegistryOptions::templates
 };
 
 // What callers may see of a stream: never the API key.
@@ -34,6 +39,8 @@ struct StreamInfo {
   std::string source_uri;
   engine::Codec codec = engine::Codec::kH264;
   engine::FeedSnapshot feed;
+  std::string encoder;  // resolved: never empty
+  std::string pipeline_template;
   std::string director_url;
   std::string feed_name;
   bool api_key_set = false;
@@ -49,6 +56,9 @@ struct RegistryOptions {
   bool ice_tcp = false;
   bool latency_probe = false;           // benchmarks only: engine/latency_probe.h
   signaling::LinkConfig link_template;  // timings, TLS options
+  // The operator's pipeline templates, validated at start-up; callers pick
+  // them by name only.
+  engine::PipelineTemplates pipeline_templates;
 };
 
 class StreamRegistry {

@@ -53,7 +53,25 @@ const char* IceStateName(GstWebRTCICEConnectionState state) {
 
 absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig config,
                                                    Listener* listener) {
-  if (auto source = SourceDescription(config.source_uri); !source.ok()) return source.status();
+  const PipelineTemplate* tmpl = config.pipeline_template.get();
+  if (!tmpl || tmpl->source.empty()) {
+    if (auto source = SourceDescription(config.source_uri); !source.ok()) return source.status();
+  }
+  if (tmpl) {
+    if (tmpl->codec != config.codec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("pipeline template '", tmpl->name, "' produces ", CodecName(tmpl->codec)));
+    }
+    if (!config.encoder.empty()) {
+      return absl::InvalidArgumentError(
+          "encoder: leave it empty with a pipeline template, which brings its own");
+    }
+  } else {
+    auto traits = EncoderFor(config.codec, config.encoder);
+    if (!traits.ok()) return traits.status();
+    // Plugins can be removed after start-up; better refused now than at play.
+    if (absl::Status s = engine->Call([&] { return CheckInstalled(**traits); }); !s.ok()) return s;
+  }
   if (absl::Status s = config.quality.Validate(config.codec); !s.ok()) return s;
   config.quality = Quality::Defaults().Overlay(config.quality);
   std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
@@ -133,9 +151,9 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
     }
     SessionConfig config{
-        self->config_.source_uri,          self->config_.codec,   self->Snapshot().quality,
-        self->config_.ice_gather_timeout,  self->config_.ice_tcp, self->config_.latency_probe,
-        self->config_.source_stall_timeout};
+        self->config_.source_uri,           self->config_.codec,   self->Snapshot().quality,
+        self->config_.ice_gather_timeout,   self->config_.ice_tcp, self->config_.latency_probe,
+        self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);

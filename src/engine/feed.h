@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
+#include "engine/pipeline_template.h"
 #include "engine/quality.h"
 #include "engine/viewer_session.h"
 
@@ -45,6 +46,11 @@ struct FeedConfig {
   bool latency_probe = false;  // see engine/latency_probe.h
   // A running source that delivers no frame for this long is restarted.
   std::chrono::milliseconds source_stall_timeout{5000};
+  // The codec's encoder by API name ("" = its default: x264 for H264).
+  std::string encoder;
+  // An operator template (validated at start-up) replacing the encoder, and
+  // the source too when it has a source part. Its codec is `codec`.
+  std::shared_ptr<const PipelineTemplate> pipeline_template;
 };
 
 struct FeedSnapshot {
@@ -77,7 +83,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
     virtual void OnFeedStats(const FeedStats& stats) = 0;
   };
 
-  // Validates the source and quality (INVALID_ARGUMENT with the reason).
+  // Validates the source, encoder and quality (INVALID_ARGUMENT with the
+  // reason); FAILED_PRECONDITION when the encoder's plugin is not installed.
   static absl::StatusOr<std::shared_ptr<Feed>> Create(Engine* engine, FeedConfig config,
                                                       Listener* listener);
   ~Feed();

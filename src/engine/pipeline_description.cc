@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <gst/gst.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,20 +11,34 @@
 namespace engine {
 namespace {
 
-constexpr std::array<CodecTraits, 3> kTraits{{
-    {Codec::kH264, "H264",
+constexpr std::array<CodecTraits, 5> kTraits{{
+    {Codec::kH264, "x264", "x264enc", "H264",
      // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
      // a 2-core box real-time at 720p.
      "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true", "bitrate", 1,
+     "key-int-max",
      // Browsers decode constrained baseline everywhere.
      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      // config-interval=-1: SPS/PPS before every IDR so a late or resized
      // picture decodes at once.
-     "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency",
+     "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph264pay",
      // Pinning profile-level-id breaks caps with x264's 42c01f output
      // (webrtcbin-notes pitfall 2): pin only packetization-mode.
      ",packetization-mode=(string)1"},
-    {Codec::kVP8, "VP8",
+    {Codec::kH264, "openh264", "openh264enc", "H264",
+     // Cisco's encoder (BSD, no x264 licence). complexity=low for speed;
+     // rate-control=bitrate with frame skipping: without skipping, openh264
+     // overshoots a low target on busy pictures many times over (2.4 Mbit/s
+     // for 200 kbit/s on snow), which is worse on a congested link than a
+     // skipped frame. No scene-change keyframes: the session decides those.
+     // Its bitrate is in bit/s.
+     "openh264enc name=encoder usage-type=camera rate-control=bitrate complexity=low "
+     "enable-frame-skip=true scene-change-detection=false multi-thread=2",
+     "bitrate", 1000, "gop-size",
+     "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
+     "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph264pay",
+     ",packetization-mode=(string)1"},
+    {Codec::kVP8, "vp8", "vp8enc", "VP8",
      // threads=1: libvpx's VP8 encoder synchronises its row threads by
      // spin-waiting, which on a busy box burns 2-6x the CPU of one thread and
      // is slower in wall time too (1280x720 smpte, 2 loaded cores: 0.6 s of
@@ -34,15 +50,36 @@ constexpr std::array<CodecTraits, 3> kTraits{{
      "vp8enc name=encoder deadline=1 cpu-used=16 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=1 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
-    {Codec::kVP9, "VP9",
+     "target-bitrate", 1000, "keyframe-max-dist", "",
+     "rtpvp8pay name=payloader picture-id-mode=15-bit", "rtpvp8pay", ""},
+    {Codec::kVP9, "vp9", "vp9enc", "VP9",
      // Realtime: deadline=1 with the fastest speed, row multithreading, no
      // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
      "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
      "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
      "buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", ""},
+     "target-bitrate", 1000, "keyframe-max-dist", "",
+     "rtpvp9pay name=payloader picture-id-mode=15-bit", "rtpvp9pay", ""},
+    {Codec::kH265, "x265", "x265enc", "H265",
+     // zerolatency already means no lookahead and no B-frames; bframes=0 says
+     // so explicitly because a later preset change must not bring them back.
+     // repeat-headers: VPS/SPS/PPS in front of every keyframe, so a late
+     // joiner or a resized picture decodes at once.
+     "x265enc name=encoder tune=zerolatency speed-preset=ultrafast "
+     "option-string=\"bframes=0:repeat-headers=1:rc-lookahead=0\"",
+     "bitrate", 1, "key-int-max",
+     // 8-bit 4:2:0 in gives Main profile, the one receivers decode.
+     "video/x-h265,profile=main,stream-format=byte-stream,alignment=au",
+     "rtph265pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph265pay", ""},
 }};
+
+std::string EncoderNamesFor(Codec codec) {
+  std::string names;
+  for (const auto& t : kTraits) {
+    if (t.codec == codec) absl::StrAppend(&names, names.empty() ? "" : ", ", t.encoder_name);
+  }
+  return names;
+}
 
 bool IsValidTestPattern(std::string_view pattern) {
   static constexpr std::array<std::string_view, 12> kPatterns{
@@ -61,6 +98,45 @@ const CodecTraits& TraitsFor(Codec codec) {
     if (t.codec == codec) return t;
   }
   return kTraits[0];
+}
+
+absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view encoder) {
+  if (encoder.empty()) return &TraitsFor(codec);
+  const std::string name(encoder);
+  for (const auto& t : kTraits) {
+    if (t.codec == codec && absl::EqualsIgnoreCase(name, t.encoder_name)) return &t;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("encoder: '", name, "' does not encode ", CodecName(codec), " (",
+                   EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
+}
+
+std::string EncoderFactoriesFor(Codec codec) {
+  std::string names;
+  for (const auto& t : kTraits) {
+    if (t.codec == codec) absl::StrAppend(&names, names.empty() ? "" : ", ", t.encoder_factory);
+  }
+  return names;
+}
+
+const CodecTraits* TraitsForFactory(std::string_view factory) {
+  for (const auto& t : kTraits) {
+    if (factory == t.encoder_factory) return &t;
+  }
+  return nullptr;
+}
+
+absl::Status CheckInstalled(const CodecTraits& traits) {
+  for (const char* factory : {traits.encoder_factory, traits.payloader_factory}) {
+    GstElementFactory* found = gst_element_factory_find(factory);
+    if (!found) {
+      return absl::FailedPreconditionError(absl::StrCat("encoder ", traits.encoder_name,
+                                                        ": GStreamer element '", factory,
+                                                        "' is not installed on this agent"));
+    }
+    gst_object_unref(found);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
@@ -106,32 +182,44 @@ absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_
                                                       const Quality& quality) {
   auto source = SourceDescription(source_uri);
   if (!source.ok()) return source.status();
+  return SourcePipelineFromPart(*source, quality);
+}
+
+std::string SourcePipelineFromPart(const std::string& source_part, const Quality& quality) {
   // appsink: hand frames over as they come (no clock sync: live sources pace
   // themselves, files through identity sync=true), keep only the newest.
-  return absl::StrCat(*source, " ! videoconvert ! videoscale ! videorate drop-only=false",
+  return absl::StrCat(source_part, " ! videoconvert ! videoscale ! videorate drop-only=false",
                       " ! capsfilter name=raw_capsfilter caps=\"", RawCapsString(quality), "\"",
                       " ! appsink name=source_sink sync=false max-buffers=1 drop=true");
 }
 
-std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
-                                    uint32_t ssrc) {
-  const CodecTraits& t = TraitsFor(codec);
+std::string EncodeDescription(const CodecTraits& t, const Quality& quality, int payload_type,
+                              uint32_t ssrc) {
   std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
   // The session forces keyframes every keyframe_interval frames (and on PLI);
   // the encoder's own distance only backs that up.
-  std::string gop_setting =
-      codec == Codec::kH264 ? " key-int-max=100000" : " keyframe-max-dist=100000";
+  return absl::StrCat(t.encoder, " ", t.bitrate_property, "=",
+                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, " ", t.gop_property,
+                      "=100000", encoded_caps, " ! ", t.payloader, " pt=", payload_type,
+                      " ssrc=", ssrc);
+}
+
+std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
+                               int payload_type, uint32_t ssrc) {
   // appsrc: live, stamped with this pipeline's running time on arrival; at
   // most two frames waiting, the oldest dropped, so a slow encoder never
   // builds latency.
   return absl::StrCat("appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0",
                       " max-buffers=2 leaky-type=downstream caps=\"", RawCapsString(quality), "\"",
-                      " ! ", t.encoder, " ", t.bitrate_property, "=",
-                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting,
-                      encoded_caps, " ! ", t.payloader, " pt=", payload_type, " ssrc=", ssrc,
-                      " ! capsfilter name=pay_capsfilter caps=\"",
+                      " ! ", encode_part, " ! capsfilter name=pay_capsfilter caps=\"",
                       RtpCapsString(codec, payload_type, ssrc), "\"",
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
+}
+
+std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
+                                    uint32_t ssrc) {
+  return SendPipelineAround(EncodeDescription(TraitsFor(codec), quality, payload_type, ssrc), codec,
+                            quality, payload_type, ssrc);
 }
 
 absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,

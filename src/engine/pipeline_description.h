@@ -13,18 +13,35 @@
 
 namespace engine {
 
-// What differs per codec: elements, property names and RTP caps.
+// What differs per codec and encoder: elements, property names and RTP caps.
+// A codec may have several encoders (H264: x264enc, openh264enc); the first
+// in the table is its default.
 struct CodecTraits {
   Codec codec;
-  const char* encoding_name;  // SDP rtpmap name
-  const char* encoder;        // encoder element with its low-latency settings
+  const char* encoder_name;     // as the API names it: "x264", "openh264", ...
+  const char* encoder_factory;  // GStreamer element factory
+  const char* encoding_name;    // SDP rtpmap name
+  const char* encoder;          // encoder element with its low-latency settings
   const char* bitrate_property;
-  uint32_t bitrate_scale;      // property units per kbps (x264enc: 1, vp8enc: 1000)
-  const char* encoded_caps;    // caps between encoder and payloader, or ""
-  const char* payloader;       // payloader with its low-latency settings
+  uint32_t bitrate_scale;    // property units per kbps (x264enc: 1, vp8enc: 1000)
+  const char* gop_property;  // the encoder's own largest keyframe distance
+  const char* encoded_caps;  // caps between encoder and payloader, or ""
+  const char* payloader;     // payloader with its low-latency settings
+  const char* payloader_factory;
   const char* rtp_caps_extra;  // extra fields pinned on the payloader caps
 };
+// The codec's default encoder.
 const CodecTraits& TraitsFor(Codec codec);
+// `encoder` by its API name ("" = the codec's default). INVALID_ARGUMENT
+// naming the encoders that fit when it does not encode `codec`.
+absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view encoder);
+// "x264enc, openh264enc": the encoder elements the agent drives for `codec`.
+std::string EncoderFactoriesFor(Codec codec);
+// The traits of an encoder element factory ("x264enc"), or nullptr.
+const CodecTraits* TraitsForFactory(std::string_view factory);
+// FAILED_PRECONDITION when the encoder's or payloader's plugin is not
+// installed here. Needs GStreamer initialised.
+absl::Status CheckInstalled(const CodecTraits& traits);
 
 // Checks the URI's scheme and shape (not reachability) and returns the source
 // part of the pipeline, ending in raw video.
@@ -39,6 +56,16 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 // The source pipeline, ending in the appsink `source_sink`.
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
                                                       const Quality& quality);
+// The same from a source part already resolved (e.g. an operator template).
+std::string SourcePipelineFromPart(const std::string& source_part, const Quality& quality);
+
+// "encoder ! [encoded caps !] payloader" for built-in encoders.
+std::string EncodeDescription(const CodecTraits& traits, const Quality& quality, int payload_type,
+                              uint32_t ssrc);
+// The sending pipeline around an encode part (built-in or an operator
+// template): appsrc `feeder` ! <encode_part> ! pay_capsfilter ! webrtcbin.
+std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
+                               int payload_type, uint32_t ssrc);
 // The sending pipeline from the appsrc `feeder` to webrtcbin. The encoder's
 // own keyframe distance is set very large: the session enforces
 // keyframe_interval itself (x264enc cannot change key-int-max in PLAYING).

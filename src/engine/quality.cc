@@ -13,6 +13,8 @@ const char* CodecName(Codec codec) {
       return "VP8";
     case Codec::kVP9:
       return "VP9";
+    case Codec::kH265:
+      return "H265";
   }
   return "?";
 }
@@ -22,8 +24,9 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   if (upper == "H264") return Codec::kH264;
   if (upper == "VP8") return Codec::kVP8;
   if (upper == "VP9") return Codec::kVP9;
+  if (upper == "H265") return Codec::kH265;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8, VP9)"));
+      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8, VP9, H265)"));
 }
 
 Quality Quality::Defaults() {

@@ -11,8 +11,9 @@
 
 namespace engine {
 
-enum class Codec { kH264, kVP8, kVP9 };
-const char* CodecName(Codec codec);  // "H264", "VP8", "VP9": the SDP encoding name
+enum class Codec { kH264, kVP8, kVP9, kH265 };
+// "H264", "VP8", "VP9", "H265": the SDP encoding name
+const char* CodecName(Codec codec);
 absl::StatusOr<Codec> ParseCodec(std::string_view name);
 
 // Every field optional: as a request only set fields change; as the quality

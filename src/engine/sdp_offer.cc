@@ -35,6 +35,15 @@ int ScoreVP9(const std::string& fmtp) {
   return absl::StrContains(lower, "profile-id=0") ? 2 : -1;
 }
 
+// H265: x265enc makes Main (profile-id=1) from 8-bit 4:2:0; an offer naming
+// only other profiles (Main 10, RExt) does not promise to decode it.
+int ScoreH265(const std::string& fmtp) {
+  std::string lower = absl::AsciiStrToLower(std::string(fmtp));
+  if (!absl::StrContains(lower, "profile-id=")) return 1;
+  return absl::StrContains(lower, "profile-id=1;") || absl::EndsWith(lower, "profile-id=1") ? 2
+                                                                                            : -1;
+}
+
 // "96 H264/90000" -> (96, "H264")
 bool ParseRtpmap(const std::string& value, int* pt, std::string* name) {
   std::vector<std::string> parts = absl::StrSplit(value, absl::MaxSplits(' ', 1));
@@ -79,21 +88,23 @@ absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Code
           !ParseRtpmap(a->value, &pt, &name) || !absl::EqualsIgnoreCase(name, wanted)) {
         continue;
       }
-      int score = codec == Codec::kH264  ? ScoreH264(FmtpFor(media, pt))
-                  : codec == Codec::kVP9 ? ScoreVP9(FmtpFor(media, pt))
-                                         : 1;
+      int score = codec == Codec::kH264   ? ScoreH264(FmtpFor(media, pt))
+                  : codec == Codec::kVP9  ? ScoreVP9(FmtpFor(media, pt))
+                  : codec == Codec::kH265 ? ScoreH265(FmtpFor(media, pt))
+                                          : 1;
       if (score > best_score) {
         best_score = score;
         best_pt = pt;
       }
     }
     if (best_pt < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("offer's video m-line has no usable ", wanted,
-                                                     codec == Codec::kH264
-                                                         ? " (packetization-mode=1)"
-                                                     : codec == Codec::kVP9 ? " (profile-id=0)"
-                                                                            : "",
-                                                     " format"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("offer's video m-line has no usable ", wanted,
+                       codec == Codec::kH264   ? " (packetization-mode=1)"
+                       : codec == Codec::kVP9  ? " (profile-id=0)"
+                       : codec == Codec::kH265 ? " (profile-id=1, Main)"
+                                               : "",
+                       " format"));
     }
     return OfferedVideo{static_cast<int>(m), best_pt};
   }

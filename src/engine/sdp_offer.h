@@ -15,7 +15,9 @@ struct OfferedVideo {
 
 // Finds the video m-line and the payload type the offer assigns to `codec`.
 // For H264 only packetization-mode=1 qualifies (rtph264pay sends FU-A/STAP-A);
-// constrained baseline (42e0xx / 42c0xx / 4200xx) is preferred.
+// constrained baseline (42e0xx / 42c0xx / 4200xx) is preferred. For VP9 and
+// H265 a format naming a profile other than the one sent (VP9 0, H265 Main)
+// is skipped.
 // Errors are INVALID_ARGUMENT with the reason (no video, codec not offered...).
 absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Codec codec);
 

@@ -99,7 +99,9 @@ SourceChain::~SourceChain() {
 }
 
 absl::Status SourceChain::Build() {
-  auto description = SourcePipelineDescription(source_uri_, quality_);
+  auto description = options_.source_part.empty()
+                         ? SourcePipelineDescription(source_uri_, quality_)
+                         : SourcePipelineFromPart(options_.source_part, quality_);
   if (!description.ok()) return description.status();
   spdlog::debug("source pipeline: {}", *description);
   GError* error = nullptr;
@@ -232,7 +234,7 @@ void SourceChain::Fail(const std::string& reason) {
   TearDown();
   down_ = true;
   std::chrono::milliseconds delay = backoff_.OnFailure(ran_fine_for);
-  spdlog::warn("source {} down ({}); restarting in {} ms", source_uri_, reason, delay.count());
+  spdlog::warn("source {} down ({}); restarting in {} ms", Label(), reason, delay.count());
   if (restart_timer_) {
     g_source_destroy(restart_timer_);
     g_source_unref(restart_timer_);
@@ -258,7 +260,7 @@ void SourceChain::OnRestartTimer() {
     restart_timer_ = nullptr;
   }
   ++restarts_;
-  spdlog::info("restarting source {} (attempt {})", source_uri_, restarts_);
+  spdlog::info("restarting source {} (attempt {})", Label(), restarts_);
   if (absl::Status s = Build(); !s.ok()) Fail(std::string(s.message()));
 }
 
@@ -266,7 +268,7 @@ void SourceChain::OnFirstFrame(uint64_t run_id) {
   if (!run_ || run_->id != run_id) return;
   if (!down_) return;
   down_ = false;
-  spdlog::info("source {} is back", source_uri_);
+  spdlog::info("source {} is back", Label());
   if (events_.on_up) events_.on_up();
 }
 

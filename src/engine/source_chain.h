@@ -74,6 +74,9 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   };
   struct Options {
     std::chrono::milliseconds stall_timeout{5000};
+    // An operator template's source part (engine/pipeline_template.h), used
+    // instead of the one derived from the source URI.
+    std::string source_part;
   };
 
   // `appsrc` receives the frames (a reference is taken). Builds and starts
@@ -95,6 +98,10 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   SourceChain(Engine* engine, std::string source_uri, const Quality& quality, GstElement* appsrc,
               Options options, Events events);
   absl::Status Build();
+  // For logs: the URI, or a template's source part (which has no URI).
+  const std::string& Label() const {
+    return source_uri_.empty() ? options_.source_part : source_uri_;
+  }
   void TearDown();
   void Fail(const std::string& reason);
   void OnFirstFrame(uint64_t run_id);

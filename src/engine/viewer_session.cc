@@ -77,13 +77,31 @@ absl::Status ViewerSession::Build(int payload_type) {
   // RFC 3550: a random SSRC per source; never 0 (some stacks treat it as unset).
   std::random_device random;
   const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
-  auto description =
-      PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type, ssrc);
-  if (!description.ok()) return description.status();
-  spdlog::debug("sending pipeline: {}", description->send);
+  const PipelineTemplate* tmpl = config_.pipeline_template.get();
+  if (tmpl) {
+    encoder_traits_ = tmpl->encoder;
+  } else {
+    auto traits = EncoderFor(config_.codec, config_.encoder);
+    if (!traits.ok()) return traits.status();
+    encoder_traits_ = *traits;
+  }
+  if (!encoder_traits_) return absl::InternalError("pipeline template was not validated");
+  std::string source_part;
+  if (tmpl && !tmpl->source.empty()) {
+    source_part = tmpl->source;
+  } else {
+    auto source = SourceDescription(config_.source_uri);
+    if (!source.ok()) return source.status();
+    source_part = *source;
+  }
+  const std::string send = SendPipelineAround(
+      tmpl ? tmpl->encode
+           : EncodeDescription(*encoder_traits_, config_.quality, payload_type, ssrc),
+      config_.codec, config_.quality, payload_type, ssrc);
+  spdlog::debug("sending pipeline: {}", send);
 
   GError* error = nullptr;
-  GstElement* pipeline = gst_parse_launch(description->send.c_str(), &error);
+  GstElement* pipeline = gst_parse_launch(send.c_str(), &error);
   if (error) {
     std::string text = error->message;
     g_error_free(error);
@@ -95,9 +113,19 @@ absl::Status ViewerSession::Build(int payload_type) {
   webrtc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "webrtc"));
   encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
   appsrc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "feeder"));
-  if (!webrtc_ || !encoder_ || !appsrc_) {
-    return absl::InternalError("pipeline lacks a webrtc, encoder or feeder element");
+  ElementPtr payloader(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "payloader"));
+  if (!webrtc_ || !encoder_ || !appsrc_ || !payloader) {
+    return absl::InternalError("pipeline lacks a webrtc, encoder, payloader or feeder element");
   }
+  // What the session decides, set on the elements so that an operator
+  // template's encode part gets it too: the offered payload type, the SSRC
+  // the answer announces, the bitrate in force, and a huge own keyframe
+  // distance (the session forces keyframes itself, see InstallKeyframeControl).
+  g_object_set(payloader.get(), "pt", static_cast<guint>(payload_type), "ssrc", ssrc, nullptr);
+  g_object_set(encoder_.get(), encoder_traits_->bitrate_property,
+               static_cast<guint>(config_.quality.bitrate_kbps.value_or(2000) *
+                                  encoder_traits_->bitrate_scale),
+               encoder_traits_->gop_property, 100000, nullptr);
 
   // Before the encoder: the stamp is part of the picture the viewer decodes.
   if (config_.latency_probe) InstallLatencyProbe(appsrc_.get());
@@ -162,9 +190,9 @@ absl::Status ViewerSession::Build(int payload_type) {
         self->ForceKeyframe();
         if (self->events_.on_source_up) self->events_.on_source_up();
       }};
-  auto source =
-      SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
-                         SourceChain::Options{config_.source_stall_timeout}, source_events);
+  auto source = SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
+                                   SourceChain::Options{config_.source_stall_timeout, source_part},
+                                   source_events);
   if (!source.ok()) return source.status();
   source_ = *source;
   return absl::OkStatus();
@@ -422,7 +450,7 @@ void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
 }
 
 absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality& next) {
-  const CodecTraits& traits = TraitsFor(config_.codec);
+  const CodecTraits& traits = *encoder_traits_;
   if (next.bitrate_kbps != previous.bitrate_kbps) {
     g_object_set(encoder_.get(), traits.bitrate_property,
                  static_cast<guint>(*next.bitrate_kbps * traits.bitrate_scale), nullptr);

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
+#include "engine/pipeline_template.h"
 #include "engine/quality.h"
 #include "engine/source_chain.h"
 #include "engine/webrtc_stats.h"
@@ -35,6 +36,10 @@ struct SessionConfig {
   bool latency_probe = false;
   // A running source that delivers no frame for this long is restarted.
   std::chrono::milliseconds source_stall_timeout{5000};
+  // The codec's encoder by API name ("" = its default); ignored with a
+  // template, whose encode part brings its own.
+  std::string encoder;
+  std::shared_ptr<const PipelineTemplate> pipeline_template;  // validated
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
@@ -102,6 +107,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ElementPtr webrtc_;
   ElementPtr encoder_;
   ElementPtr appsrc_;
+  const CodecTraits* encoder_traits_ = nullptr;  // how to drive encoder_ live
   std::shared_ptr<SourceChain> source_;
   TransceiverPtr transceiver_;
   AnswerCallback answer_done_;

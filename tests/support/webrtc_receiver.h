@@ -16,7 +16,8 @@ namespace testing_support {
 
 class WebrtcReceiver {
  public:
-  // encoding: "H264", "VP8" or "VP9".
+  // encoding: "H264", "VP8", "VP9" or "H265" (decoded by libde265dec from
+  // gstreamer1.0-plugins-bad, the H265 decoder Debian ships).
   explicit WebrtcReceiver(std::string encoding = "H264");
   ~WebrtcReceiver();
 

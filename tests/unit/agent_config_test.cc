@@ -103,3 +103,61 @@ TEST(AgentConfigTest, FindsTheConfigPathInBothSpellings) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(AgentConfigTest, ReadsPipelineTemplatesAndStreamChoices) {
+  auto config = agent::ParseAgentConfig(R"(
+pipeline_templates:
+  portrait:
+    codec: H264
+    encode: videoflip video-direction=90r ! x264enc name=encoder ! rtph264pay name=payloader
+  camera:
+    codec: h265
+    source: videotestsrc name=source
+    encode: x265enc name=encoder ! rtph265pay name=payloader
+streams:
+  - {stream_id: a, source_uri: test://ball, codec: H264, encoder: openh264}
+  - {stream_id: b, pipeline_template: camera}
+)",
+                                        "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->pipeline_templates.size(), 2u);
+  const auto& camera = *config->pipeline_templates.at("camera");
+  EXPECT_EQ(camera.name, "camera");
+  EXPECT_EQ(camera.codec, engine::Codec::kH265);
+  EXPECT_EQ(camera.source, "videotestsrc name=source");
+  EXPECT_EQ(camera.encode, "x265enc name=encoder ! rtph265pay name=payloader");
+  EXPECT_EQ(config->pipeline_templates.at("portrait")->source, "");
+  EXPECT_FALSE(config->settings.count("pipeline_templates"));
+  ASSERT_EQ(config->streams.size(), 2u);
+  EXPECT_EQ(config->streams[0].encoder, "openh264");
+  EXPECT_TRUE(config->streams[0].codec_set);
+  EXPECT_EQ(config->streams[1].pipeline_template, "camera");
+  EXPECT_FALSE(config->streams[1].codec_set) << "the template's codec is taken later";
+}
+
+TEST(AgentConfigTest, RefusesMalformedTemplatesNamingThem) {
+  struct Case {
+    const char* text;
+    const char* reason;
+  } cases[] = {
+      {"pipeline_templates: [a, b]\n", "pipeline_templates: must be a mapping"},
+      {"pipeline_templates:\n  t1: {encode: 'x264enc name=encoder'}\n",
+       "pipeline_templates.t1: codec is required"},
+      {"pipeline_templates:\n  t2: {codec: H264}\n", "pipeline_templates.t2: encode is required"},
+      {"pipeline_templates:\n  t3: {codec: H264, encode: x, sink: y}\n",
+       "pipeline_templates.t3: unknown key 'sink'"},
+      {"pipeline_templates:\n  'bad name': {codec: H264, encode: x}\n",
+       "a template name is [A-Za-z0-9._-]{1,64}"},
+      {"pipeline_templates:\n  t4: {codec: AV1, encode: x}\n", "unknown codec 'AV1'"},
+  };
+  for (const auto& c : cases) {
+    auto config = agent::ParseAgentConfig(c.text, "agent.yaml");
+    ASSERT_FALSE(config.ok()) << c.text;
+    EXPECT_NE(config.status().message().find(c.reason), std::string::npos)
+        << c.text << " -> " << config.status().message();
+  }
+}
+
+}  // namespace

@@ -127,3 +127,72 @@ TEST(PipelineDescriptionTest, RejectsUnsupportedSources) {
 
 }  // namespace
 }  // namespace engine
+
+namespace engine {
+namespace {
+
+const char* kH265Offer =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 49 50\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:49 H265/90000\r\na=fmtp:49 level-id=93;profile-id=2;tier-flag=0;tx-mode=SRST\r\n"
+    "a=rtpmap:50 H265/90000\r\na=fmtp:50 level-id=93;profile-id=1;tier-flag=0;tx-mode=SRST\r\n";
+
+TEST(SdpOfferH265Test, PicksTheMainProfilePayloadType) {
+  auto offered = FindOfferedVideo(kH265Offer, Codec::kH265);
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->payload_type, 50);
+  // An H265 format without fmtp is taken too (GStreamer receivers send none).
+  const std::string bare =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:97 H265/90000\r\n";
+  auto plain = FindOfferedVideo(bare, Codec::kH265);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->payload_type, 97);
+}
+
+TEST(SdpOfferH265Test, RefusesAnOfferWithOnlyMain10OrNoH265) {
+  const std::string main10 =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 49\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:49 H265/90000\r\na=fmtp:49 profile-id=2\r\n";
+  auto refused = FindOfferedVideo(main10, Codec::kH265);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("profile-id=1"), std::string::npos) << refused.status();
+  // Chromium without hardware H265 decoding offers no H265 at all.
+  EXPECT_EQ(FindOfferedVideo(kChromeLikeOffer, Codec::kH265).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PipelineDescriptionTest, H265IsLowLatencyX265WithRepeatedHeaders) {
+  auto d = PipelineDescription("test://ball", Codec::kH265, Quality::Defaults(), 50, 7);
+  ASSERT_TRUE(d.ok());
+  for (const char* part :
+       {"x265enc name=encoder", "tune=zerolatency", "speed-preset=ultrafast", "bframes=0",
+        "repeat-headers=1", "bitrate=2000", "video/x-h265,profile=main",
+        "rtph265pay name=payloader config-interval=-1", "encoding-name=(string)H265"}) {
+    EXPECT_NE(d->send.find(part), std::string::npos) << part << " missing in " << d->send;
+  }
+}
+
+TEST(PipelineDescriptionTest, EncoderChoiceFitsTheCodec) {
+  auto open = EncoderFor(Codec::kH264, "OpenH264");
+  ASSERT_TRUE(open.ok()) << open.status();
+  EXPECT_STREQ((*open)->encoder_factory, "openh264enc");
+  EXPECT_EQ((*open)->bitrate_scale, 1000u) << "openh264enc takes bit/s";
+  const std::string send = EncodeDescription(**open, Quality::Defaults(), 102, 9);
+  EXPECT_NE(send.find("openh264enc name=encoder"), std::string::npos) << send;
+  EXPECT_NE(send.find("bitrate=2000000"), std::string::npos) << send;
+  EXPECT_NE(send.find("complexity=low"), std::string::npos) << send;
+  EXPECT_STREQ((*EncoderFor(Codec::kH264, ""))->encoder_factory, "x264enc");
+  EXPECT_STREQ((*EncoderFor(Codec::kH265, ""))->encoder_factory, "x265enc");
+
+  auto wrong = EncoderFor(Codec::kVP8, "openh264");
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong.status().message().find("vp8"), std::string::npos) << wrong.status();
+  EXPECT_EQ(EncoderFor(Codec::kH265, "x264").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace engine
