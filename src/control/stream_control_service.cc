@@ -2,6 +2,7 @@
 
 #include "control/proto_convert.h"
 #include "control/stats_writer.h"
+#include "engine/quoted.h"
 
 namespace control {
 namespace {
@@ -107,7 +108,8 @@ grpc::ServerWriteReactor<pb::StreamStats>* StreamControlService::WatchStats(
   }
   if (!request->stream_id().empty() && !registry_->Get(request->stream_id()).ok()) {
     return new FailedWatch(
-        grpc::Status(grpc::StatusCode::NOT_FOUND, "no stream '" + request->stream_id() + "'"));
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("no stream ", engine::Quoted(request->stream_id()))));
   }
   return new StatsWriter(hub_, request->stream_id(), std::chrono::milliseconds(interval_ms));
 }

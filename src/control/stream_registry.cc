@@ -7,6 +7,7 @@
 #include "control/feed_signals_adapter.h"
 #include "control/proto_convert.h"
 #include "control/stats_hub.h"
+#include "engine/quoted.h"
 
 namespace control {
 
@@ -18,8 +19,8 @@ absl::Status ValidateStreamId(const std::string& id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-';
     if (!ok) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("stream_id '", id, "' may only hold letters, digits, '.', '_' and '-'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "stream_id ", engine::Quoted(id), " may only hold letters, digits, '.', '_' and '-'"));
     }
   }
   return absl::OkStatus();
@@ -63,8 +64,8 @@ StreamRegistry::~StreamRegistry() { StopAll(); }
 namespace {
 absl::Status ValidateDirectorUrl(const std::string& url) {
   if (!absl::StartsWith(url, "ws://") && !absl::StartsWith(url, "wss://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("ahoy.director_url must start with ws:// or wss:// (got '", url, "')"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ahoy.director_url must start with ws:// or wss:// (got ", engine::Quoted(url), ")"));
   }
   return absl::OkStatus();
 }
@@ -96,7 +97,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (streams_.count(spec.stream_id)) {
-      return absl::AlreadyExistsError(absl::StrCat("stream '", spec.stream_id, "' already exists"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("stream ", engine::Quoted(spec.stream_id), " already exists"));
     }
     if (streams_.size() >= options_.max_streams) {
       return absl::ResourceExhaustedError(
@@ -105,8 +107,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     for (const auto& [id, other] : streams_) {
       if (other->spec.feed_name == spec.feed_name &&
           other->spec.director_url == spec.director_url) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("feed '", spec.feed_name, "' is already published by stream '", id, "'"));
+        return absl::AlreadyExistsError(absl::StrCat("feed ", engine::Quoted(spec.feed_name),
+                                                     " is already published by stream ",
+                                                     engine::Quoted(id)));
       }
     }
     // Reserve the id while the feed is built outside the lock.
@@ -173,11 +176,11 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
     if (it == streams_.end()) {
       auto tomb = stopped_.find(stream_id);
       if (tomb != stopped_.end()) return tomb->second;
-      return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+      return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
     }
     if (!it->second->feed) {
       return absl::FailedPreconditionError(
-          absl::StrCat("stream '", stream_id, "' is still starting"));
+          absl::StrCat("stream ", engine::Quoted(stream_id), " is still starting"));
     }
     entry = it->second;
     streams_.erase(it);
@@ -200,9 +203,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || !it->second->feed) {
       if (stopped_.count(stream_id)) {
-        return absl::FailedPreconditionError(absl::StrCat("stream '", stream_id, "' is stopped"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped"));
       }
-      return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+      return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
     }
     entry = it->second;
   }
@@ -219,7 +223,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) con
   if (it != streams_.end() && it->second->feed) return InfoOf(*it->second);
   auto tomb = stopped_.find(stream_id);
   if (tomb != stopped_.end()) return tomb->second;
-  return absl::NotFoundError(absl::StrCat("no stream '", stream_id, "'"));
+  return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
 }
 
 std::vector<StreamInfo> StreamRegistry::List() const {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/quoted.h"
 
 namespace engine {
 namespace {
@@ -107,7 +108,7 @@ absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view enco
     if (t.codec == codec && absl::EqualsIgnoreCase(name, t.encoder_name)) return &t;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("encoder: '", name, "' does not encode ", CodecName(codec), " (",
+      absl::StrCat("encoder: ", Quoted(name), " does not encode ", CodecName(codec), " (",
                    EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
 }
 
@@ -144,8 +145,9 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
     std::string pattern = uri.substr(7);
     if (pattern.empty()) pattern = "smpte";
     if (!IsValidTestPattern(pattern)) {
-      return absl::InvalidArgumentError(absl::StrCat("source_uri: unknown test pattern '", pattern,
-                                                     "' (e.g. test://smpte, test://ball)"));
+      return absl::InvalidArgumentError(absl::StrCat("source_uri: unknown test pattern ",
+                                                     Quoted(pattern),
+                                                     " (e.g. test://smpte, test://ball)"));
     }
     return absl::StrCat("videotestsrc name=source is-live=true pattern=", pattern);
   }
@@ -161,8 +163,8 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
                         "\" ! identity sync=true");
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("source_uri: unsupported scheme in '", uri,
-                   "' (test://, rtsp://, rtsps://, file://, http://, https://)"));
+      absl::StrCat("source_uri: unsupported scheme in ", Quoted(uri),
+                   " (test://, rtsp://, rtsps://, file://, http://, https://)"));
 }
 
 std::string RawCapsString(const Quality& q) {

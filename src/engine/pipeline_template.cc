@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/gst_ptr.h"
+#include "engine/quoted.h"
 
 namespace engine {
 namespace {
@@ -73,8 +74,8 @@ absl::StatusOr<std::shared_ptr<const PipelineTemplate>> FindPipelineTemplate(
   std::vector<std::string> names;
   for (const auto& [defined, t] : templates) names.push_back(defined);
   return absl::InvalidArgumentError(
-      absl::StrCat("pipeline_template: no template '", name,
-                   "' (defined: ", names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+      absl::StrCat("pipeline_template: no template ", Quoted(name),
+                   " (defined: ", names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
 }
 
 }  // namespace engine

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "engine/quoted.h"
 
 namespace engine {
 
@@ -26,7 +27,7 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   if (upper == "VP9") return Codec::kVP9;
   if (upper == "H265") return Codec::kH265;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown codec '", std::string(name), "' (H264, VP8, VP9, H265)"));
+      absl::StrCat("unknown codec ", Quoted(name), " (H264, VP8, VP9, H265)"));
 }
 
 Quality Quality::Defaults() {
@@ -72,8 +73,8 @@ absl::StatusOr<Quality> Quality::Preset(std::string_view name) {
       return q;
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat("preset: unknown preset '", std::string(name),
-                                                 "' (valid: ", PresetNames(), ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("preset: unknown preset ", Quoted(name), " (valid: ", PresetNames(), ")"));
 }
 
 Quality Quality::Overlay(const Quality& changes) const {

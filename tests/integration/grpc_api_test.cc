@@ -148,6 +148,33 @@ TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {
   }
 }
 
+// An error echoes a field, never all of a huge one: the reason travels as a
+// gRPC header, and a 512 KiB value there would turn the clear status into an
+// opaque transport error.
+TEST_F(GrpcApiTest, HugeFieldsInErrorsAreCut) {
+  const std::string huge(512 * 1024, 'z');
+  pb::Stream stream;
+  {
+    grpc::ClientContext ctx;
+    pb::GetStreamRequest req;
+    req.set_stream_id(huge);
+    const grpc::Status s = stub_->GetStream(&ctx, req, &stream);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message().size();
+    EXPECT_LT(s.error_message().size(), 200u);
+    EXPECT_NE(s.error_message().find("(524288 bytes)"), std::string::npos) << s.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::StartRequest req;
+    req.set_stream_id("cam-huge");
+    req.set_source_uri("nosuch://" + huge);
+    const grpc::Status s = stub_->Start(&ctx, req, &stream);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().size();
+    EXPECT_LT(s.error_message().size(), 300u);
+    EXPECT_NE(s.error_message().find("unsupported scheme"), std::string::npos) << s.error_message();
+  }
+}
+
 TEST_F(GrpcApiTest, WatchStatsStreamsEveryIntervalWithRttWhileAViewerPlays) {
   pb::Stream stream;
   ASSERT_TRUE(Start("live", &stream, 800).ok());
