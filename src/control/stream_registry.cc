@@ -63,7 +63,8 @@ namespace {
 absl::Status ValidateDirectorUrl(const std::string& url) {
   if (!absl::StartsWith(url, "ws://") && !absl::StartsWith(url, "wss://")) {
     return absl::InvalidArgumentError(
-        absl::StrCat("ahoy.director_url must start with ws:// or wss:// (got '", url, "')"));
+        absl::StrCat("ahoy.director_url must start with ws:// or wss:// (got '",
+                     engine::Abbreviate(url), "')"));
   }
   return absl::OkStatus();
 }
@@ -71,7 +72,6 @@ absl::Status ValidateDirectorUrl(const std::string& url) {
 
 absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   if (absl::Status s = ValidateStreamId(spec.stream_id); !s.ok()) return s;
-  if (spec.source_uri.empty()) return absl::InvalidArgumentError("source_uri is required");
   if (spec.director_url.empty()) spec.director_url = options_.default_director_url;
   if (spec.api_key.empty()) spec.api_key = options_.default_api_key;
   if (spec.feed_name.empty()) spec.feed_name = spec.stream_id;
@@ -111,6 +111,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
                             options_.ice_gather_timeout,
                             options_.ice_tcp,
                             options_.latency_probe};
+  config.source_options = spec.source_options;
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
     release();
@@ -135,7 +136,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->link = links_->Open(std::move(link_config), entry->signals.get());
   entry->link_view = entry->link.get();
 
-  spdlog::info("stream {} started: {} {} -> {}{}", spec.stream_id, spec.source_uri,
+  spdlog::info("stream {} started: {} {} -> {}{}", spec.stream_id,
+               engine::Abbreviate(spec.source_uri),
                engine::CodecName(spec.codec), spec.director_url, spec.feed_name);
   std::lock_guard<std::mutex> lock(mu_);
   stopped_.erase(spec.stream_id);
@@ -223,6 +225,7 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.stream_id = entry.spec.stream_id;
   info.source_uri = entry.spec.source_uri;
   info.codec = entry.spec.codec;
+  info.source_options = entry.spec.source_options;
   info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};
   info.director_url = entry.spec.director_url;
   info.feed_name = entry.spec.feed_name;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline_description.h"
+#include "engine/source_check.h"
 
 namespace engine {
 
@@ -49,9 +50,15 @@ const char* IceStateName(GstWebRTCICEConnectionState state) {
 
 absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig config,
                                                    Listener* listener) {
-  if (auto source = SourceDescription(config.source_uri); !source.ok()) return source.status();
+  if (auto source = SourceDescription(config.source_uri, config.source_options); !source.ok()) {
+    return source.status();
+  }
   if (absl::Status s = config.quality.Validate(config.codec); !s.ok()) return s;
-  config.quality = Quality::Defaults().Overlay(config.quality);
+  if (absl::Status s = engine->Call([&] { return CheckSourceAvailable(config.source_uri); });
+      !s.ok()) {
+    return s;
+  }
+  config.quality = Quality::Defaults(config.codec).Overlay(config.quality);
   std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
   engine->Call([&] { feed->StartStatsTimer(); });
   return feed;
@@ -131,7 +138,7 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     SessionConfig config{
         self->config_.source_uri,          self->config_.codec,   self->Snapshot().quality,
         self->config_.ice_gather_timeout,  self->config_.ice_tcp, self->config_.latency_probe,
-        self->config_.source_stall_timeout};
+        self->config_.source_stall_timeout, self->config_.source_options};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);
@@ -146,6 +153,12 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
                                  },
                                  [weak] {
                                    if (auto feed = weak.lock()) feed->OnSourceUp();
+                                 },
+                                 [weak] {
+                                   auto feed = weak.lock();
+                                   if (!feed) return;
+                                   std::lock_guard<std::mutex> lock(feed->mu_);
+                                   ++feed->snapshot_.source_loops;
                                  }};
     auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
     if (!session.ok()) {
@@ -162,6 +175,7 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       std::lock_guard<std::mutex> lock(self->mu_);
       ++self->snapshot_.viewer_sessions;
       self->snapshot_.pipeline_running = true;
+      self->snapshot_.source_loops = 0;
     }
     auto offered_at = std::chrono::steady_clock::now();
     self->session_->Answer(
@@ -195,6 +209,7 @@ void Feed::EndSession(FeedState next, std::optional<std::string> error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.pipeline_running = false;
+    snapshot_.source_loops = 0;
   }
   ice_state_ = "none";
   ice_connected_ = false;
@@ -243,6 +258,13 @@ absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyf
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.quality = next;
     return next;
+  });
+}
+
+std::optional<SessionSettings> Feed::SessionSettingsNow() {
+  return engine_->Call([&]() -> std::optional<SessionSettings> {
+    if (!session_) return std::nullopt;
+    return session_->Settings();
   });
 }
 

@@ -45,6 +45,7 @@ struct FeedConfig {
   bool latency_probe = false;  // see engine/latency_probe.h
   // A running source that delivers no frame for this long is restarted.
   std::chrono::milliseconds source_stall_timeout{5000};
+  SourceOptions source_options;
 };
 
 struct FeedSnapshot {
@@ -53,6 +54,7 @@ struct FeedSnapshot {
   std::string last_error;
   uint32_t viewer_sessions = 0;   // sessions built so far
   bool pipeline_running = false;  // a ViewerSession (and its pipeline) exists
+  uint32_t source_loops = 0;      // a looping file's returns to its start, this session
 };
 
 // One sample per stats interval, also while nobody watches (then zero rates).
@@ -77,7 +79,9 @@ class Feed : public std::enable_shared_from_this<Feed> {
     virtual void OnFeedStats(const FeedStats& stats) = 0;
   };
 
-  // Validates the source and quality (INVALID_ARGUMENT with the reason).
+  // Validates the source, its options and the quality (INVALID_ARGUMENT
+  // with the reason) and checks a local source is there (FAILED_PRECONDITION,
+  // source_check.h).
   static absl::StatusOr<std::shared_ptr<Feed>> Create(Engine* engine, FeedConfig config,
                                                       Listener* listener);
   ~Feed();
@@ -97,6 +101,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
   absl::StatusOr<Quality> SetQuality(const Quality& changes, bool force_keyframe = false);
 
   FeedSnapshot Snapshot() const;
+  // What the viewer session's elements hold now; nullopt without a session.
+  std::optional<SessionSettings> SessionSettingsNow();
   const FeedConfig& config() const { return config_; }
 
   // Tears down any session and stops the stats timer; after it returns the

@@ -11,9 +11,10 @@ namespace {
 
 constexpr std::array<CodecTraits, 3> kTraits{{
     {Codec::kH264, "H264",
-     // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
-     // a 2-core box real-time at 720p.
-     "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true", "bitrate", 1,
+     // zerolatency: no lookahead, no B-frames, sliced threads. speed-preset
+     // comes from the quality (default ultrafast, which keeps a 2-core box
+     // real-time at 720p).
+     "x264enc name=encoder tune=zerolatency byte-stream=true", "bitrate", 1,
      // Browsers decode constrained baseline everywhere.
      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      // config-interval=-1: SPS/PPS before every IDR so a late or resized
@@ -21,19 +22,21 @@ constexpr std::array<CodecTraits, 3> kTraits{{
      "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency",
      // Pinning profile-level-id breaks caps with x264's 42c01f output
      // (webrtcbin-notes pitfall 2): pin only packetization-mode.
-     ",packetization-mode=(string)1"},
+     ",packetization-mode=(string)1", "speed-preset", false},
     {Codec::kVP8, "VP8",
-     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0 "
+     "vp8enc name=encoder deadline=1 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", ""},
+     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", "",
+     "cpu-used", true},
     {Codec::kVP9, "VP9",
-     // Realtime: deadline=1 with the fastest speed, row multithreading, no
-     // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
-     "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
+     // Realtime: deadline=1 (cpu-used from the quality), row multithreading,
+     // no lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
+     "vp9enc name=encoder deadline=1 row-mt=1 lag-in-frames=0 end-usage=cbr "
      "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
      "buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", ""},
+     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", "",
+     "cpu-used", true},
 }};
 
 bool IsValidTestPattern(std::string_view pattern) {
@@ -55,30 +58,51 @@ const CodecTraits& TraitsFor(Codec codec) {
   return kTraits[0];
 }
 
-absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
+namespace {
+// rtspsrc `protocols` flags for each transport. auto leaves out multicast
+// (the agent asks for unicast streams) and tries UDP before TCP.
+const char* RtspProtocols(RtspTransport transport) {
+  switch (transport) {
+    case RtspTransport::kUdp:
+      return "udp";
+    case RtspTransport::kTcp:
+      return "tcp";
+    case RtspTransport::kAuto:
+      break;
+  }
+  return "udp+tcp";
+}
+}  // namespace
+
+absl::StatusOr<std::string> SourceDescription(const std::string& uri,
+                                              const SourceOptions& options) {
+  if (absl::Status s = ValidateSource(uri, options); !s.ok()) return s;
   if (absl::StartsWith(uri, "test://")) {
     std::string pattern = uri.substr(7);
     if (pattern.empty()) pattern = "smpte";
     if (!IsValidTestPattern(pattern)) {
-      return absl::InvalidArgumentError(absl::StrCat("source_uri: unknown test pattern '", pattern,
+      return absl::InvalidArgumentError(absl::StrCat("source_uri: unknown test pattern '",
+                                                     Abbreviate(pattern),
                                                      "' (e.g. test://smpte, test://ball)"));
     }
     return absl::StrCat("videotestsrc name=source is-live=true pattern=", pattern);
   }
   if (absl::StartsWith(uri, "rtsp://") || absl::StartsWith(uri, "rtsps://")) {
     // latency=0: hand frames on as they arrive; the viewer has its own buffer.
-    return absl::StrCat("rtspsrc name=source latency=0 location=\"", uri,
+    // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
+    // blocked on the way), well inside the 10 s first-frame watchdog.
+    return absl::StrCat("rtspsrc name=source latency=0 protocols=",
+                        RtspProtocols(options.rtsp_transport), " timeout=3000000 location=\"", uri,
                         "\" ! decodebin ! videoconvert");
   }
-  if (absl::StartsWith(uri, "file://") || absl::StartsWith(uri, "http://") ||
-      absl::StartsWith(uri, "https://")) {
-    // Not live: identity sync=true paces the file at its own framerate.
-    return absl::StrCat("uridecodebin name=source caps=video/x-raw uri=\"", uri,
-                        "\" ! identity sync=true");
+  if (absl::StartsWith(uri, "v4l2://")) {
+    // decodebin: cameras deliver raw video or MJPEG; both come out raw.
+    return absl::StrCat("v4l2src name=source device=\"", uri.substr(7), "\" ! decodebin");
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("source_uri: unsupported scheme in '", uri,
-                   "' (test://, rtsp://, rtsps://, file://, http://, https://)"));
+  // file://, http://, https:// (ValidateSource knows no other scheme).
+  // Not live: identity sync=true paces the file at its own framerate.
+  return absl::StrCat("uridecodebin name=source caps=video/x-raw uri=\"", uri,
+                      "\" ! identity sync=true");
 }
 
 std::string RawCapsString(const Quality& q) {
@@ -95,8 +119,9 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc) {
 }
 
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
-                                                      const Quality& quality) {
-  auto source = SourceDescription(source_uri);
+                                                      const Quality& quality,
+                                                      const SourceOptions& options) {
+  auto source = SourceDescription(source_uri, options);
   if (!source.ok()) return source.status();
   // appsink: hand frames over as they come (no clock sync: live sources pace
   // themselves, files through identity sync=true), keep only the newest.
@@ -105,9 +130,11 @@ absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_
                       " ! appsink name=source_sink sync=false max-buffers=1 drop=true");
 }
 
-std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
+std::string SendPipelineDescription(Codec codec, const Quality& in_force, int payload_type,
                                     uint32_t ssrc) {
   const CodecTraits& t = TraitsFor(codec);
+  // Fields a caller left unset take the codec's defaults.
+  const Quality quality = Quality::Defaults(codec).Overlay(in_force);
   std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
   // The session forces keyframes every keyframe_interval frames (and on PLI);
   // the encoder's own distance only backs that up.
@@ -119,8 +146,9 @@ std::string SendPipelineDescription(Codec codec, const Quality& quality, int pay
   return absl::StrCat("appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0",
                       " max-buffers=2 leaky-type=downstream caps=\"", RawCapsString(quality), "\"",
                       " ! ", t.encoder, " ", t.bitrate_property, "=",
-                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting,
-                      encoded_caps, " ! ", t.payloader, " pt=", payload_type, " ssrc=", ssrc,
+                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, " ",
+                      t.speed_property, "=", *quality.speed_preset, encoded_caps, " ! ",
+                      t.payloader, " pt=", payload_type, " ssrc=", ssrc, " mtu=", *quality.mtu,
                       " ! capsfilter name=pay_capsfilter caps=\"",
                       RtpCapsString(codec, payload_type, ssrc), "\"",
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
@@ -128,8 +156,9 @@ std::string SendPipelineDescription(Codec codec, const Quality& quality, int pay
 
 absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
                                                          const Quality& quality, int payload_type,
-                                                         uint32_t ssrc) {
-  auto source = SourcePipelineDescription(source_uri, quality);
+                                                         uint32_t ssrc,
+                                                         const SourceOptions& options) {
+  auto source = SourcePipelineDescription(source_uri, quality, options);
   if (!source.ok()) return source.status();
   return PipelineDescriptions{*source, SendPipelineDescription(codec, quality, payload_type, ssrc)};
 }

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/quality.h"
+#include "engine/source_options.h"
 
 namespace engine {
 
@@ -23,12 +24,17 @@ struct CodecTraits {
   const char* encoded_caps;    // caps between encoder and payloader, or ""
   const char* payloader;       // payloader with its low-latency settings
   const char* rtp_caps_extra;  // extra fields pinned on the payloader caps
+  const char* speed_property;  // Quality::speed_preset lands here
+  // Whether the encoder takes speed_property while PLAYING: vpxenc passes
+  // cpu-used to libvpx at once; x264enc refuses speed-preset once started.
+  bool speed_live;
 };
 const CodecTraits& TraitsFor(Codec codec);
 
-// Checks the URI's scheme and shape (not reachability) and returns the source
-// part of the pipeline, ending in raw video.
-absl::StatusOr<std::string> SourceDescription(const std::string& uri);
+// Checks the URI and options (ValidateSource; not reachability) and returns
+// the source part of the pipeline, ending in raw video.
+absl::StatusOr<std::string> SourceDescription(const std::string& uri,
+                                              const SourceOptions& options = {});
 
 // Raw caps for the capsfilter that enforces size and framerate.
 std::string RawCapsString(const Quality& quality);
@@ -38,7 +44,8 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 
 // The source pipeline, ending in the appsink `source_sink`.
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
-                                                      const Quality& quality);
+                                                      const Quality& quality,
+                                                      const SourceOptions& options = {});
 // The sending pipeline from the appsrc `feeder` to webrtcbin. The encoder's
 // own keyframe distance is set very large: the session enforces
 // keyframe_interval itself (x264enc cannot change key-int-max in PLAYING).
@@ -56,6 +63,7 @@ struct PipelineDescriptions {
 // Both. `quality` must be complete (every field set).
 absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
                                                          const Quality& quality, int payload_type,
-                                                         uint32_t ssrc);
+                                                         uint32_t ssrc,
+                                                         const SourceOptions& options = {});
 
 }  // namespace engine

@@ -77,8 +77,8 @@ absl::Status ViewerSession::Build(int payload_type) {
   // RFC 3550: a random SSRC per source; never 0 (some stacks treat it as unset).
   std::random_device random;
   const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
-  auto description =
-      PipelineDescription(config_.source_uri, config_.codec, config_.quality, payload_type, ssrc);
+  auto description = PipelineDescription(config_.source_uri, config_.codec, config_.quality,
+                                         payload_type, ssrc, config_.source_options);
   if (!description.ok()) return description.status();
   spdlog::debug("sending pipeline: {}", description->send);
 
@@ -95,8 +95,9 @@ absl::Status ViewerSession::Build(int payload_type) {
   webrtc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "webrtc"));
   encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
   appsrc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "feeder"));
-  if (!webrtc_ || !encoder_ || !appsrc_) {
-    return absl::InternalError("pipeline lacks a webrtc, encoder or feeder element");
+  payloader_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "payloader"));
+  if (!webrtc_ || !encoder_ || !appsrc_ || !payloader_) {
+    return absl::InternalError("pipeline lacks a webrtc, encoder, payloader or feeder element");
   }
 
   // Before the encoder: the stamp is part of the picture the viewer decodes.
@@ -115,10 +116,14 @@ absl::Status ViewerSession::Build(int payload_type) {
   g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
   if (!transceiver) return absl::InternalError("webrtcbin created no transceiver");
   transceiver_.reset(transceiver);
+  // do-nack: webrtcbin puts a=rtcp-fb nack in the answer and an RTX sender
+  // for the viewer's rtx payload type behind it, both only while negotiating.
   g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
-               TRUE, "fec-percentage", config_.quality.fec_percentage.value_or(0), nullptr);
+               config_.quality.nack.value_or(true) ? TRUE : FALSE, "fec-percentage",
+               config_.quality.fec_percentage.value_or(0), nullptr);
   if (config_.quality.fec_percentage.value_or(0) > 0) {
     g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, nullptr);
+    fec_negotiated_ = true;
   }
 
   InstallKeyframeControl();
@@ -161,10 +166,14 @@ absl::Status ViewerSession::Build(int payload_type) {
         // A clean picture at once rather than deltas on the old one.
         self->ForceKeyframe();
         if (self->events_.on_source_up) self->events_.on_source_up();
+      },
+      [weak] {
+        auto self = weak.lock();
+        if (self && self->events_.on_source_loop) self->events_.on_source_loop();
       }};
-  auto source =
-      SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
-                         SourceChain::Options{config_.source_stall_timeout}, source_events);
+  auto source = SourceChain::Start(
+      engine_, config_.source_uri, config_.quality, appsrc_.get(),
+      SourceChain::Options{config_.source_stall_timeout, config_.source_options}, source_events);
   if (!source.ok()) return source.status();
   source_ = *source;
   return absl::OkStatus();
@@ -245,6 +254,7 @@ ViewerSession::~ViewerSession() {
   transceiver_.reset();
   webrtc_.reset();
   encoder_.reset();
+  payloader_.reset();
   appsrc_.reset();
   pipeline_.reset();
 }
@@ -423,6 +433,26 @@ void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
 
 absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality& next) {
   const CodecTraits& traits = TraitsFor(config_.codec);
+  // Refuse first, apply after: a request applies whole or not at all.
+  constexpr const char* kNextSession =
+      " cannot change while a viewer is watching; it applies from the next viewer session "
+      "(set it while no viewer watches, or stop the viewer and play again)";
+  if (next.nack != previous.nack) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "nack", kNextSession, ": webrtcbin sets up NACK/RTX only while it negotiates"));
+  }
+  if (next.speed_preset != previous.speed_preset && !traits.speed_live) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "speed_preset", kNextSession, ": the encoder reads ", traits.speed_property,
+        " only when it starts"));
+  }
+  if (next.fec_percentage != previous.fec_percentage && !fec_negotiated_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fec_percentage", kNextSession,
+        ": this session was negotiated without FEC (ULP FEC is set up only while negotiating; a "
+        "session that starts with FEC changes its percentage live)"));
+  }
+
   if (next.bitrate_kbps != previous.bitrate_kbps) {
     g_object_set(encoder_.get(), traits.bitrate_property,
                  static_cast<guint>(*next.bitrate_kbps * traits.bitrate_scale), nullptr);
@@ -437,10 +467,35 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     keyframes_->interval = next.EffectiveKeyframeInterval();
   }
   if (next.fec_percentage != previous.fec_percentage) {
+    // webrtcbin binds this to its rtpulpfecenc's percentage.
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);
+  }
+  if (next.speed_preset != previous.speed_preset) {
+    // vpxenc hands cpu-used to libvpx at once (VP8E_SET_CPUUSED).
+    g_object_set(encoder_.get(), traits.speed_property, static_cast<gint>(*next.speed_preset),
+                 nullptr);
+  }
+  if (next.mtu != previous.mtu) {
+    // The payloader reads its mtu for every packet it cuts.
+    g_object_set(payloader_.get(), "mtu", static_cast<guint>(*next.mtu), nullptr);
   }
   config_.quality = next;
   return absl::OkStatus();
+}
+
+SessionSettings ViewerSession::Settings() const {
+  SessionSettings out;
+  gboolean do_nack = FALSE;
+  guint fec = 0;
+  g_object_get(transceiver_.get(), "do-nack", &do_nack, "fec-percentage", &fec, nullptr);
+  out.do_nack = do_nack;
+  out.fec_percentage = fec;
+  // x264enc's speed-preset is an enum: its value reads into an int.
+  g_object_get(encoder_.get(), TraitsFor(config_.codec).speed_property, &out.speed, nullptr);
+  guint mtu = 0;
+  g_object_get(payloader_.get(), "mtu", &mtu, nullptr);
+  out.mtu = mtu;
+  return out;
 }
 
 void ViewerSession::RequestStats(std::function<void(RtpSenderStats)> done) {
