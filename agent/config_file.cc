@@ -44,7 +44,8 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
     if (o["rtsp_transport"]) {
       auto transport = engine::ParseRtspTransport(o["rtsp_transport"].as<std::string>());
       if (!transport.ok()) {
-        return Invalid(origin, where + ".source_options", std::string(transport.status().message()));
+        return Invalid(origin, where + ".source_options",
+                       std::string(transport.status().message()));
       }
       spec.source_options.rtsp_transport = *transport;
     }

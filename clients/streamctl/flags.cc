@@ -45,16 +45,33 @@ ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
 namespace streamctl {
 
 bool IsStreamctlFlag(absl::string_view name) {
-  static constexpr absl::string_view kNames[] = {
-      "server",        "json",           "timeout_ms",
-      "tls",           "ca_file",        "cert_file",
-      "key_file",      "token_file",     "codec",
-      "feed",          "director",       "bitrate_kbps",
-      "framerate",     "width",          "height",
-      "size",          "fec_percentage", "interval_ms",
-      "count",         "preset",         "keyframe_interval",
-      "force_keyframe", "nack",           "speed_preset",
-      "mtu",           "rtsp_transport", "loop"};
+  static constexpr absl::string_view kNames[] = {"server",
+                                                 "json",
+                                                 "timeout_ms",
+                                                 "tls",
+                                                 "ca_file",
+                                                 "cert_file",
+                                                 "key_file",
+                                                 "token_file",
+                                                 "codec",
+                                                 "feed",
+                                                 "director",
+                                                 "bitrate_kbps",
+                                                 "framerate",
+                                                 "width",
+                                                 "height",
+                                                 "size",
+                                                 "fec_percentage",
+                                                 "interval_ms",
+                                                 "count",
+                                                 "preset",
+                                                 "keyframe_interval",
+                                                 "force_keyframe",
+                                                 "nack",
+                                                 "speed_preset",
+                                                 "mtu",
+                                                 "rtsp_transport",
+                                                 "loop"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

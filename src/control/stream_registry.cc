@@ -62,9 +62,8 @@ StreamRegistry::~StreamRegistry() { StopAll(); }
 namespace {
 absl::Status ValidateDirectorUrl(const std::string& url) {
   if (!absl::StartsWith(url, "ws://") && !absl::StartsWith(url, "wss://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("ahoy.director_url must start with ws:// or wss:// (got '",
-                     engine::Abbreviate(url), "')"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ahoy.director_url must start with ws:// or wss:// (got '", engine::Abbreviate(url), "')"));
   }
   return absl::OkStatus();
 }
@@ -104,13 +103,14 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
 
   entry->spec = spec;
   entry->hub = hub_;
-  engine::FeedConfig config{spec.source_uri,
-                            spec.codec,
-                            spec.quality,
-                            options_.stats_interval,
-                            options_.ice_gather_timeout,
-                            options_.ice_tcp,
-                            options_.latency_probe};
+  engine::FeedConfig config;
+  config.source_uri = spec.source_uri;
+  config.codec = spec.codec;
+  config.quality = spec.quality;
+  config.stats_interval = options_.stats_interval;
+  config.ice_gather_timeout = options_.ice_gather_timeout;
+  config.ice_tcp = options_.ice_tcp;
+  config.latency_probe = options_.latency_probe;
   config.source_options = spec.source_options;
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
@@ -137,8 +137,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->link_view = entry->link.get();
 
   spdlog::info("stream {} started: {} {} -> {}{}", spec.stream_id,
-               engine::Abbreviate(spec.source_uri),
-               engine::CodecName(spec.codec), spec.director_url, spec.feed_name);
+               engine::Abbreviate(spec.source_uri), engine::CodecName(spec.codec),
+               spec.director_url, spec.feed_name);
   std::lock_guard<std::mutex> lock(mu_);
   stopped_.erase(spec.stream_id);
   return InfoOf(*entry);

@@ -135,10 +135,14 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     if (!self->viewer_requested_) {
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
     }
-    SessionConfig config{
-        self->config_.source_uri,          self->config_.codec,   self->Snapshot().quality,
-        self->config_.ice_gather_timeout,  self->config_.ice_tcp, self->config_.latency_probe,
-        self->config_.source_stall_timeout, self->config_.source_options};
+    SessionConfig config{self->config_.source_uri,
+                         self->config_.codec,
+                         self->Snapshot().quality,
+                         self->config_.ice_gather_timeout,
+                         self->config_.ice_tcp,
+                         self->config_.latency_probe,
+                         self->config_.source_stall_timeout,
+                         self->config_.source_options};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);

@@ -27,16 +27,16 @@ constexpr std::array<CodecTraits, 3> kTraits{{
      "vp8enc name=encoder deadline=1 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=2 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", "",
-     "cpu-used", true},
+     "target-bitrate", 1000, "", "rtpvp8pay name=payloader picture-id-mode=15-bit", "", "cpu-used",
+     true},
     {Codec::kVP9, "VP9",
      // Realtime: deadline=1 (cpu-used from the quality), row multithreading,
      // no lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
      "vp9enc name=encoder deadline=1 row-mt=1 lag-in-frames=0 end-usage=cbr "
      "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
      "buffer-optimal-size=400 buffer-size=500",
-     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", "",
-     "cpu-used", true},
+     "target-bitrate", 1000, "", "rtpvp9pay name=payloader picture-id-mode=15-bit", "", "cpu-used",
+     true},
 }};
 
 bool IsValidTestPattern(std::string_view pattern) {
@@ -91,9 +91,9 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri,
     // latency=0: hand frames on as they arrive; the viewer has its own buffer.
     // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
     // blocked on the way), well inside the 10 s first-frame watchdog.
-    return absl::StrCat("rtspsrc name=source latency=0 protocols=",
-                        RtspProtocols(options.rtsp_transport), " timeout=3000000 location=\"", uri,
-                        "\" ! decodebin ! videoconvert");
+    return absl::StrCat(
+        "rtspsrc name=source latency=0 protocols=", RtspProtocols(options.rtsp_transport),
+        " timeout=3000000 location=\"", uri, "\" ! decodebin ! videoconvert");
   }
   if (absl::StartsWith(uri, "v4l2://")) {
     // decodebin: cameras deliver raw video or MJPEG; both come out raw.

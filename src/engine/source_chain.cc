@@ -270,10 +270,9 @@ void SourceChain::Loop() {
   // A flushing seek back to the start: the same pipeline plays on. The jump
   // back in the file's timestamps never reaches the encoder, because appsrc
   // restamps every frame with the sending pipeline's running time.
-  if (!gst_element_seek_simple(pipeline_.get(), GST_FORMAT_TIME,
-                               static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH |
-                                                         GST_SEEK_FLAG_KEY_UNIT),
-                               0)) {
+  if (!gst_element_seek_simple(
+          pipeline_.get(), GST_FORMAT_TIME,
+          static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0)) {
     return Fail("source ended (EOS) and could not seek back to its start to loop");
   }
   ++loops_;

@@ -27,9 +27,8 @@ absl::Status CheckFile(const std::string& uri) {
   }
   int fd = open(path.get(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat("source_uri: cannot read ",
-                                                      Abbreviate(path.get()), ": ",
-                                                      std::strerror(errno)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "source_uri: cannot read ", Abbreviate(path.get()), ": ", std::strerror(errno)));
   }
   struct stat info {};
   bool directory = fstat(fd, &info) == 0 && S_ISDIR(info.st_mode);
@@ -51,7 +50,8 @@ std::string PoppedError(GstBus* bus) {
   gst_message_parse_error(message, &error, &debug);
   std::string text = error ? error->message : "v4l2src could not open the device";
   if (debug) {
-    if (const char* os = std::strstr(debug, "system error: ")) absl::StrAppend(&text, " (", os, ")");
+    if (const char* os = std::strstr(debug, "system error: "))
+      absl::StrAppend(&text, " (", os, ")");
   }
   g_clear_error(&error);
   g_free(debug);
@@ -77,9 +77,8 @@ absl::Status CheckV4l2(const std::string& uri) {
   gst_element_set_state(source.get(), GST_STATE_NULL);
   gst_element_set_bus(source.get(), nullptr);
   if (ret == GST_STATE_CHANGE_FAILURE) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("source_uri: cannot open v4l2 device ", Abbreviate(device), ": ",
-                     Abbreviate(error, 400)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "source_uri: cannot open v4l2 device ", Abbreviate(device), ": ", Abbreviate(error, 400)));
   }
   return absl::OkStatus();
 }

@@ -3,8 +3,8 @@
 #include <array>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace engine {
@@ -27,7 +27,8 @@ absl::StatusOr<RtspTransport> ParseRtspTransport(std::string_view name) {
   if (lower == "udp") return RtspTransport::kUdp;
   if (lower == "tcp") return RtspTransport::kTcp;
   return absl::InvalidArgumentError(absl::StrCat("source_options.rtsp_transport: unknown value '",
-                                                 Abbreviate(std::string(name), 40), "' (auto, udp, tcp)"));
+                                                 Abbreviate(std::string(name), 40),
+                                                 "' (auto, udp, tcp)"));
 }
 
 std::string Abbreviate(const std::string& text, size_t max) {
@@ -38,7 +39,7 @@ std::string Abbreviate(const std::string& text, size_t max) {
 namespace {
 
 constexpr std::array<const char*, 7> kSchemes{"test://", "rtsp://",  "rtsps://", "file://",
-                                                   "http://", "https://", "v4l2://"};
+                                              "http://", "https://", "v4l2://"};
 
 bool IsRtsp(const std::string& uri) {
   return absl::StartsWith(uri, "rtsp://") || absl::StartsWith(uri, "rtsps://");
@@ -49,20 +50,19 @@ bool IsRtsp(const std::string& uri) {
 absl::Status ValidateSource(const std::string& uri, const SourceOptions& options) {
   if (uri.empty()) return absl::InvalidArgumentError("source_uri is required");
   if (uri.size() > kMaxSourceUriLength) {
-    return absl::InvalidArgumentError(absl::StrCat("source_uri is ", uri.size(),
-                                                   " characters long (at most ",
-                                                   kMaxSourceUriLength, "): '", Abbreviate(uri),
-                                                   "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("source_uri is ", uri.size(), " characters long (at most ",
+                     kMaxSourceUriLength, "): '", Abbreviate(uri), "'"));
   }
   // The URI goes into a quoted gst-launch description: a quote or backslash
   // would end the string and add elements; URIs escape spaces as %20.
   for (char c : uri) {
     auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\' || c == '\'' || u <= 0x20 || u == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "source_uri may not hold quotes, backslashes, spaces or control characters "
-          "(percent-encode them): '",
-          Abbreviate(absl::CHexEscape(uri)), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("source_uri may not hold quotes, backslashes, spaces or control characters "
+                       "(percent-encode them): '",
+                       Abbreviate(absl::CHexEscape(uri)), "'"));
     }
   }
   bool known = false;

@@ -442,9 +442,9 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
         "nack", kNextSession, ": webrtcbin sets up NACK/RTX only while it negotiates"));
   }
   if (next.speed_preset != previous.speed_preset && !traits.speed_live) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "speed_preset", kNextSession, ": the encoder reads ", traits.speed_property,
-        " only when it starts"));
+    return absl::FailedPreconditionError(absl::StrCat("speed_preset", kNextSession,
+                                                      ": the encoder reads ", traits.speed_property,
+                                                      " only when it starts"));
   }
   if (next.fec_percentage != previous.fec_percentage && !fec_negotiated_) {
     return absl::FailedPreconditionError(absl::StrCat(

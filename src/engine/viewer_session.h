@@ -41,9 +41,9 @@ struct SessionConfig {
 // What the session's elements hold now, read back from GStreamer (not from
 // the requested quality): proof that a change took effect.
 struct SessionSettings {
-  bool do_nack = false;        // the transceiver's do-nack
-  int speed = 0;               // encoder speed-preset / cpu-used
-  uint32_t mtu = 0;            // payloader mtu
+  bool do_nack = false;         // the transceiver's do-nack
+  int speed = 0;                // encoder speed-preset / cpu-used
+  uint32_t mtu = 0;             // payloader mtu
   uint32_t fec_percentage = 0;  // the transceiver's fec-percentage
 };
 
@@ -55,7 +55,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
     std::function<void(std::string error)> on_error;  // the session is unusable
     // The source failed and is being restarted; the session stays up.
     std::function<void(std::string error)> on_source_down;
-    std::function<void()> on_source_up;  // frames flow again after a failure
+    std::function<void()> on_source_up;    // frames flow again after a failure
     std::function<void()> on_source_loop;  // a looping file went back to its start
   };
   using AnswerCallback = std::function<void(absl::StatusOr<std::string>)>;

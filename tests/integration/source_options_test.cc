@@ -24,9 +24,9 @@ using testing_support::WebrtcReceiver;
 
 std::string StartTcpOnlyCamera(ChildProcess* camera) {
   std::string error;
-  std::string port = camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server",
-                                   {"--port", "0", "--tcp-only"}, R"(RTSP on port (\d+))", 10s,
-                                   &error);
+  std::string port =
+      camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server", {"--port", "0", "--tcp-only"},
+                    R"(RTSP on port (\d+))", 10s, &error);
   EXPECT_FALSE(port.empty()) << error;
   return port;
 }
@@ -55,8 +55,7 @@ TEST_P(RtspTransportTest, TcpAndAutoPlayFromATcpOnlyCamera) {
   ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
   EXPECT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 30 && s.width == 320; }, 20s))
       << "frames: " << receiver.frames();
-  EXPECT_FALSE(log.Saw(engine::FeedState::kReconnectingSource))
-      << (*feed)->Snapshot().last_error;
+  EXPECT_FALSE(log.Saw(engine::FeedState::kReconnectingSource)) << (*feed)->Snapshot().last_error;
   (*feed)->Shutdown();
 }
 
@@ -73,8 +72,7 @@ TEST(RtspTransportOnlyTest, UdpFromATcpOnlyCameraFailsWithRtspsrcsError) {
   ASSERT_FALSE(port.empty());
   engine::Engine engine;
   FeedStateLog log;
-  auto feed =
-      engine::Feed::Create(&engine, CameraFeed(port, engine::RtspTransport::kUdp), &log);
+  auto feed = engine::Feed::Create(&engine, CameraFeed(port, engine::RtspTransport::kUdp), &log);
   ASSERT_TRUE(feed.ok()) << feed.status();
   WebrtcReceiver receiver("H264");
   ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());

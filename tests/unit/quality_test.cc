@@ -162,9 +162,9 @@ TEST(QualityTest, SpeedPresetRangeDependsOnTheCodec) {
     bool ok;
   };
   const Case cases[] = {
-      {Codec::kH264, 0, false}, {Codec::kH264, 1, true},  {Codec::kH264, 10, true},
+      {Codec::kH264, 0, false},  {Codec::kH264, 1, true}, {Codec::kH264, 10, true},
       {Codec::kH264, 11, false}, {Codec::kVP8, 0, true},  {Codec::kVP8, 16, true},
-      {Codec::kVP8, 17, false}, {Codec::kVP9, 9, true},   {Codec::kVP9, 10, false},
+      {Codec::kVP8, 17, false},  {Codec::kVP9, 9, true},  {Codec::kVP9, 10, false},
   };
   for (const auto& c : cases) {
     Quality q = With(&Quality::speed_preset, c.value);

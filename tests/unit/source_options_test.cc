@@ -66,7 +66,8 @@ TEST(SourceOptionsTest, ErrorsQuoteAtMost200CharactersOfTheUri) {
   const std::string long_uri = "ftp://" + std::string(3000, 'a');
   absl::Status s = ValidateSource(long_uri, {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(std::string(s.message()), "unsupported scheme")) << s.message().substr(0, 80);
+  EXPECT_TRUE(Contains(std::string(s.message()), "unsupported scheme"))
+      << s.message().substr(0, 80);
   EXPECT_LT(s.message().size(), 400u);
   EXPECT_TRUE(Contains(std::string(s.message()), "(3006 characters)"));
 
