@@ -142,7 +142,7 @@ absl::Status CreateWith(const std::string& uri) {
   return feed.status();
 }
 
-TEST(SourceCheckTest, MissingOrUnreadableFilesAreRefusedAtStart) {
+TEST(SourceCheckTest, MissingFilesAndDirectoriesAreRefusedAtStart) {
   absl::Status missing = CreateWith("file:///nonexistent/gwa/clip.webm");
   EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition) << missing;
   EXPECT_NE(missing.message().find("No such file or directory"), std::string::npos) << missing;
@@ -154,13 +154,15 @@ TEST(SourceCheckTest, MissingOrUnreadableFilesAreRefusedAtStart) {
 
   absl::Status relative = CreateWith("file://clip.webm");
   EXPECT_EQ(relative.code(), absl::StatusCode::kInvalidArgument) << relative;
+}
 
+TEST(SourceCheckTest, AnUnreadableFileIsRefusedAtStart) {
   const std::string locked = ::testing::TempDir() + "/gwa_locked.webm";
   FILE* f = std::fopen(locked.c_str(), "w");
   ASSERT_NE(f, nullptr);
   std::fclose(f);
   ASSERT_EQ(chmod(locked.c_str(), 0), 0);
-  if (geteuid() == 0) GTEST_SKIP() << "root reads any file: the unreadable case needs a user";
+  if (geteuid() == 0) GTEST_SKIP() << "root reads any file: this case needs an ordinary user";
   absl::Status unreadable = CreateWith("file://" + locked);
   EXPECT_EQ(unreadable.code(), absl::StatusCode::kFailedPrecondition) << unreadable;
   EXPECT_NE(unreadable.message().find("Permission denied"), std::string::npos) << unreadable;
