@@ -299,3 +299,44 @@ TEST_F(GrpcApiTest, StreamctlHealthAsksTheHealthService) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(GrpcApiTest, StreamctlSetsSourceOptionsAndTheNewQualityFlags) {
+  const std::string streamctl = std::string(GWA_BIN_DIR) + "/streamctl";
+  const std::string target = "127.0.0.1:" + std::to_string(agent_->grpc_port());
+  const std::string director = "ws://127.0.0.1:" + std::to_string(director_port_) + "/feeds/";
+  std::string error;
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl,
+                           {"--server", target, "--json", "start", "cam", "rtsp://127.0.0.1:1/cam",
+                            "--director", director, "--rtsp_transport", "tcp", "--mtu", "1000",
+                            "--nack", "off", "--speed_preset", "3"},
+                           "(RTSP_TRANSPORT_TCP)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 0) << run.Output();
+    EXPECT_NE(run.Output().find("\"mtu\":1000"), std::string::npos) << run.Output();
+    EXPECT_NE(run.Output().find("\"nack\":false"), std::string::npos) << run.Output();
+    EXPECT_NE(run.Output().find("\"speedPreset\":3"), std::string::npos) << run.Output();
+  }
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl, {"--server", target, "set", "cam", "--speed_preset", "11"},
+                           "(speed_preset)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 1) << "INVALID_ARGUMENT from the agent: " << run.Output();
+  }
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl, {"--server", target, "set", "cam", "--nack", "maybe"},
+                           "(--nack)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 2) << "usage error: " << run.Output();
+  }
+}
+
+}  // namespace
