@@ -130,25 +130,31 @@ absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_
                       " ! appsink name=source_sink sync=false max-buffers=1 drop=true");
 }
 
-std::string SendPipelineDescription(Codec codec, const Quality& in_force, int payload_type,
-                                    uint32_t ssrc) {
+std::string EncoderDescription(Codec codec, const Quality& in_force) {
   const CodecTraits& t = TraitsFor(codec);
   // Fields a caller left unset take the codec's defaults.
   const Quality quality = Quality::Defaults(codec).Overlay(in_force);
-  std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
   // The session forces keyframes every keyframe_interval frames (and on PLI);
   // the encoder's own distance only backs that up.
   std::string gop_setting =
       codec == Codec::kH264 ? " key-int-max=100000" : " keyframe-max-dist=100000";
+  return absl::StrCat(t.encoder, " ", t.bitrate_property, "=",
+                      *quality.bitrate_kbps * t.bitrate_scale, gop_setting, " ", t.speed_property,
+                      "=", *quality.speed_preset);
+}
+
+std::string SendPipelineDescription(Codec codec, const Quality& in_force, int payload_type,
+                                    uint32_t ssrc) {
+  const CodecTraits& t = TraitsFor(codec);
+  const Quality quality = Quality::Defaults(codec).Overlay(in_force);
+  std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
   // appsrc: live, stamped with this pipeline's running time on arrival; at
   // most two frames waiting, the oldest dropped, so a slow encoder never
   // builds latency.
   return absl::StrCat("appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0",
                       " max-buffers=2 leaky-type=downstream caps=\"", RawCapsString(quality), "\"",
-                      " ! ", t.encoder, " ", t.bitrate_property, "=",
-                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, gop_setting, " ",
-                      t.speed_property, "=", *quality.speed_preset, encoded_caps, " ! ",
-                      t.payloader, " pt=", payload_type, " ssrc=", ssrc, " mtu=", *quality.mtu,
+                      " ! ", EncoderDescription(codec, quality), encoded_caps, " ! ", t.payloader,
+                      " pt=", payload_type, " ssrc=", ssrc, " mtu=", *quality.mtu,
                       " ! capsfilter name=pay_capsfilter caps=\"",
                       RtpCapsString(codec, payload_type, ssrc), "\"",
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");

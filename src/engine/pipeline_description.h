@@ -26,7 +26,8 @@ struct CodecTraits {
   const char* rtp_caps_extra;  // extra fields pinned on the payloader caps
   const char* speed_property;  // Quality::speed_preset lands here
   // Whether the encoder takes speed_property while PLAYING: vpxenc passes
-  // cpu-used to libvpx at once; x264enc refuses speed-preset once started.
+  // cpu-used to libvpx at once; x264enc refuses speed-preset once started,
+  // so the session replaces the encoder instead (encoder_swap.h).
   bool speed_live;
 };
 const CodecTraits& TraitsFor(Codec codec);
@@ -46,6 +47,8 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
                                                       const Quality& quality,
                                                       const SourceOptions& options = {});
+// The encoder element `encoder` with its settings for `quality`.
+std::string EncoderDescription(Codec codec, const Quality& quality);
 // The sending pipeline from the appsrc `feeder` to webrtcbin. The encoder's
 // own keyframe distance is set very large: the session enforces
 // keyframe_interval itself (x264enc cannot change key-int-max in PLAYING).

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/encoder_swap.h"
 #include "engine/latency_probe.h"
 #include "engine/pipeline_description.h"
 #include "engine/sdp_offer.h"
@@ -186,11 +187,13 @@ void ViewerSession::InstallKeyframeControl() {
   // huge (pipeline_description.cc), because x264enc cannot change
   // key-int-max while PLAYING; this works live for every codec.
   PadPtr encoder_sink(gst_element_get_static_pad(encoder_.get(), "sink"));
+  keyframes_->since_keyframe = 0;
+  keyframes_->requested = false;
   struct SinkCtx {
     std::shared_ptr<KeyframeControl> control;
     GstElement* encoder;  // own reference
   };
-  gst_pad_add_probe(
+  sink_probe_ = gst_pad_add_probe(
       encoder_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo*, gpointer data) {
         auto* ctx = static_cast<SinkCtx*>(data);
@@ -213,7 +216,7 @@ void ViewerSession::InstallKeyframeControl() {
 
   // Out of the encoder: count frames and keyframes.
   PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
-  gst_pad_add_probe(
+  src_probe_ = gst_pad_add_probe(
       encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) {
         KeyframeControl& k = **static_cast<std::shared_ptr<KeyframeControl>*>(data);
@@ -228,6 +231,51 @@ void ViewerSession::InstallKeyframeControl() {
       },
       new std::shared_ptr<KeyframeControl>(keyframes_),
       [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeControl>*>(data); });
+}
+
+void ViewerSession::RemoveKeyframeControl() {
+  PadPtr sink(gst_element_get_static_pad(encoder_.get(), "sink"));
+  PadPtr src(gst_element_get_static_pad(encoder_.get(), "src"));
+  if (sink_probe_) gst_pad_remove_probe(sink.get(), sink_probe_);
+  if (src_probe_) gst_pad_remove_probe(src.get(), src_probe_);
+  sink_probe_ = src_probe_ = 0;
+}
+
+void ViewerSession::ScheduleEncoderRestart() {
+  if (encoder_restart_pending_) return;  // the pending swap reads the latest quality
+  encoder_restart_pending_ = true;
+  // Block the appsrc's pad at its next buffer or event (streaming thread),
+  // then swap on the engine thread while it waits. Without frames (source
+  // down) the swap waits for the next one.
+  PadPtr feeder_src(gst_element_get_static_pad(appsrc_.get(), "src"));
+  gst_pad_add_probe(
+      feeder_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        auto* ref = static_cast<SessionRef*>(data);
+        gulong id = GST_PAD_PROBE_INFO_ID(info);
+        ref->engine->Post([weak = ref->session, id] {
+          if (auto self = weak.lock()) self->RestartEncoder(id);
+        });
+        // Stays blocked until RestartEncoder removes the probe.
+        return GST_PAD_PROBE_OK;
+      },
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
+}
+
+void ViewerSession::RestartEncoder(gulong block_probe) {
+  if (!encoder_restart_pending_) return;  // called again for the same block
+  encoder_restart_pending_ = false;
+  PadPtr feeder_src(gst_element_get_static_pad(appsrc_.get(), "src"));
+  RemoveKeyframeControl();
+  auto fresh = ReplaceEncoder(GST_BIN(pipeline_.get()), encoder_.get(),
+                              EncoderDescription(config_.codec, config_.quality));
+  if (fresh.ok()) {
+    encoder_ = std::move(*fresh);
+    InstallKeyframeControl();
+    spdlog::info("encoder restarted with {}", config_.quality.ToString());
+  }
+  gst_pad_remove_probe(feeder_src.get(), block_probe);
+  if (!fresh.ok() && events_.on_error) events_.on_error(std::string(fresh.status().message()));
 }
 
 void ViewerSession::ForceKeyframe() {
@@ -441,11 +489,6 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     return absl::FailedPreconditionError(absl::StrCat(
         "nack", kNextSession, ": webrtcbin sets up NACK/RTX only while it negotiates"));
   }
-  if (next.speed_preset != previous.speed_preset && !traits.speed_live) {
-    return absl::FailedPreconditionError(absl::StrCat("speed_preset", kNextSession,
-                                                      ": the encoder reads ", traits.speed_property,
-                                                      " only when it starts"));
-  }
   if (next.fec_percentage != previous.fec_percentage && !fec_negotiated_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "fec_percentage", kNextSession,
@@ -470,16 +513,22 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     // webrtcbin binds this to its rtpulpfecenc's percentage.
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);
   }
+  config_.quality = next;
   if (next.speed_preset != previous.speed_preset) {
-    // vpxenc hands cpu-used to libvpx at once (VP8E_SET_CPUUSED).
-    g_object_set(encoder_.get(), traits.speed_property, static_cast<gint>(*next.speed_preset),
-                 nullptr);
+    if (traits.speed_live) {
+      // vpxenc hands cpu-used to libvpx at once (VP8E_SET_CPUUSED).
+      g_object_set(encoder_.get(), traits.speed_property, static_cast<gint>(*next.speed_preset),
+                   nullptr);
+    } else {
+      // x264enc reads speed-preset only when it starts: a new encoder, built
+      // from config_.quality when the swap happens.
+      ScheduleEncoderRestart();
+    }
   }
   if (next.mtu != previous.mtu) {
     // The payloader reads its mtu for every packet it cuts.
     g_object_set(payloader_.get(), "mtu", static_cast<guint>(*next.mtu), nullptr);
   }
-  config_.quality = next;
   return absl::OkStatus();
 }
 

@@ -74,9 +74,10 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void Answer(std::string offer_sdp, std::vector<IceCandidate> candidates, AnswerCallback done);
 
   // Applies a complete quality live; `previous` tells what changed. A change
-  // that cannot apply to a running session (NACK, x264 speed-preset, FEC on a
-  // session negotiated without it) is FAILED_PRECONDITION and nothing of the
-  // request is applied.
+  // that cannot apply to a running session (NACK, FEC on a session negotiated
+  // without it) is FAILED_PRECONDITION and nothing of the request is applied.
+  // An x264 speed-preset change replaces the encoder at the next frame
+  // (encoder_swap.h).
   absl::Status ApplyQuality(const Quality& previous, const Quality& next);
   SessionSettings Settings() const;
   void RequestStats(std::function<void(RtpSenderStats)> done);
@@ -101,6 +102,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ViewerSession(Engine* engine, SessionConfig config, Events events);
   absl::Status Build(int payload_type);
   void InstallKeyframeControl();
+  void RemoveKeyframeControl();
+  void ScheduleEncoderRestart();
+  void RestartEncoder(gulong block_probe);
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
@@ -121,6 +125,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ElementPtr appsrc_;
   // ULP FEC exists only if fec-type was set before negotiation.
   bool fec_negotiated_ = false;
+  bool encoder_restart_pending_ = false;
+  gulong sink_probe_ = 0;  // the keyframe control's probes on the encoder
+  gulong src_probe_ = 0;
   std::shared_ptr<SourceChain> source_;
   TransceiverPtr transceiver_;
   AnswerCallback answer_done_;

@@ -120,33 +120,40 @@ TEST_F(LiveControlsTest, Vp8SpeedPresetChangesLive) {
   feed->Shutdown();
 }
 
-TEST_F(LiveControlsTest, X264SpeedPresetWaitsForTheNextSession) {
+// x264enc reads speed-preset only when it starts: the session replaces the
+// encoder behind a blocked pad, with no new offer/answer.
+TEST_F(LiveControlsTest, X264SpeedPresetChangesLiveByReplacingTheEncoder) {
   auto feed = MakeFeed(engine::Codec::kH264);
   ASSERT_NE(feed, nullptr);
-  {
-    WebrtcReceiver receiver("H264");
-    ASSERT_NO_FATAL_FAILURE(PlayAndWait(*feed, receiver));
-    engine::Quality change;
-    change.speed_preset = 3;
-    change.mtu = 1000;  // refused along with it: a request applies whole or not at all
-    auto refused = feed->SetQuality(change);
-    ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
-    EXPECT_NE(refused.status().message().find("cannot change while a viewer is watching"),
-              std::string::npos)
-        << refused.status();
-    EXPECT_EQ(*feed->Snapshot().quality.speed_preset, 1u);
-    EXPECT_EQ(*feed->Snapshot().quality.mtu, 1400u);
-    EXPECT_EQ(feed->SessionSettingsNow()->speed, 1) << "x264enc still ultrafast";
-    EXPECT_EQ(feed->SessionSettingsNow()->mtu, 1400u);
-    testing_support::StopViewer(*feed);
-  }
-  // Without a viewer the change is taken for the next session.
-  engine::Quality change;
-  change.speed_preset = 3;
-  ASSERT_TRUE(feed->SetQuality(change).ok());
   WebrtcReceiver receiver("H264");
   ASSERT_NO_FATAL_FAILURE(PlayAndWait(*feed, receiver));
-  EXPECT_EQ(feed->SessionSettingsNow()->speed, 3) << "x264enc speed-preset veryfast";
+  ASSERT_EQ(feed->SessionSettingsNow()->speed, 1) << "x264enc ultrafast";
+
+  engine::Quality change;
+  change.speed_preset = 3;
+  auto applied = feed->SetQuality(change);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied->speed_preset, 3u);
+  // The swap happens at the next frame into the encoder; 30 frames later it
+  // is long done, and frames flowing prove the new encoder feeds the viewer.
+  uint64_t frames = receiver.frames();
+  ASSERT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames + 30; }, 15s))
+      << "frames stayed at " << receiver.frames();
+  EXPECT_EQ(feed->SessionSettingsNow()->speed, 3) << "the encoder now runs veryfast";
+  EXPECT_EQ(feed->Snapshot().viewer_sessions, 1u) << "no renegotiation";
+  EXPECT_NE(feed->Snapshot().state, engine::FeedState::kFailed) << feed->Snapshot().last_error;
+
+  // A refused field refuses the whole request: the MTU beside it stays.
+  engine::Quality mixed;
+  mixed.nack = false;
+  mixed.mtu = 1000;
+  auto refused = feed->SetQuality(mixed);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_NE(refused.status().message().find("cannot change while a viewer is watching"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_EQ(*feed->Snapshot().quality.mtu, 1400u);
+  EXPECT_EQ(feed->SessionSettingsNow()->mtu, 1400u);
   feed->Shutdown();
 }
 
