@@ -17,6 +17,11 @@
 #include "feed_state_log.h"
 #include "webrtc_receiver.h"
 
+namespace engine {
+// Test names and failure messages print "tcp" rather than raw bytes.
+void PrintTo(RtspTransport transport, std::ostream* out) { *out << RtspTransportName(transport); }
+}  // namespace engine
+
 namespace {
 
 using namespace std::chrono_literals;
