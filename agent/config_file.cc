@@ -37,7 +37,22 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
     read("height", &spec.quality.height);
     read("fec_percentage", &spec.quality.fec_percentage);
     read("keyframe_interval", &spec.quality.keyframe_interval);
+    read("speed_preset", &spec.quality.speed_preset);
+    read("mtu", &spec.quality.mtu);
+    if (q["nack"]) spec.quality.nack = q["nack"].as<bool>();
     if (q["preset"]) spec.quality.preset = q["preset"].as<std::string>();
+  }
+  if (const YAML::Node o = node["source_options"]) {
+    if (!o.IsMap()) return Invalid(origin, where + ".source_options", "must be a mapping");
+    if (o["rtsp_transport"]) {
+      auto transport = engine::ParseRtspTransport(o["rtsp_transport"].as<std::string>());
+      if (!transport.ok()) {
+        return Invalid(origin, where + ".source_options",
+                       std::string(transport.status().message()));
+      }
+      spec.source_options.rtsp_transport = *transport;
+    }
+    if (o["loop"]) spec.source_options.loop = o["loop"].as<bool>();
   }
   if (const YAML::Node a = node["ahoy"]) {
     if (!a.IsMap()) return Invalid(origin, where + ".ahoy", "must be a mapping");

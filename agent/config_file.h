@@ -21,7 +21,9 @@
 //       source_uri: test://smpte
 //       codec: H264
 //       encoder: openh264            # optional; or pipeline_template: flipped
-//       quality: {width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000}
+//       quality: {width: 1280, height: 720, framerate: 30, bitrate_kbps: 2000,
+//                 nack: true, speed_preset: 1, mtu: 1200}
+//       source_options: {rtsp_transport: tcp, loop: false}   # auto|udp|tcp
 //       ahoy: {director_url: ws://127.0.0.1:8080/feeds/, feed_name: demo}
 //
 // Secrets never go in this file: the Ahoy key comes from AHOY_API_KEY or

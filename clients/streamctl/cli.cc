@@ -20,7 +20,8 @@ Operator CLI for the gstwebrtc-agent StreamControl gRPC API.
 
 Commands:
   start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] [--encoder NAME]
-        [--template NAME] [--feed NAME] [--director URL] [quality flags]
+        [--template NAME] [--feed NAME] [--director URL]
+        [--rtsp_transport auto|udp|tcp] [--loop] [quality flags]
                   create a stream and register its Ahoy feed; the API key is
                   taken from the AHOY_API_KEY environment variable if set.
                   --encoder: x264 or openh264 for h264; --template: a
@@ -51,6 +52,10 @@ Quality flags (a field is left unset unless its flag is given):
                        high 1280x720@20 1500kbps, hd 1280x720@20 2500kbps,
                        fhd 1920x1080@20 4000kbps; explicit flags override it
   --keyframe_interval N  most frames between keyframes, 0..3000 (0: 2 s)
+  --nack on|off        NACK/RTX; negotiated, so only while no viewer watches
+  --speed_preset N     x264 speed-preset 1..10 (1 ultrafast; only while no
+                       viewer watches) or vpx cpu-used (VP8 0..16, VP9 0..9, live)
+  --mtu N              largest RTP packet, 576..1400 bytes, live
 
 Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)

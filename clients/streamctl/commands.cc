@@ -50,6 +50,8 @@ int RunStart(const CommandContext& ctx) {
   request.set_pipeline_template(absl::GetFlag(FLAGS_template));
   std::string error = QualityFromFlags(ctx.given, request.mutable_quality());
   if (!error.empty()) return UsageError(error, ctx.usage);
+  error = SourceOptionsFromFlags(ctx.given, request.mutable_source_options());
+  if (!error.empty()) return UsageError(error, ctx.usage);
 
   pb::AhoyConfig* ahoy = request.mutable_ahoy();
   ahoy->set_director_url(absl::GetFlag(FLAGS_director));
@@ -86,8 +88,8 @@ int RunSet(const CommandContext& ctx) {
                              absl::GetFlag(FLAGS_force_keyframe));
   const pb::Quality& q = request.quality();
   if (!q.has_bitrate_kbps() && !q.has_framerate() && !q.has_width() && !q.has_height() &&
-      !q.has_fec_percentage() && !q.has_keyframe_interval() && q.preset().empty() &&
-      !request.force_keyframe()) {
+      !q.has_fec_percentage() && !q.has_keyframe_interval() && !q.has_nack() &&
+      !q.has_speed_preset() && !q.has_mtu() && q.preset().empty() && !request.force_keyframe()) {
     return UsageError("set needs at least one quality flag or --force_keyframe", ctx.usage);
   }
 

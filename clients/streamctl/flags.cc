@@ -35,6 +35,14 @@ ABSL_FLAG(std::string, preset, "",
 ABSL_FLAG(std::string, keyframe_interval, "",
           "most frames between keyframes, 0..3000, 0 = automatic (unset if empty)");
 ABSL_FLAG(bool, force_keyframe, false, "set: ask the encoder for a keyframe now");
+ABSL_FLAG(std::string, nack, "",
+          "on/off: answer NACKs with RTX (negotiated: applies from the next viewer session)");
+ABSL_FLAG(std::string, speed_preset, "",
+          "encoder speed: x264 speed-preset 1..10 (1 ultrafast) or vpx cpu-used (VP8 0..16, "
+          "VP9 0..9)");
+ABSL_FLAG(std::string, mtu, "", "largest RTP packet in bytes, 576..1400 (unset if empty)");
+ABSL_FLAG(std::string, rtsp_transport, "", "start: RTSP lower transport auto, udp or tcp");
+ABSL_FLAG(bool, loop, false, "start: loop a file:// source at its end");
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
@@ -69,7 +77,12 @@ bool IsStreamctlFlag(absl::string_view name) {
                                                  "force_keyframe",
                                                  "display",
                                                  "encoder",
-                                                 "template"};
+                                                 "template",
+                                                 "nack",
+                                                 "speed_preset",
+                                                 "mtu",
+                                                 "rtsp_transport",
+                                                 "loop"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

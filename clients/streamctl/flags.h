@@ -37,6 +37,13 @@ ABSL_DECLARE_FLAG(std::string, fec_percentage);
 ABSL_DECLARE_FLAG(std::string, size);
 ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, keyframe_interval);
+ABSL_DECLARE_FLAG(std::string, nack);
+ABSL_DECLARE_FLAG(std::string, speed_preset);
+ABSL_DECLARE_FLAG(std::string, mtu);
+
+// start: source options.
+ABSL_DECLARE_FLAG(std::string, rtsp_transport);
+ABSL_DECLARE_FLAG(bool, loop);
 
 // set.
 ABSL_DECLARE_FLAG(bool, force_keyframe);

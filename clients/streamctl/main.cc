@@ -36,19 +36,21 @@ struct Command {
 };
 
 const std::vector<Command>& Commands() {
-  static const std::vector<std::string> kQuality = {"bitrate_kbps", "framerate",        "width",
-                                                    "height",       "fec_percentage",   "size",
-                                                    "preset",       "keyframe_interval"};
+  static const std::vector<std::string> kQuality = {
+      "bitrate_kbps",   "framerate",    "width",  "height",
+      "fec_percentage", "size",         "preset", "keyframe_interval",
+      "nack",           "speed_preset", "mtu"};
   static const std::vector<Command> kCommands = [] {
-    std::vector<std::string> start_flags = {"codec", "encoder", "template", "feed", "director"};
+    std::vector<std::string> start_flags = {"codec",    "encoder",        "template", "feed",
+                                            "director", "rtsp_transport", "loop"};
     start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
     std::vector<std::string> set_flags = kQuality;
     set_flags.push_back("force_keyframe");
     return std::vector<Command>{
         {"start",
          "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] "
-         "[--encoder NAME] [--template NAME] [--feed NAME] "
-         "[--director URL] [quality flags]",
+         "[--encoder NAME] [--template NAME] [--feed NAME] [--director URL] "
+         "[--rtsp_transport auto|udp|tcp] [--loop] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},
         {"set", "streamctl set <stream_id> [quality flags] [--force_keyframe]", 1, 1, set_flags,

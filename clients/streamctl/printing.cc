@@ -35,7 +35,19 @@ std::string FormatStream(const pb::Stream& stream) {
                     q.keyframe_interval() == 0 ? std::string("2 s (auto)")
                                                : absl::StrCat(q.keyframe_interval(), " frames"));
   }
+  if (q.has_nack()) absl::StrAppend(&out, "  NACK ", q.nack() ? "on" : "off");
+  if (q.has_speed_preset()) absl::StrAppend(&out, "  speed ", q.speed_preset());
+  if (q.has_mtu()) absl::StrAppend(&out, "  MTU ", q.mtu());
   absl::StrAppend(&out, "\n");
+  const pb::SourceOptions& so = stream.source_options();
+  if (so.rtsp_transport() != pb::SourceOptions::RTSP_TRANSPORT_AUTO || so.loop()) {
+    absl::StrAppend(&out, "  options: ",
+                    so.rtsp_transport() == pb::SourceOptions::RTSP_TRANSPORT_UDP   ? " rtsp udp"
+                    : so.rtsp_transport() == pb::SourceOptions::RTSP_TRANSPORT_TCP ? " rtsp tcp"
+                                                                                   : "",
+                    so.loop() ? absl::StrCat(" loop (", stream.source_loops(), " so far)") : "",
+                    "\n");
+  }
 
   const pb::AhoyStatus& ahoy = stream.ahoy();
   absl::StrAppend(&out, "  ahoy:     ", LinkName(ahoy.state()), "  feed ",

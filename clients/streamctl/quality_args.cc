@@ -52,6 +52,8 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
       {"fec_percentage", absl::GetFlag(FLAGS_fec_percentage), &pb::Quality::set_fec_percentage},
       {"keyframe_interval", absl::GetFlag(FLAGS_keyframe_interval),
        &pb::Quality::set_keyframe_interval},
+      {"speed_preset", absl::GetFlag(FLAGS_speed_preset), &pb::Quality::set_speed_preset},
+      {"mtu", absl::GetFlag(FLAGS_mtu), &pb::Quality::set_mtu},
   };
   for (const Field& field : fields) {
     bool present = false;
@@ -59,6 +61,17 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
     std::string error = ParseField(given, field.name, field.value, &present, &number);
     if (!error.empty()) return error;
     if (present) (quality->*field.set)(number);
+  }
+
+  if (given.count("nack") != 0) {
+    const std::string nack = absl::AsciiStrToLower(absl::GetFlag(FLAGS_nack));
+    if (nack == "on" || nack == "true" || nack == "1") {
+      quality->set_nack(true);
+    } else if (nack == "off" || nack == "false" || nack == "0") {
+      quality->set_nack(false);
+    } else {
+      return absl::StrCat("--nack needs on or off, got '", absl::GetFlag(FLAGS_nack), "'");
+    }
   }
 
   // The server checks the name and lists the valid presets.
@@ -78,6 +91,24 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
     quality->set_width(width);
     quality->set_height(height);
   }
+  return "";
+}
+
+std::string SourceOptionsFromFlags(const GivenFlags& given, pb::SourceOptions* options) {
+  if (given.count("rtsp_transport") != 0) {
+    const std::string text = absl::GetFlag(FLAGS_rtsp_transport);
+    const std::string lower = absl::AsciiStrToLower(text);
+    if (lower == "auto") {
+      options->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_AUTO);
+    } else if (lower == "udp") {
+      options->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_UDP);
+    } else if (lower == "tcp") {
+      options->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_TCP);
+    } else {
+      return absl::StrCat("--rtsp_transport must be auto, udp or tcp, got '", text, "'");
+    }
+  }
+  if (given.count("loop") != 0) options->set_loop(absl::GetFlag(FLAGS_loop));
   return "";
 }
 

@@ -11,9 +11,15 @@
 namespace streamctl {
 
 // Fills `quality` from the given quality flags (--bitrate_kbps, --framerate,
-// --width, --height, --size, --fec_percentage, --preset, --keyframe_interval). Returns a usage
+// --width, --height, --size, --fec_percentage, --preset, --keyframe_interval,
+// --nack, --speed_preset, --mtu). Returns a usage
 // error message, or "" on success. Ranges are the server's to check.
 std::string QualityFromFlags(const GivenFlags& given, streamcontrol::v1::Quality* quality);
+
+// Fills `options` from --rtsp_transport and --loop. Returns a usage error
+// message, or "".
+std::string SourceOptionsFromFlags(const GivenFlags& given,
+                                   streamcontrol::v1::SourceOptions* options);
 
 // Parses "h264", "vp8" or "vp9" (any case). Returns a usage error message, or "".
 std::string ParseCodec(const std::string& text, streamcontrol::v1::Codec* codec);

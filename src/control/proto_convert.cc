@@ -12,6 +12,9 @@ engine::Quality FromProto(const pb::Quality& q) {
   if (q.has_height()) out.height = q.height();
   if (q.has_fec_percentage()) out.fec_percentage = q.fec_percentage();
   if (q.has_keyframe_interval()) out.keyframe_interval = q.keyframe_interval();
+  if (q.has_nack()) out.nack = q.nack();
+  if (q.has_speed_preset()) out.speed_preset = q.speed_preset();
+  if (q.has_mtu()) out.mtu = q.mtu();
   out.preset = q.preset();
   return out;
 }
@@ -23,7 +26,44 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (q.height) out->set_height(*q.height);
   if (q.fec_percentage) out->set_fec_percentage(*q.fec_percentage);
   if (q.keyframe_interval) out->set_keyframe_interval(*q.keyframe_interval);
+  if (q.nack) out->set_nack(*q.nack);
+  if (q.speed_preset) out->set_speed_preset(*q.speed_preset);
+  if (q.mtu) out->set_mtu(*q.mtu);
   if (!q.preset.empty()) out->set_preset(q.preset);
+}
+
+absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& in) {
+  engine::SourceOptions out;
+  switch (in.rtsp_transport()) {
+    case pb::SourceOptions::RTSP_TRANSPORT_AUTO:
+      out.rtsp_transport = engine::RtspTransport::kAuto;
+      break;
+    case pb::SourceOptions::RTSP_TRANSPORT_UDP:
+      out.rtsp_transport = engine::RtspTransport::kUdp;
+      break;
+    case pb::SourceOptions::RTSP_TRANSPORT_TCP:
+      out.rtsp_transport = engine::RtspTransport::kTcp;
+      break;
+    default:
+      return absl::InvalidArgumentError("source_options.rtsp_transport: unknown value");
+  }
+  out.loop = in.loop();
+  return out;
+}
+
+void ToProto(const engine::SourceOptions& in, pb::SourceOptions* out) {
+  switch (in.rtsp_transport) {
+    case engine::RtspTransport::kAuto:
+      out->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_AUTO);
+      break;
+    case engine::RtspTransport::kUdp:
+      out->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_UDP);
+      break;
+    case engine::RtspTransport::kTcp:
+      out->set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_TCP);
+      break;
+  }
+  out->set_loop(in.loop);
 }
 
 pb::Codec ToProto(engine::Codec codec) {
@@ -85,6 +125,8 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   out->set_pipeline_running(info.feed.pipeline_running);
   out->set_encoder(info.encoder);
   out->set_pipeline_template(info.pipeline_template);
+  ToProto(info.source_options, out->mutable_source_options());
+  out->set_source_loops(info.feed.source_loops);
   pb::AhoyStatus* ahoy = out->mutable_ahoy();
   ahoy->set_director_url(info.director_url);
   ahoy->set_feed_name(info.feed_name);

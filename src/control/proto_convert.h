@@ -5,6 +5,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "control/stream_registry.h"
 #include "engine/feed.h"
 #include "streamcontrol/v1/streamcontrol.pb.h"
@@ -16,6 +17,9 @@ namespace pb = ::streamcontrol::v1;
 engine::Quality FromProto(const pb::Quality& quality);
 void ToProto(const engine::Quality& quality, pb::Quality* out);
 pb::Codec ToProto(engine::Codec codec);
+// INVALID_ARGUMENT for an rtsp_transport value this build does not know.
+absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& options);
+void ToProto(const engine::SourceOptions& options, pb::SourceOptions* out);
 pb::StreamState ToProto(engine::FeedState state);
 pb::LinkState ToProto(signaling::LinkState state);
 void ToProto(const StreamInfo& info, pb::Stream* out);

@@ -54,7 +54,10 @@ grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContex
   if (shutting_down_) return FinishWith(context, kShuttingDown);
   auto codec = CodecFromProto(request->codec());
   if (!codec.ok()) return FinishWith(context, ToGrpcStatus(codec.status()));
+  auto source_options = FromProto(request->source_options());
+  if (!source_options.ok()) return FinishWith(context, ToGrpcStatus(source_options.status()));
   StreamSpec spec;
+  spec.source_options = *source_options;
   spec.stream_id = request->stream_id();
   spec.source_uri = request->source_uri();
   spec.codec = *codec;

@@ -132,6 +132,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.latency_probe = options_.latency_probe;
   config.encoder = spec.encoder;
   config.pipeline_template = tmpl;
+  config.source_options = spec.source_options;
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
     release();
@@ -159,8 +160,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->link = links_->Open(std::move(link_config), entry->signals.get());
   entry->link_view = entry->link.get();
 
-  spdlog::info("stream {} started: {} {} ({}{}) -> {}{}", spec.stream_id, spec.source_uri,
-               engine::CodecName(spec.codec), entry->encoder,
+  spdlog::info("stream {} started: {} {} ({}{}) -> {}{}", spec.stream_id,
+               engine::Abbreviate(spec.source_uri), engine::CodecName(spec.codec), entry->encoder,
                tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
                spec.feed_name);
   std::lock_guard<std::mutex> lock(mu_);
@@ -250,6 +251,7 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.stream_id = entry.spec.stream_id;
   info.source_uri = entry.spec.source_uri;
   info.codec = entry.spec.codec;
+  info.source_options = entry.spec.source_options;
   info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};
   info.encoder = entry.encoder;
   info.pipeline_template = entry.spec.pipeline_template;

@@ -24,6 +24,7 @@ struct StreamSpec {
   std::string source_uri;
   engine::Codec codec = engine::Codec::kH264;
   engine::Quality quality;  // fields left unset take the defaults
+  engine::SourceOptions source_options;
   std::string director_url;
   std::string feed_name;  // empty: stream_id
   std::string api_key;    // secret
@@ -38,6 +39,7 @@ struct StreamInfo {
   std::string stream_id;
   std::string source_uri;
   engine::Codec codec = engine::Codec::kH264;
+  engine::SourceOptions source_options;
   engine::FeedSnapshot feed;
   std::string encoder;  // resolved: never empty
   std::string pipeline_template;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline_description.h"
+#include "engine/source_check.h"
 
 namespace engine {
 
@@ -51,29 +52,60 @@ const char* IceStateName(GstWebRTCICEConnectionState state) {
 }
 }  // namespace
 
+namespace {
+// speed_preset drives a built-in encoder's own speed knob. openh264enc has
+// none, and an operator template's encoder keeps the settings its author
+// wrote: asking for one there is refused rather than silently ignored.
+absl::Status CheckSpeedSettable(const FeedConfig& config, const Quality& requested) {
+  if (!requested.speed_preset) return absl::OkStatus();
+  if (config.pipeline_template) {
+    return absl::InvalidArgumentError(
+        "speed_preset: a pipeline template's encoder keeps the template's settings");
+  }
+  auto traits = EncoderFor(config.codec, config.encoder);
+  if (traits.ok() && *(*traits)->speed_property == '\0') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("speed_preset: encoder ", (*traits)->encoder_name, " has no speed setting"));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig config,
                                                    Listener* listener) {
   const PipelineTemplate* tmpl = config.pipeline_template.get();
-  if (!tmpl || tmpl->source.empty()) {
-    if (auto source = SourceDescription(config.source_uri); !source.ok()) return source.status();
+  // A template with a source part brings its own source; no URI to check.
+  const bool uri_source = !tmpl || tmpl->source.empty();
+  if (uri_source) {
+    auto source = SourceDescription(config.source_uri, config.source_options);
+    if (!source.ok()) return source.status();
   }
+  const CodecTraits* traits = nullptr;
   if (tmpl) {
     if (tmpl->codec != config.codec) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("pipeline template '", tmpl->name, "' produces ", CodecName(tmpl->codec)));
+      return absl::InvalidArgumentError(absl::StrCat("pipeline template ", Quoted(tmpl->name),
+                                                     " produces ", CodecName(tmpl->codec)));
     }
     if (!config.encoder.empty()) {
       return absl::InvalidArgumentError(
           "encoder: leave it empty with a pipeline template, which brings its own");
     }
   } else {
-    auto traits = EncoderFor(config.codec, config.encoder);
-    if (!traits.ok()) return traits.status();
+    auto found = EncoderFor(config.codec, config.encoder);
+    if (!found.ok()) return found.status();
+    traits = *found;
     // Plugins can be removed after start-up; better refused now than at play.
-    if (absl::Status s = engine->Call([&] { return CheckInstalled(**traits); }); !s.ok()) return s;
+    if (absl::Status s = engine->Call([&] { return CheckInstalled(*traits); }); !s.ok()) return s;
   }
   if (absl::Status s = config.quality.Validate(config.codec); !s.ok()) return s;
-  config.quality = Quality::Defaults().Overlay(config.quality);
+  if (absl::Status s = CheckSpeedSettable(config, config.quality); !s.ok()) return s;
+  if (uri_source) {
+    if (absl::Status s = engine->Call([&] { return CheckSourceAvailable(config.source_uri); });
+        !s.ok()) {
+      return s;
+    }
+  }
+  config.quality = Quality::Defaults(config.codec).Overlay(config.quality);
   std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
   engine->Call([&] { feed->StartStatsTimer(); });
   return feed;
@@ -153,7 +185,8 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     SessionConfig config{
         self->config_.source_uri,           self->config_.codec,   self->Snapshot().quality,
         self->config_.ice_gather_timeout,   self->config_.ice_tcp, self->config_.latency_probe,
-        self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template};
+        self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template,
+        self->config_.source_options};
     std::weak_ptr<Feed> weak = self;
     ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
                                    if (auto feed = weak.lock()) feed->OnIceState(s);
@@ -168,6 +201,12 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
                                  },
                                  [weak] {
                                    if (auto feed = weak.lock()) feed->OnSourceUp();
+                                 },
+                                 [weak] {
+                                   auto feed = weak.lock();
+                                   if (!feed) return;
+                                   std::lock_guard<std::mutex> lock(feed->mu_);
+                                   ++feed->snapshot_.source_loops;
                                  }};
     auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
     if (!session.ok()) {
@@ -184,6 +223,7 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
       std::lock_guard<std::mutex> lock(self->mu_);
       ++self->snapshot_.viewer_sessions;
       self->snapshot_.pipeline_running = true;
+      self->snapshot_.source_loops = 0;
     }
     auto offered_at = std::chrono::steady_clock::now();
     self->session_->Answer(
@@ -224,6 +264,7 @@ void Feed::EndSession(FeedState next, std::optional<std::string> error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.pipeline_running = false;
+    snapshot_.source_loops = 0;
   }
   ice_state_ = "none";
   ice_connected_ = false;
@@ -262,6 +303,7 @@ void Feed::OnIceState(GstWebRTCICEConnectionState state) {
 
 absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyframe) {
   if (absl::Status s = changes.Validate(config_.codec); !s.ok()) return s;
+  if (absl::Status s = CheckSpeedSettable(config_, changes); !s.ok()) return s;
   return engine_->Call([&]() -> absl::StatusOr<Quality> {
     Quality previous = Snapshot().quality;
     Quality next = previous.Overlay(changes);
@@ -272,6 +314,13 @@ absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyf
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.quality = next;
     return next;
+  });
+}
+
+std::optional<SessionSettings> Feed::SessionSettingsNow() {
+  return engine_->Call([&]() -> std::optional<SessionSettings> {
+    if (!session_) return std::nullopt;
+    return session_->Settings();
   });
 }
 

@@ -51,6 +51,7 @@ struct FeedConfig {
   // An operator template (validated at start-up) replacing the encoder, and
   // the source too when it has a source part. Its codec is `codec`.
   std::shared_ptr<const PipelineTemplate> pipeline_template;
+  SourceOptions source_options;
 };
 
 struct FeedSnapshot {
@@ -59,6 +60,7 @@ struct FeedSnapshot {
   std::string last_error;
   uint32_t viewer_sessions = 0;   // sessions built so far
   bool pipeline_running = false;  // a ViewerSession (and its pipeline) exists
+  uint32_t source_loops = 0;      // a looping file's returns to its start, this session
 };
 
 // One sample per stats interval, also while nobody watches (then zero rates).
@@ -83,8 +85,10 @@ class Feed : public std::enable_shared_from_this<Feed> {
     virtual void OnFeedStats(const FeedStats& stats) = 0;
   };
 
-  // Validates the source, encoder and quality (INVALID_ARGUMENT with the
-  // reason); FAILED_PRECONDITION when the encoder's plugin is not installed.
+  // Validates the source, its options, the encoder and the quality
+  // (INVALID_ARGUMENT with the reason); FAILED_PRECONDITION when the
+  // encoder's plugin is not installed or a local source is not there
+  // (source_check.h).
   static absl::StatusOr<std::shared_ptr<Feed>> Create(Engine* engine, FeedConfig config,
                                                       Listener* listener);
   ~Feed();
@@ -104,6 +108,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
   absl::StatusOr<Quality> SetQuality(const Quality& changes, bool force_keyframe = false);
 
   FeedSnapshot Snapshot() const;
+  // What the viewer session's elements hold now; nullopt without a session.
+  std::optional<SessionSettings> SessionSettingsNow();
   const FeedConfig& config() const { return config_; }
 
   // Tears down any session and stops the stats timer; after it returns the

@@ -14,10 +14,10 @@ namespace {
 
 constexpr std::array<CodecTraits, 5> kTraits{{
     {Codec::kH264, "x264", "x264enc", "H264",
-     // zerolatency: no lookahead, no B-frames, sliced threads; ultrafast keeps
-     // a 2-core box real-time at 720p.
-     "x264enc name=encoder tune=zerolatency speed-preset=ultrafast byte-stream=true", "bitrate", 1,
-     "key-int-max",
+     // zerolatency: no lookahead, no B-frames, sliced threads. speed-preset
+     // comes from the quality (default ultrafast, which keeps a 2-core box
+     // real-time at 720p).
+     "x264enc name=encoder tune=zerolatency byte-stream=true", "bitrate", 1, "key-int-max",
      // Browsers decode constrained baseline everywhere.
      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      // config-interval=-1: SPS/PPS before every IDR so a late or resized
@@ -25,7 +25,7 @@ constexpr std::array<CodecTraits, 5> kTraits{{
      "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph264pay",
      // Pinning profile-level-id breaks caps with x264's 42c01f output
      // (webrtcbin-notes pitfall 2): pin only packetization-mode.
-     ",packetization-mode=(string)1"},
+     ",packetization-mode=(string)1", "speed-preset", false},
     {Codec::kH264, "openh264", "openh264enc", "H264",
      // Cisco's encoder (BSD, no x264 licence). complexity=low for speed;
      // rate-control=bitrate with frame skipping: without skipping, openh264
@@ -38,40 +38,41 @@ constexpr std::array<CodecTraits, 5> kTraits{{
      "bitrate", 1000, "gop-size",
      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
      "rtph264pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph264pay",
-     ",packetization-mode=(string)1"},
+     ",packetization-mode=(string)1", "", false},
     {Codec::kVP8, "vp8", "vp8enc", "VP8",
      // threads=1: libvpx's VP8 encoder synchronises its row threads by
      // spin-waiting, which on a busy box burns 2-6x the CPU of one thread and
      // is slower in wall time too (1280x720 smpte, 2 loaded cores: 0.6 s of
      // CPU per 60 frames with one thread, 1.9-4.7 s with two; the receiver
-     // then decoded 3 fps instead of 20). cpu-used=16, the fastest realtime
-     // speed, halves that CPU again (0.69 s vs 1.31 s per 120 frames) at the
-     // same bitrate, so one thread keeps 720p at 20 fps on a contended box
+     // then decoded 3 fps instead of 20). cpu-used=16 (the default
+     // speed_preset for VP8), the fastest realtime speed, halves that CPU again (0.69 s vs 1.31 s
+     // per 120 frames) at the same bitrate, so one thread keeps 720p at 20 fps on a contended box
      // (alone it encodes 1920x1080 at ~100 fps).
-     "vp8enc name=encoder deadline=1 cpu-used=16 end-usage=cbr lag-in-frames=0 "
+     "vp8enc name=encoder deadline=1 end-usage=cbr lag-in-frames=0 "
      "error-resilient=partitions threads=1 static-threshold=0 undershoot=95 "
      "buffer-initial-size=300 buffer-optimal-size=400 buffer-size=500",
      "target-bitrate", 1000, "keyframe-max-dist", "",
-     "rtpvp8pay name=payloader picture-id-mode=15-bit", "rtpvp8pay", ""},
+     "rtpvp8pay name=payloader picture-id-mode=15-bit", "rtpvp8pay", "", "cpu-used", true},
     {Codec::kVP9, "vp9", "vp9enc", "VP9",
-     // Realtime: deadline=1 with the fastest speed, row multithreading, no
-     // lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
-     "vp9enc name=encoder deadline=1 cpu-used=8 row-mt=1 lag-in-frames=0 end-usage=cbr "
+     // Realtime: deadline=1 (cpu-used from the quality), row multithreading,
+     // no lookahead; profile 0 (8-bit 4:2:0), which every browser decodes.
+     "vp9enc name=encoder deadline=1 row-mt=1 lag-in-frames=0 end-usage=cbr "
      "threads=2 static-threshold=0 undershoot=95 buffer-initial-size=300 "
      "buffer-optimal-size=400 buffer-size=500",
      "target-bitrate", 1000, "keyframe-max-dist", "",
-     "rtpvp9pay name=payloader picture-id-mode=15-bit", "rtpvp9pay", ""},
+     "rtpvp9pay name=payloader picture-id-mode=15-bit", "rtpvp9pay", "", "cpu-used", true},
     {Codec::kH265, "x265", "x265enc", "H265",
      // zerolatency already means no lookahead and no B-frames; bframes=0 says
      // so explicitly because a later preset change must not bring them back.
      // repeat-headers: VPS/SPS/PPS in front of every keyframe, so a late
      // joiner or a resized picture decodes at once.
-     "x265enc name=encoder tune=zerolatency speed-preset=ultrafast "
+     "x265enc name=encoder tune=zerolatency "
      "option-string=\"bframes=0:repeat-headers=1:rc-lookahead=0\"",
      "bitrate", 1, "key-int-max",
      // 8-bit 4:2:0 in gives Main profile, the one receivers decode.
      "video/x-h265,profile=main,stream-format=byte-stream,alignment=au",
-     "rtph265pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph265pay", ""},
+     "rtph265pay name=payloader config-interval=-1 aggregate-mode=zero-latency", "rtph265pay", "",
+     "speed-preset", false},
 }};
 
 std::string EncoderNamesFor(Codec codec) {
@@ -108,7 +109,7 @@ absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view enco
     if (t.codec == codec && absl::EqualsIgnoreCase(name, t.encoder_name)) return &t;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("encoder: ", Quoted(name), " does not encode ", CodecName(codec), " (",
+      absl::StrCat("encoder: ", Quoted(std::string(name)), " does not encode ", CodecName(codec), " (",
                    EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
 }
 
@@ -140,7 +141,25 @@ absl::Status CheckInstalled(const CodecTraits& traits) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
+namespace {
+// rtspsrc `protocols` flags for each transport. auto leaves out multicast
+// (the agent asks for unicast streams) and tries UDP before TCP.
+const char* RtspProtocols(RtspTransport transport) {
+  switch (transport) {
+    case RtspTransport::kUdp:
+      return "udp";
+    case RtspTransport::kTcp:
+      return "tcp";
+    case RtspTransport::kAuto:
+      break;
+  }
+  return "udp+tcp";
+}
+}  // namespace
+
+absl::StatusOr<std::string> SourceDescription(const std::string& uri,
+                                              const SourceOptions& options) {
+  if (absl::Status s = ValidateSource(uri, options); !s.ok()) return s;
   if (absl::StartsWith(uri, "test://")) {
     std::string pattern = uri.substr(7);
     if (pattern.empty()) pattern = "smpte";
@@ -153,18 +172,20 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri) {
   }
   if (absl::StartsWith(uri, "rtsp://") || absl::StartsWith(uri, "rtsps://")) {
     // latency=0: hand frames on as they arrive; the viewer has its own buffer.
-    return absl::StrCat("rtspsrc name=source latency=0 location=\"", uri,
-                        "\" ! decodebin ! videoconvert");
+    // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
+    // blocked on the way), well inside the 10 s first-frame watchdog.
+    return absl::StrCat(
+        "rtspsrc name=source latency=0 protocols=", RtspProtocols(options.rtsp_transport),
+        " timeout=3000000 location=\"", uri, "\" ! decodebin ! videoconvert");
   }
-  if (absl::StartsWith(uri, "file://") || absl::StartsWith(uri, "http://") ||
-      absl::StartsWith(uri, "https://")) {
-    // Not live: identity sync=true paces the file at its own framerate.
-    return absl::StrCat("uridecodebin name=source caps=video/x-raw uri=\"", uri,
-                        "\" ! identity sync=true");
+  if (absl::StartsWith(uri, "v4l2://")) {
+    // decodebin: cameras deliver raw video or MJPEG; both come out raw.
+    return absl::StrCat("v4l2src name=source device=\"", uri.substr(7), "\" ! decodebin");
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("source_uri: unsupported scheme in ", Quoted(uri),
-                   " (test://, rtsp://, rtsps://, file://, http://, https://)"));
+  // file://, http://, https:// (ValidateSource knows no other scheme).
+  // Not live: identity sync=true paces the file at its own framerate.
+  return absl::StrCat("uridecodebin name=source caps=video/x-raw uri=\"", uri,
+                      "\" ! identity sync=true");
 }
 
 std::string RawCapsString(const Quality& q) {
@@ -181,8 +202,9 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc) {
 }
 
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
-                                                      const Quality& quality) {
-  auto source = SourceDescription(source_uri);
+                                                      const Quality& quality,
+                                                      const SourceOptions& options) {
+  auto source = SourceDescription(source_uri, options);
   if (!source.ok()) return source.status();
   return SourcePipelineFromPart(*source, quality);
 }
@@ -195,15 +217,26 @@ std::string SourcePipelineFromPart(const std::string& source_part, const Quality
                       " ! appsink name=source_sink sync=false max-buffers=1 drop=true");
 }
 
+std::string EncoderDescription(const CodecTraits& t, const Quality& quality) {
+  // The session forces keyframes every keyframe_interval frames (and on PLI);
+  // the encoder's own distance only backs that up.
+  std::string out = absl::StrCat(t.encoder, " ", t.bitrate_property, "=",
+                                 quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, " ",
+                                 t.gop_property, "=100000");
+  if (*t.speed_property) {
+    const Quality defaults = Quality::Defaults(t.codec);
+    absl::StrAppend(&out, " ", t.speed_property, "=",
+                    quality.speed_preset.value_or(*defaults.speed_preset));
+  }
+  return out;
+}
+
 std::string EncodeDescription(const CodecTraits& t, const Quality& quality, int payload_type,
                               uint32_t ssrc) {
   std::string encoded_caps = *t.encoded_caps ? absl::StrCat(" ! ", t.encoded_caps) : "";
-  // The session forces keyframes every keyframe_interval frames (and on PLI);
-  // the encoder's own distance only backs that up.
-  return absl::StrCat(t.encoder, " ", t.bitrate_property, "=",
-                      quality.bitrate_kbps.value_or(2000) * t.bitrate_scale, " ", t.gop_property,
-                      "=100000", encoded_caps, " ! ", t.payloader, " pt=", payload_type,
-                      " ssrc=", ssrc);
+  return absl::StrCat(EncoderDescription(t, quality), encoded_caps, " ! ", t.payloader,
+                      " pt=", payload_type, " ssrc=", ssrc,
+                      " mtu=", quality.mtu.value_or(limits::kMaxMtu));
 }
 
 std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
@@ -226,8 +259,9 @@ std::string SendPipelineDescription(Codec codec, const Quality& quality, int pay
 
 absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
                                                          const Quality& quality, int payload_type,
-                                                         uint32_t ssrc) {
-  auto source = SourcePipelineDescription(source_uri, quality);
+                                                         uint32_t ssrc,
+                                                         const SourceOptions& options) {
+  auto source = SourcePipelineDescription(source_uri, quality, options);
   if (!source.ok()) return source.status();
   return PipelineDescriptions{*source, SendPipelineDescription(codec, quality, payload_type, ssrc)};
 }

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/quality.h"
+#include "engine/source_options.h"
 
 namespace engine {
 
@@ -29,6 +30,11 @@ struct CodecTraits {
   const char* payloader;     // payloader with its low-latency settings
   const char* payloader_factory;
   const char* rtp_caps_extra;  // extra fields pinned on the payloader caps
+  const char* speed_property;  // Quality::speed_preset lands here; "" if none
+  // Whether the encoder takes speed_property while PLAYING: vpxenc passes
+  // cpu-used to libvpx at once; x264enc and x265enc read speed-preset only
+  // when they start, so the session replaces the encoder (encoder_swap.h).
+  bool speed_live;
 };
 // The codec's default encoder.
 const CodecTraits& TraitsFor(Codec codec);
@@ -43,9 +49,10 @@ const CodecTraits* TraitsForFactory(std::string_view factory);
 // installed here. Needs GStreamer initialised.
 absl::Status CheckInstalled(const CodecTraits& traits);
 
-// Checks the URI's scheme and shape (not reachability) and returns the source
-// part of the pipeline, ending in raw video.
-absl::StatusOr<std::string> SourceDescription(const std::string& uri);
+// Checks the URI and options (ValidateSource; not reachability) and returns
+// the source part of the pipeline, ending in raw video.
+absl::StatusOr<std::string> SourceDescription(const std::string& uri,
+                                              const SourceOptions& options = {});
 
 // Raw caps for the capsfilter that enforces size and framerate.
 std::string RawCapsString(const Quality& quality);
@@ -55,10 +62,14 @@ std::string RtpCapsString(Codec codec, int payload_type, uint32_t ssrc);
 
 // The source pipeline, ending in the appsink `source_sink`.
 absl::StatusOr<std::string> SourcePipelineDescription(const std::string& source_uri,
-                                                      const Quality& quality);
+                                                      const Quality& quality,
+                                                      const SourceOptions& options = {});
 // The same from a source part already resolved (e.g. an operator template).
 std::string SourcePipelineFromPart(const std::string& source_part, const Quality& quality);
 
+// The built-in encoder element `encoder` with its settings for `quality`
+// (unset fields take the codec's defaults).
+std::string EncoderDescription(const CodecTraits& traits, const Quality& quality);
 // "encoder ! [encoded caps !] payloader" for built-in encoders.
 std::string EncodeDescription(const CodecTraits& traits, const Quality& quality, int payload_type,
                               uint32_t ssrc);
@@ -83,6 +94,7 @@ struct PipelineDescriptions {
 // Both. `quality` must be complete (every field set).
 absl::StatusOr<PipelineDescriptions> PipelineDescription(const std::string& source_uri, Codec codec,
                                                          const Quality& quality, int payload_type,
-                                                         uint32_t ssrc);
+                                                         uint32_t ssrc,
+                                                         const SourceOptions& options = {});
 
 }  // namespace engine

@@ -74,7 +74,7 @@ absl::StatusOr<std::shared_ptr<const PipelineTemplate>> FindPipelineTemplate(
   std::vector<std::string> names;
   for (const auto& [defined, t] : templates) names.push_back(defined);
   return absl::InvalidArgumentError(
-      absl::StrCat("pipeline_template: no template ", Quoted(name),
+      absl::StrCat("pipeline_template: no template ", Quoted(std::string(name)),
                    " (defined: ", names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
 }
 

@@ -27,11 +27,43 @@ absl::StatusOr<Codec> ParseCodec(std::string_view name) {
   if (upper == "VP9") return Codec::kVP9;
   if (upper == "H265") return Codec::kH265;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown codec ", Quoted(name), " (H264, VP8, VP9, H265)"));
+      absl::StrCat("unknown codec ", Quoted(std::string(name)), " (H264, VP8, VP9, H265)"));
 }
 
-Quality Quality::Defaults() {
+namespace limits {
+Range SpeedRange(Codec codec) {
+  switch (codec) {
+    case Codec::kH264:
+    case Codec::kH265:
+      return {1, 10};
+    case Codec::kVP8:
+      return {0, 16};
+    case Codec::kVP9:
+      return {0, 9};
+  }
+  return {0, 0};
+}
+}  // namespace limits
+
+Quality Quality::Defaults(Codec codec) {
   Quality q;
+  q.nack = true;
+  q.mtu = limits::kMaxMtu;
+  // Realtime settings: x264/x265 ultrafast keeps a 2-core box real-time at
+  // 720p; VP8 at its fastest (cpu-used 16, see pipeline_description.cc);
+  // VP9 cpu-used 8.
+  switch (codec) {
+    case Codec::kH264:
+    case Codec::kH265:
+      q.speed_preset = 1;
+      break;
+    case Codec::kVP8:
+      q.speed_preset = 16;
+      break;
+    case Codec::kVP9:
+      q.speed_preset = 8;
+      break;
+  }
   q.bitrate_kbps = 2000;
   q.framerate = 30;
   q.width = 1280;
@@ -74,7 +106,7 @@ absl::StatusOr<Quality> Quality::Preset(std::string_view name) {
     }
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("preset: unknown preset ", Quoted(name), " (valid: ", PresetNames(), ")"));
+      absl::StrCat("preset: unknown preset ", Quoted(std::string(name)), " (valid: ", PresetNames(), ")"));
 }
 
 Quality Quality::Overlay(const Quality& changes) const {
@@ -89,6 +121,9 @@ Quality Quality::Overlay(const Quality& changes) const {
   if (changes.height) out.height = changes.height;
   if (changes.fec_percentage) out.fec_percentage = changes.fec_percentage;
   if (changes.keyframe_interval) out.keyframe_interval = changes.keyframe_interval;
+  if (changes.nack) out.nack = changes.nack;
+  if (changes.speed_preset) out.speed_preset = changes.speed_preset;
+  if (changes.mtu) out.mtu = changes.mtu;
   return out;
 }
 
@@ -103,8 +138,9 @@ absl::Status CheckRange(const char* field, const std::optional<uint32_t>& value,
 }
 }  // namespace
 
-absl::Status Quality::Validate(Codec /*codec*/) const {
+absl::Status Quality::Validate(Codec codec) const {
   using namespace limits;
+  const Range speed = SpeedRange(codec);
   if (!preset.empty()) {
     if (auto p = Preset(preset); !p.ok()) return p.status();
   }
@@ -115,6 +151,11 @@ absl::Status Quality::Validate(Codec /*codec*/) const {
            CheckRange("height", height, kMinDimension, kMaxHeight),
            CheckRange("fec_percentage", fec_percentage, 0, kMaxFecPercentage),
            CheckRange("keyframe_interval", keyframe_interval, 0, kMaxKeyframeInterval),
+           CheckRange(codec == Codec::kH264 || codec == Codec::kH265
+                          ? "speed_preset (x264/x265 speed-preset)"
+                          : "speed_preset (cpu-used)",
+                      speed_preset, speed.min, speed.max),
+           CheckRange("mtu", mtu, kMinMtu, kMaxMtu),
        }) {
     if (!s.ok()) return s;
   }
@@ -131,7 +172,8 @@ absl::Status Quality::Validate(Codec /*codec*/) const {
 bool Quality::operator==(const Quality& o) const {
   return bitrate_kbps == o.bitrate_kbps && framerate == o.framerate && width == o.width &&
          height == o.height && fec_percentage == o.fec_percentage &&
-         keyframe_interval == o.keyframe_interval && preset == o.preset;
+         keyframe_interval == o.keyframe_interval && nack == o.nack &&
+         speed_preset == o.speed_preset && mtu == o.mtu && preset == o.preset;
 }
 
 bool Quality::Empty() const { return *this == Quality(); }
@@ -148,7 +190,9 @@ std::string Quality::ToString() const {
   std::string gop =
       keyframe_interval.value_or(0) == 0 ? std::string("auto") : absl::StrCat(*keyframe_interval);
   return absl::StrCat(field(width), "x", field(height), "@", field(framerate), " ",
-                      field(bitrate_kbps), "kbps fec=", field(fec_percentage), "% gop=", gop);
+                      field(bitrate_kbps), "kbps fec=", field(fec_percentage), "% gop=", gop,
+                      " nack=", nack ? (*nack ? "on" : "off") : "?", " speed=", field(speed_preset),
+                      " mtu=", field(mtu));
 }
 
 }  // namespace engine

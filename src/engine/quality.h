@@ -26,12 +26,22 @@ struct Quality {
   std::optional<uint32_t> fec_percentage;
   // Frames between keyframes at most; 0 = automatic (two seconds of frames).
   std::optional<uint32_t> keyframe_interval;
+  // Answer NACKs with RTX; decided when a session negotiates.
+  std::optional<bool> nack;
+  // Encoder-native speed: x264enc/x265enc speed-preset (1 ultrafast .. 10
+  // placebo) for H264/H265, vp8enc/vp9enc cpu-used for VP8/VP9
+  // (limits::SpeedRange). openh264 and templates' encoders have none.
+  std::optional<uint32_t> speed_preset;
+  // Largest RTP packet the payloader sends, bytes.
+  std::optional<uint32_t> mtu;
   // Input only: a named preset (low, medium, high, hd, fhd) applied before the
   // explicit fields above. Never set in the quality in force.
   std::string preset;
 
-  // 1280x720@30, 2000 kbps, no FEC, automatic keyframe interval.
-  static Quality Defaults();
+  // 1280x720@30, 2000 kbps, no FEC, automatic keyframe interval, NACK on,
+  // MTU 1400, the codec's realtime speed (x264/x265 ultrafast, VP8 cpu-used
+  // 16, VP9 cpu-used 8).
+  static Quality Defaults(Codec codec = Codec::kH264);
   // The fields a preset sets (size, framerate, bitrate); INVALID_ARGUMENT
   // naming the valid presets for an unknown name. Case-insensitive.
   static absl::StatusOr<Quality> Preset(std::string_view name);
@@ -49,7 +59,8 @@ struct Quality {
   // The keyframe interval in frames with "automatic" resolved.
   uint32_t EffectiveKeyframeInterval() const;
   bool operator==(const Quality& other) const;
-  std::string ToString() const;  // "1280x720@30 2000kbps fec=0% gop=auto"
+  // "1280x720@30 2000kbps fec=0% gop=auto nack=on speed=1 mtu=1400"
+  std::string ToString() const;
 };
 
 namespace limits {
@@ -62,6 +73,18 @@ inline constexpr uint32_t kMaxWidth = 4096;
 inline constexpr uint32_t kMaxHeight = 2160;
 inline constexpr uint32_t kMaxFecPercentage = 100;
 inline constexpr uint32_t kMaxKeyframeInterval = 3000;
+// 576: the IPv4 datagram every host must accept (RFC 791); below it packets
+// per frame only multiply. 1400: a 1500-byte Ethernet MTU less IPv6+UDP (48),
+// the SRTP auth tag (10), TURN channel framing (4) and room for RTX/RED
+// headers and header extensions.
+inline constexpr uint32_t kMinMtu = 576;
+inline constexpr uint32_t kMaxMtu = 1400;
+struct Range {
+  uint32_t min, max;
+};
+// x264enc/x265enc speed-preset 1..10 (0, "none", would drop the preset); vp8enc
+// cpu-used 0..16; vp9enc 0..9 (libvpx refuses more in realtime mode).
+Range SpeedRange(Codec codec);
 }  // namespace limits
 
 }  // namespace engine

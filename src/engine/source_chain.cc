@@ -100,7 +100,7 @@ SourceChain::~SourceChain() {
 
 absl::Status SourceChain::Build() {
   auto description = options_.source_part.empty()
-                         ? SourcePipelineDescription(source_uri_, quality_)
+                         ? SourcePipelineDescription(source_uri_, quality_, options_.source)
                          : SourcePipelineFromPart(options_.source_part, quality_);
   if (!description.ok()) return description.status();
   spdlog::debug("source pipeline: {}", *description);
@@ -175,8 +175,18 @@ absl::Status SourceChain::Build() {
                          [](gpointer data) { delete static_cast<BusRef*>(data); });
 
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The element that refused said why on the bus (a v4l2 device gone, a
+    // file removed): that is the reason worth reporting.
+    std::string reason = "source unavailable?";
+    if (GstMessage* m = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)) {
+      GError* error = nullptr;
+      gst_message_parse_error(m, &error, nullptr);
+      if (error) reason = absl::StrCat(GST_OBJECT_NAME(GST_MESSAGE_SRC(m)), ": ", error->message);
+      g_clear_error(&error);
+      gst_message_unref(m);
+    }
     TearDown();
-    return absl::InternalError("source pipeline refused to start (source unavailable?)");
+    return absl::InternalError(absl::StrCat("source pipeline refused to start (", reason, ")"));
   }
   return absl::OkStatus();
 }
@@ -210,7 +220,11 @@ gboolean SourceChain::OnBusMessage(GstBus*, GstMessage* message, gpointer data) 
       break;
     }
     case GST_MESSAGE_EOS:
-      self->Fail("source ended (EOS)");
+      if (self->options_.source.loop) {
+        self->Loop();
+      } else {
+        self->Fail("source ended (EOS)");
+      }
       break;
     case GST_MESSAGE_WARNING: {
       GError* error = nullptr;
@@ -252,6 +266,20 @@ void SourceChain::Fail(const std::string& reason) {
       [](gpointer data) { delete static_cast<std::weak_ptr<SourceChain>*>(data); });
   g_source_attach(restart_timer_, engine_->context());
   if (events_.on_down) events_.on_down(reason, delay);
+}
+
+void SourceChain::Loop() {
+  // A flushing seek back to the start: the same pipeline plays on. The jump
+  // back in the file's timestamps never reaches the encoder, because appsrc
+  // restamps every frame with the sending pipeline's running time.
+  if (!gst_element_seek_simple(
+          pipeline_.get(), GST_FORMAT_TIME,
+          static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0)) {
+    return Fail("source ended (EOS) and could not seek back to its start to loop");
+  }
+  ++loops_;
+  spdlog::debug("source {} looped ({} times)", Abbreviate(source_uri_), loops_);
+  if (events_.on_loop) events_.on_loop();
 }
 
 void SourceChain::OnRestartTimer() {

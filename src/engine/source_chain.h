@@ -27,6 +27,10 @@
 // so size and framerate are enforced before the hand-over and caps into the
 // encoder only change when the operator changes them.
 //
+// A looping file (Options::loop) is not a failure at EOS: a flushing seek
+// takes the same pipeline back to the start (on_loop), so the viewer sees no
+// outage and nothing is rebuilt.
+//
 // Failures (bus ERROR, EOS, or no frame for `stall_timeout` once running, or
 // 2x that before the first frame) tear the source pipeline down and rebuild it
 // after a back-off (RestartBackoff). Engine thread only, except the appsink
@@ -45,6 +49,7 @@
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
 #include "engine/quality.h"
+#include "engine/source_options.h"
 
 namespace engine {
 
@@ -71,12 +76,15 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
     std::function<void(const std::string& error, std::chrono::milliseconds retry_in)> on_down;
     // The first frame after a failure arrived.
     std::function<void()> on_up;
+    // A looping source went back to its start.
+    std::function<void()> on_loop;
   };
   struct Options {
     std::chrono::milliseconds stall_timeout{5000};
     // An operator template's source part (engine/pipeline_template.h), used
     // instead of the one derived from the source URI.
     std::string source_part;
+    SourceOptions source;
   };
 
   // `appsrc` receives the frames (a reference is taken). Builds and starts
@@ -92,6 +100,7 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   void SetQuality(const Quality& quality);
   bool down() const { return down_; }
   uint32_t restarts() const { return restarts_; }
+  uint32_t loops() const { return loops_; }
 
  private:
   struct Run;
@@ -104,6 +113,7 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   }
   void TearDown();
   void Fail(const std::string& reason);
+  void Loop();
   void OnFirstFrame(uint64_t run_id);
   void OnWatchdog();
   void OnRestartTimer();
@@ -123,6 +133,7 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   uint64_t run_id_ = 0;
   bool down_ = false;
   uint32_t restarts_ = 0;
+  uint32_t loops_ = 0;
   GSource* watchdog_ = nullptr;
   GSource* restart_timer_ = nullptr;
 };

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/encoder_swap.h"
 #include "engine/latency_probe.h"
 #include "engine/pipeline_description.h"
 #include "engine/sdp_offer.h"
@@ -90,7 +91,7 @@ absl::Status ViewerSession::Build(int payload_type) {
   if (tmpl && !tmpl->source.empty()) {
     source_part = tmpl->source;
   } else {
-    auto source = SourceDescription(config_.source_uri);
+    auto source = SourceDescription(config_.source_uri, config_.source_options);
     if (!source.ok()) return source.status();
     source_part = *source;
   }
@@ -113,15 +114,16 @@ absl::Status ViewerSession::Build(int payload_type) {
   webrtc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "webrtc"));
   encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
   appsrc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "feeder"));
-  ElementPtr payloader(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "payloader"));
-  if (!webrtc_ || !encoder_ || !appsrc_ || !payloader) {
+  payloader_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "payloader"));
+  if (!webrtc_ || !encoder_ || !appsrc_ || !payloader_) {
     return absl::InternalError("pipeline lacks a webrtc, encoder, payloader or feeder element");
   }
   // What the session decides, set on the elements so that an operator
   // template's encode part gets it too: the offered payload type, the SSRC
-  // the answer announces, the bitrate in force, and a huge own keyframe
+  // the answer announces, the MTU and bitrate in force, and a huge own keyframe
   // distance (the session forces keyframes itself, see InstallKeyframeControl).
-  g_object_set(payloader.get(), "pt", static_cast<guint>(payload_type), "ssrc", ssrc, nullptr);
+  g_object_set(payloader_.get(), "pt", static_cast<guint>(payload_type), "ssrc", ssrc, "mtu",
+               static_cast<guint>(config_.quality.mtu.value_or(limits::kMaxMtu)), nullptr);
   g_object_set(encoder_.get(), encoder_traits_->bitrate_property,
                static_cast<guint>(config_.quality.bitrate_kbps.value_or(2000) *
                                   encoder_traits_->bitrate_scale),
@@ -143,10 +145,14 @@ absl::Status ViewerSession::Build(int payload_type) {
   g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
   if (!transceiver) return absl::InternalError("webrtcbin created no transceiver");
   transceiver_.reset(transceiver);
+  // do-nack: webrtcbin puts a=rtcp-fb nack in the answer and an RTX sender
+  // for the viewer's rtx payload type behind it, both only while negotiating.
   g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
-               TRUE, "fec-percentage", config_.quality.fec_percentage.value_or(0), nullptr);
+               config_.quality.nack.value_or(true) ? TRUE : FALSE, "fec-percentage",
+               config_.quality.fec_percentage.value_or(0), nullptr);
   if (config_.quality.fec_percentage.value_or(0) > 0) {
     g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, nullptr);
+    fec_negotiated_ = true;
   }
 
   InstallKeyframeControl();
@@ -189,10 +195,15 @@ absl::Status ViewerSession::Build(int payload_type) {
         // A clean picture at once rather than deltas on the old one.
         self->ForceKeyframe();
         if (self->events_.on_source_up) self->events_.on_source_up();
+      },
+      [weak] {
+        auto self = weak.lock();
+        if (self && self->events_.on_source_loop) self->events_.on_source_loop();
       }};
-  auto source = SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
-                                   SourceChain::Options{config_.source_stall_timeout, source_part},
-                                   source_events);
+  auto source = SourceChain::Start(
+      engine_, config_.source_uri, config_.quality, appsrc_.get(),
+      SourceChain::Options{config_.source_stall_timeout, source_part, config_.source_options},
+      source_events);
   if (!source.ok()) return source.status();
   source_ = *source;
   return absl::OkStatus();
@@ -205,11 +216,13 @@ void ViewerSession::InstallKeyframeControl() {
   // huge (pipeline_description.cc), because x264enc cannot change
   // key-int-max while PLAYING; this works live for every codec.
   PadPtr encoder_sink(gst_element_get_static_pad(encoder_.get(), "sink"));
+  keyframes_->since_keyframe = 0;
+  keyframes_->requested = false;
   struct SinkCtx {
     std::shared_ptr<KeyframeControl> control;
     GstElement* encoder;  // own reference
   };
-  gst_pad_add_probe(
+  sink_probe_ = gst_pad_add_probe(
       encoder_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo*, gpointer data) {
         auto* ctx = static_cast<SinkCtx*>(data);
@@ -232,7 +245,7 @@ void ViewerSession::InstallKeyframeControl() {
 
   // Out of the encoder: count frames and keyframes.
   PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
-  gst_pad_add_probe(
+  src_probe_ = gst_pad_add_probe(
       encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) {
         KeyframeControl& k = **static_cast<std::shared_ptr<KeyframeControl>*>(data);
@@ -247,6 +260,51 @@ void ViewerSession::InstallKeyframeControl() {
       },
       new std::shared_ptr<KeyframeControl>(keyframes_),
       [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeControl>*>(data); });
+}
+
+void ViewerSession::RemoveKeyframeControl() {
+  PadPtr sink(gst_element_get_static_pad(encoder_.get(), "sink"));
+  PadPtr src(gst_element_get_static_pad(encoder_.get(), "src"));
+  if (sink_probe_) gst_pad_remove_probe(sink.get(), sink_probe_);
+  if (src_probe_) gst_pad_remove_probe(src.get(), src_probe_);
+  sink_probe_ = src_probe_ = 0;
+}
+
+void ViewerSession::ScheduleEncoderRestart() {
+  if (encoder_restart_pending_) return;  // the pending swap reads the latest quality
+  encoder_restart_pending_ = true;
+  // Block the appsrc's pad at its next buffer or event (streaming thread),
+  // then swap on the engine thread while it waits. Without frames (source
+  // down) the swap waits for the next one.
+  PadPtr feeder_src(gst_element_get_static_pad(appsrc_.get(), "src"));
+  gst_pad_add_probe(
+      feeder_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        auto* ref = static_cast<SessionRef*>(data);
+        gulong id = GST_PAD_PROBE_INFO_ID(info);
+        ref->engine->Post([weak = ref->session, id] {
+          if (auto self = weak.lock()) self->RestartEncoder(id);
+        });
+        // Stays blocked until RestartEncoder removes the probe.
+        return GST_PAD_PROBE_OK;
+      },
+      new SessionRef{weak_from_this(), engine_}, DeleteSessionRefNotify);
+}
+
+void ViewerSession::RestartEncoder(gulong block_probe) {
+  if (!encoder_restart_pending_) return;  // called again for the same block
+  encoder_restart_pending_ = false;
+  PadPtr feeder_src(gst_element_get_static_pad(appsrc_.get(), "src"));
+  RemoveKeyframeControl();
+  auto fresh = ReplaceEncoder(GST_BIN(pipeline_.get()), encoder_.get(),
+                              EncoderDescription(*encoder_traits_, config_.quality));
+  if (fresh.ok()) {
+    encoder_ = std::move(*fresh);
+    InstallKeyframeControl();
+    spdlog::info("encoder restarted with {}", config_.quality.ToString());
+  }
+  gst_pad_remove_probe(feeder_src.get(), block_probe);
+  if (!fresh.ok() && events_.on_error) events_.on_error(std::string(fresh.status().message()));
 }
 
 void ViewerSession::ForceKeyframe() {
@@ -273,6 +331,7 @@ ViewerSession::~ViewerSession() {
   transceiver_.reset();
   webrtc_.reset();
   encoder_.reset();
+  payloader_.reset();
   appsrc_.reset();
   pipeline_.reset();
 }
@@ -451,6 +510,20 @@ void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
 
 absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality& next) {
   const CodecTraits& traits = *encoder_traits_;
+  // Refuse first, apply after: a request applies whole or not at all.
+  constexpr const char* kNextSession =
+      " cannot change while a viewer is watching; it applies from the next viewer session "
+      "(set it while no viewer watches, or stop the viewer and play again)";
+  if (next.nack != previous.nack) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "nack", kNextSession, ": webrtcbin sets up NACK/RTX only while it negotiates"));
+  }
+  if (next.fec_percentage != previous.fec_percentage && !fec_negotiated_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fec_percentage", kNextSession,
+        ": this session was negotiated without FEC (ULP FEC is set up only while negotiating; a "
+        "session that starts with FEC changes its percentage live)"));
+  }
   if (next.bitrate_kbps != previous.bitrate_kbps) {
     g_object_set(encoder_.get(), traits.bitrate_property,
                  static_cast<guint>(*next.bitrate_kbps * traits.bitrate_scale), nullptr);
@@ -465,10 +538,43 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     keyframes_->interval = next.EffectiveKeyframeInterval();
   }
   if (next.fec_percentage != previous.fec_percentage) {
+    // webrtcbin binds this to its rtpulpfecenc's percentage.
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);
   }
   config_.quality = next;
+  if (next.speed_preset != previous.speed_preset) {
+    if (traits.speed_live) {
+      // vpxenc hands cpu-used to libvpx at once (VP8E_SET_CPUUSED).
+      g_object_set(encoder_.get(), traits.speed_property, static_cast<gint>(*next.speed_preset),
+                   nullptr);
+    } else {
+      // x264enc/x265enc read speed-preset only when they start: a new encoder, built
+      // from config_.quality when the swap happens.
+      ScheduleEncoderRestart();
+    }
+  }
+  if (next.mtu != previous.mtu) {
+    // The payloader reads its mtu for every packet it cuts.
+    g_object_set(payloader_.get(), "mtu", static_cast<guint>(*next.mtu), nullptr);
+  }
   return absl::OkStatus();
+}
+
+SessionSettings ViewerSession::Settings() const {
+  SessionSettings out;
+  gboolean do_nack = FALSE;
+  guint fec = 0;
+  g_object_get(transceiver_.get(), "do-nack", &do_nack, "fec-percentage", &fec, nullptr);
+  out.do_nack = do_nack;
+  out.fec_percentage = fec;
+  // x264enc's speed-preset is an enum: its value reads into an int.
+  if (*encoder_traits_->speed_property) {
+    g_object_get(encoder_.get(), encoder_traits_->speed_property, &out.speed, nullptr);
+  }
+  guint mtu = 0;
+  g_object_get(payloader_.get(), "mtu", &mtu, nullptr);
+  out.mtu = mtu;
+  return out;
 }
 
 void ViewerSession::RequestStats(std::function<void(RtpSenderStats)> done) {

@@ -40,6 +40,16 @@ struct SessionConfig {
   // template, whose encode part brings its own.
   std::string encoder;
   std::shared_ptr<const PipelineTemplate> pipeline_template;  // validated
+  SourceOptions source_options;
+};
+
+// What the session's elements hold now, read back from GStreamer (not from
+// the requested quality): proof that a change took effect.
+struct SessionSettings {
+  bool do_nack = false;         // the transceiver's do-nack
+  int speed = 0;                // encoder speed-preset / cpu-used
+  uint32_t mtu = 0;             // payloader mtu
+  uint32_t fec_percentage = 0;  // the transceiver's fec-percentage
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
@@ -50,7 +60,8 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
     std::function<void(std::string error)> on_error;  // the session is unusable
     // The source failed and is being restarted; the session stays up.
     std::function<void(std::string error)> on_source_down;
-    std::function<void()> on_source_up;  // frames flow again after a failure
+    std::function<void()> on_source_up;    // frames flow again after a failure
+    std::function<void()> on_source_loop;  // a looping file went back to its start
   };
   using AnswerCallback = std::function<void(absl::StatusOr<std::string>)>;
 
@@ -67,14 +78,20 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // for ICE gathering (bounded) and hands over the answer with candidates.
   void Answer(std::string offer_sdp, std::vector<IceCandidate> candidates, AnswerCallback done);
 
-  // Applies a complete quality live; `previous` tells what changed.
+  // Applies a complete quality live; `previous` tells what changed. A change
+  // that cannot apply to a running session (NACK, FEC on a session negotiated
+  // without it) is FAILED_PRECONDITION and nothing of the request is applied.
+  // An x264 speed-preset change replaces the encoder at the next frame
+  // (encoder_swap.h).
   absl::Status ApplyQuality(const Quality& previous, const Quality& next);
+  SessionSettings Settings() const;
   void RequestStats(std::function<void(RtpSenderStats)> done);
   // Asks the encoder for a keyframe (GstForceKeyUnit upstream of it).
   void ForceKeyframe();
   uint64_t frames_encoded() const { return keyframes_->frames_encoded.load(); }
   uint64_t keyframes_encoded() const { return keyframes_->keyframes.load(); }
   uint32_t source_restarts() const { return source_ ? source_->restarts() : 0; }
+  uint32_t source_loops() const { return source_ ? source_->loops() : 0; }
 
   // Shared with the encoder pad probes (streaming threads): counts frames and
   // keyframes and asks for a keyframe once `interval` frames went without.
@@ -90,6 +107,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ViewerSession(Engine* engine, SessionConfig config, Events events);
   absl::Status Build(int payload_type);
   void InstallKeyframeControl();
+  void RemoveKeyframeControl();
+  void ScheduleEncoderRestart();
+  void RestartEncoder(gulong block_probe);
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
@@ -106,8 +126,14 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   ElementPtr pipeline_;
   ElementPtr webrtc_;
   ElementPtr encoder_;
+  ElementPtr payloader_;
   ElementPtr appsrc_;
   const CodecTraits* encoder_traits_ = nullptr;  // how to drive encoder_ live
+  // ULP FEC exists only if fec-type was set before negotiation.
+  bool fec_negotiated_ = false;
+  bool encoder_restart_pending_ = false;
+  gulong sink_probe_ = 0;  // the keyframe control's probes on the encoder
+  gulong src_probe_ = 0;
   std::shared_ptr<SourceChain> source_;
   TransceiverPtr transceiver_;
   AnswerCallback answer_done_;

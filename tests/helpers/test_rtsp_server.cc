@@ -3,7 +3,10 @@
 // listens. Killing the process is the camera dying; starting it again with
 // --port N is the camera coming back.
 //
-//   test_rtsp_server [--port N]   (0 or absent: any free port)
+//   test_rtsp_server [--port N] [--tcp-only]
+//     --port N     0 or absent: any free port
+//     --tcp-only   offer RTP only interleaved over the RTSP connection: a
+//                  client asking for UDP gets 461 Unsupported Transport
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
@@ -14,8 +17,10 @@
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   std::string port = "0";
+  bool tcp_only = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = argv[++i];
+    if (std::strcmp(argv[i], "--tcp-only") == 0) tcp_only = true;
   }
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
@@ -29,6 +34,7 @@ int main(int argc, char** argv) {
       " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
       " ! rtph264pay name=pay0 pt=96 config-interval=-1 )");
   gst_rtsp_media_factory_set_shared(factory, TRUE);
+  if (tcp_only) gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_TCP);
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);
   g_object_unref(mounts);
   if (gst_rtsp_server_attach(server, nullptr) == 0) {

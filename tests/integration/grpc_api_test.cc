@@ -161,7 +161,8 @@ TEST_F(GrpcApiTest, HugeFieldsInErrorsAreCut) {
     const grpc::Status s = stub_->GetStream(&ctx, req, &stream);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message().size();
     EXPECT_LT(s.error_message().size(), 200u);
-    EXPECT_NE(s.error_message().find("(524288 bytes)"), std::string::npos) << s.error_message();
+    EXPECT_NE(s.error_message().find("(524288 characters)"), std::string::npos)
+        << s.error_message();
   }
   {
     grpc::ClientContext ctx;
@@ -171,8 +172,58 @@ TEST_F(GrpcApiTest, HugeFieldsInErrorsAreCut) {
     const grpc::Status s = stub_->Start(&ctx, req, &stream);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().size();
     EXPECT_LT(s.error_message().size(), 300u);
-    EXPECT_NE(s.error_message().find("unsupported scheme"), std::string::npos) << s.error_message();
+    EXPECT_NE(s.error_message().find("source_uri"), std::string::npos) << s.error_message();
   }
+}
+
+TEST_F(GrpcApiTest, SourceOptionsAndTheNewQualityFields) {
+  auto start = [&](const std::string& id, const std::string& uri, const pb::SourceOptions& options,
+                   pb::Stream* out) {
+    pb::StartRequest req;
+    req.set_stream_id(id);
+    req.set_source_uri(uri);
+    *req.mutable_source_options() = options;
+    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
+                                         "/feeds/");
+    grpc::ClientContext ctx;
+    return stub_->Start(&ctx, req, out);
+  };
+  pb::Stream stream;
+  grpc::Status s = start("cam", "v4l2:///dev/video98", {}, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("/dev/video98"), std::string::npos) << s.error_message();
+  s = start("clip", "file:///nonexistent/clip.webm", {}, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+
+  pb::SourceOptions loop;
+  loop.set_loop(true);
+  s = start("cam", "rtsp://127.0.0.1:1/cam", loop, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("loop"), std::string::npos) << s.error_message();
+
+  pb::SourceOptions tcp;
+  tcp.set_rtsp_transport(pb::SourceOptions::RTSP_TRANSPORT_TCP);
+  s = start("cam", "rtsp://127.0.0.1:1/cam", tcp, &stream);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(stream.source_options().rtsp_transport(), pb::SourceOptions::RTSP_TRANSPORT_TCP);
+  EXPECT_TRUE(stream.quality().nack());
+  EXPECT_EQ(stream.quality().mtu(), 1400u);
+  EXPECT_EQ(stream.quality().speed_preset(), 1u);
+
+  pb::Quality change;
+  change.set_mtu(1000);
+  change.set_speed_preset(4);
+  change.set_nack(false);
+  s = SetQuality("cam", change, &stream);
+  ASSERT_TRUE(s.ok()) << s.error_message() << " (no viewer: taken for the next session)";
+  EXPECT_EQ(stream.quality().mtu(), 1000u);
+  EXPECT_EQ(stream.quality().speed_preset(), 4u);
+  EXPECT_FALSE(stream.quality().nack());
+  pb::Quality bad_speed;
+  bad_speed.set_speed_preset(11);
+  s = SetQuality("cam", bad_speed, &stream);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("speed_preset"), std::string::npos) << s.error_message();
 }
 
 TEST_F(GrpcApiTest, WatchStatsStreamsEveryIntervalWithRttWhileAViewerPlays) {
@@ -272,6 +323,47 @@ TEST_F(GrpcApiTest, StreamctlHealthAsksTheHealthService) {
         run.Start(streamctl, {"--server", target, "health"}, "(UNAVAILABLE)", 30s, &error).empty())
         << error;
     EXPECT_EQ(run.WaitForExit(30s), 1) << run.Output();
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(GrpcApiTest, StreamctlSetsSourceOptionsAndTheNewQualityFlags) {
+  const std::string streamctl = std::string(GWA_BIN_DIR) + "/streamctl";
+  const std::string target = "127.0.0.1:" + std::to_string(agent_->grpc_port());
+  const std::string director = "ws://127.0.0.1:" + std::to_string(director_port_) + "/feeds/";
+  std::string error;
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl,
+                           {"--server", target, "--json", "start", "cam", "rtsp://127.0.0.1:1/cam",
+                            "--director", director, "--rtsp_transport", "tcp", "--mtu", "1000",
+                            "--nack", "off", "--speed_preset", "3"},
+                           "(RTSP_TRANSPORT_TCP)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 0) << run.Output();
+    EXPECT_NE(run.Output().find("\"mtu\":1000"), std::string::npos) << run.Output();
+    EXPECT_NE(run.Output().find("\"nack\":false"), std::string::npos) << run.Output();
+    EXPECT_NE(run.Output().find("\"speedPreset\":3"), std::string::npos) << run.Output();
+  }
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl, {"--server", target, "set", "cam", "--speed_preset", "11"},
+                           "(speed_preset)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 1) << "INVALID_ARGUMENT from the agent: " << run.Output();
+  }
+  {
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl, {"--server", target, "set", "cam", "--nack", "maybe"},
+                           "(--nack)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 2) << "usage error: " << run.Output();
   }
 }
 

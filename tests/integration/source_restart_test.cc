@@ -7,14 +7,13 @@
 
 #include <signal.h>
 
-#include <condition_variable>
 #include <future>
-#include <mutex>
 
 #include "child_process.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
 #include "feed_driver.h"
+#include "feed_state_log.h"
 #include "webrtc_receiver.h"
 
 namespace {
@@ -39,35 +38,7 @@ engine::FeedConfig CameraFeed(const std::string& port, std::chrono::milliseconds
   return config;
 }
 
-struct StateLog : engine::Feed::Listener {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<engine::FeedSnapshot> states;
-  void OnFeedState(const engine::FeedSnapshot& s) override {
-    std::lock_guard<std::mutex> lock(mu);
-    states.push_back(s);
-    cv.notify_all();
-  }
-  void OnFeedStats(const engine::FeedStats&) override {}
-  // Waits for a state reported after the first `from` entries.
-  bool WaitForState(engine::FeedState state, size_t from, std::chrono::milliseconds timeout,
-                    engine::FeedSnapshot* seen = nullptr) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, timeout, [&] {
-      for (size_t i = from; i < states.size(); ++i) {
-        if (states[i].state == state) {
-          if (seen) *seen = states[i];
-          return true;
-        }
-      }
-      return false;
-    });
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mu);
-    return states.size();
-  }
-};
+using StateLog = testing_support::FeedStateLog;
 
 std::string StartCamera(ChildProcess* camera, const std::string& port) {
   std::string error;

@@ -112,6 +112,23 @@ void WebrtcReceiver::OnPadAdded(GstElement*, GstPad* pad, gpointer data) {
   GstPad* sink = gst_element_get_static_pad(decodebin, "sink");
   gst_pad_link(pad, sink);
   gst_object_unref(sink);
+  if (self->rtp_hook_) {
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          static_cast<WebrtcReceiver*>(data)->rtp_hook_(GST_PAD_PROBE_INFO_BUFFER(info));
+          return GST_PAD_PROBE_OK;
+        },
+        self, nullptr);
+  }
+}
+
+void WebrtcReceiver::SetDoNack(bool on) {
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceiver", 0, &transceiver);
+  if (!transceiver) throw std::runtime_error("receiver: no transceiver");
+  g_object_set(transceiver, "do-nack", on ? TRUE : FALSE, nullptr);
+  gst_object_unref(transceiver);
 }
 
 void WebrtcReceiver::OnDecodedPad(GstElement*, GstPad* pad, gpointer data) {

@@ -49,6 +49,11 @@ class WebrtcReceiver {
   // The receiving webrtcbin's jitter-buffer latency in ms (webrtcbin's
   // default: 200). Set before CreateOffer.
   void SetLatency(unsigned ms);
+  // Called on the streaming thread with every RTP packet webrtcbin hands out
+  // (decrypted, before depayloading). Set before CreateOffer.
+  void SetRtpHook(std::function<void(GstBuffer*)> hook) { rtp_hook_ = std::move(hook); }
+  // Offer NACK feedback (and RTX) like a browser does. Before CreateOffer.
+  void SetDoNack(bool on);
 
  private:
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
@@ -64,6 +69,7 @@ class WebrtcReceiver {
   std::condition_variable changed_;
   State state_;
   std::function<void(GstPad*, GstBuffer*)> hook_;
+  std::function<void(GstBuffer*)> rtp_hook_;
 };
 
 }  // namespace testing_support

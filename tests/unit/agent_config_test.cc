@@ -37,6 +37,34 @@ streams:
   EXPECT_EQ(config->streams[1].codec, engine::Codec::kH264);
 }
 
+TEST(AgentConfigTest, ReadsSourceOptionsAndTheNewQualityFields) {
+  auto config = agent::ParseAgentConfig(R"(
+streams:
+  - stream_id: cam
+    source_uri: rtsp://10.0.0.5/s
+    quality: {nack: false, speed_preset: 3, mtu: 1200}
+    source_options: {rtsp_transport: TCP}
+  - stream_id: clip
+    source_uri: file:///srv/clip.webm
+    source_options: {loop: true}
+)",
+                                        "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& cam = config->streams[0];
+  EXPECT_EQ(cam.quality.nack, std::optional<bool>(false));
+  EXPECT_EQ(*cam.quality.speed_preset, 3u);
+  EXPECT_EQ(*cam.quality.mtu, 1200u);
+  EXPECT_EQ(cam.source_options.rtsp_transport, engine::RtspTransport::kTcp);
+  EXPECT_TRUE(config->streams[1].source_options.loop);
+  EXPECT_EQ(config->streams[1].source_options.rtsp_transport, engine::RtspTransport::kAuto);
+
+  auto bad = agent::ParseAgentConfig(
+      "streams:\n  - stream_id: a\n    source_options: {rtsp_transport: quic}\n", "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("streams[0].source_options"), std::string::npos)
+      << bad.status();
+}
+
 TEST(AgentConfigTest, JsonFilesStillLoad) {
   auto config = agent::ParseAgentConfig(
       R"({"streams": [{"stream_id": "demo", "source_uri": "test://smpte",

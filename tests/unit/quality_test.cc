@@ -140,3 +140,69 @@ TEST(QualityTest, ParseCodec) {
 
 }  // namespace
 }  // namespace engine
+
+namespace engine {
+namespace {
+
+TEST(QualityTest, NewFieldDefaultsFollowTheCodec) {
+  Quality h264 = Quality::Defaults(Codec::kH264);
+  EXPECT_EQ(*h264.nack, true);
+  EXPECT_EQ(*h264.mtu, 1400u);
+  EXPECT_EQ(*h264.speed_preset, 1u) << "x264 ultrafast";
+  EXPECT_EQ(*Quality::Defaults(Codec::kVP8).speed_preset, 16u) << "cpu-used 16, the fastest";
+  EXPECT_EQ(*Quality::Defaults(Codec::kVP9).speed_preset, 8u) << "cpu-used 8";
+  EXPECT_EQ(*Quality::Defaults(Codec::kH265).speed_preset, 1u) << "x265 ultrafast";
+  for (Codec c : {Codec::kH264, Codec::kVP8, Codec::kVP9, Codec::kH265}) {
+    EXPECT_TRUE(Quality::Defaults(c).Validate(c).ok()) << CodecName(c);
+  }
+}
+
+TEST(QualityTest, SpeedPresetRangeDependsOnTheCodec) {
+  struct Case {
+    Codec codec;
+    uint32_t value;
+    bool ok;
+  };
+  const Case cases[] = {
+      {Codec::kH264, 0, false},  {Codec::kH264, 1, true}, {Codec::kH264, 10, true},
+      {Codec::kH264, 11, false}, {Codec::kVP8, 0, true},  {Codec::kVP8, 16, true},
+      {Codec::kVP8, 17, false},  {Codec::kVP9, 9, true},  {Codec::kVP9, 10, false},
+  };
+  for (const auto& c : cases) {
+    Quality q = With(&Quality::speed_preset, c.value);
+    absl::Status s = q.Validate(c.codec);
+    EXPECT_EQ(s.ok(), c.ok) << CodecName(c.codec) << " " << c.value << ": " << s;
+    if (!s.ok()) {
+      EXPECT_NE(std::string(s.message()).find("speed_preset"), std::string::npos) << s;
+    }
+  }
+}
+
+TEST(QualityTest, MtuRange) {
+  EXPECT_FALSE(With(&Quality::mtu, 575).Validate(Codec::kH264).ok());
+  EXPECT_TRUE(With(&Quality::mtu, 576).Validate(Codec::kH264).ok());
+  EXPECT_TRUE(With(&Quality::mtu, 1400).Validate(Codec::kH264).ok());
+  absl::Status big = With(&Quality::mtu, 1500).Validate(Codec::kVP8);
+  EXPECT_EQ(big.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(big.message()).find("mtu 1500"), std::string::npos) << big;
+}
+
+TEST(QualityTest, OverlayCarriesNackSpeedAndMtu) {
+  Quality change;
+  change.nack = false;
+  change.speed_preset = 4;
+  change.mtu = 900;
+  Quality out = Quality::Defaults().Overlay(change);
+  EXPECT_EQ(out.nack, std::optional<bool>(false));
+  EXPECT_EQ(*out.speed_preset, 4u);
+  EXPECT_EQ(*out.mtu, 900u);
+  EXPECT_FALSE(change.Empty());
+  EXPECT_NE(out.ToString().find("nack=off speed=4 mtu=900"), std::string::npos) << out.ToString();
+  // A preset leaves them alone.
+  Quality preset;
+  preset.preset = "low";
+  EXPECT_EQ(*out.Overlay(preset).mtu, 900u);
+}
+
+}  // namespace
+}  // namespace engine

@@ -17,7 +17,7 @@ TEST(QuotedTest, LongValuesAreCutAndSayTheirSize) {
   const std::string huge(1 << 20, 'x');
   const std::string quoted = Quoted(huge);
   EXPECT_LT(quoted.size(), 140u);
-  EXPECT_EQ(quoted, "'" + std::string(96, 'x') + "…' (1048576 bytes)");
+  EXPECT_EQ(quoted, "'" + std::string(96, 'x') + "...' (1048576 characters)");
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ TEST_F(SdpOfferTest, PicksVP9Profile0) {
       "a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=2\r\n";
   EXPECT_EQ(FindOfferedVideo(only_profile2, Codec::kVP9).status().code(),
             absl::StatusCode::kInvalidArgument);
-  auto description = PipelineDescription("test://ball", Codec::kVP9, Quality::Defaults(), 100, 1);
+  auto description =
+      PipelineDescription("test://ball", Codec::kVP9, Quality::Defaults(Codec::kVP9), 100, 1);
   ASSERT_TRUE(description.ok());
   for (const char* part : {"vp9enc name=encoder", "deadline=1", "cpu-used=8", "row-mt=1",
                            "lag-in-frames=0", "rtpvp9pay", "encoding-name=(string)VP9"}) {
@@ -169,7 +170,7 @@ TEST(PipelineDescriptionTest, H265IsLowLatencyX265WithRepeatedHeaders) {
   auto d = PipelineDescription("test://ball", Codec::kH265, Quality::Defaults(), 50, 7);
   ASSERT_TRUE(d.ok());
   for (const char* part :
-       {"x265enc name=encoder", "tune=zerolatency", "speed-preset=ultrafast", "bframes=0",
+       {"x265enc name=encoder", "tune=zerolatency", "speed-preset=1", "bframes=0",
         "repeat-headers=1", "bitrate=2000", "video/x-h265,profile=main",
         "rtph265pay name=payloader config-interval=-1", "encoding-name=(string)H265"}) {
     EXPECT_NE(d->send.find(part), std::string::npos) << part << " missing in " << d->send;

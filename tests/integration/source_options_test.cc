@@ -1,0 +1,226 @@
+// Source options and source checks against real components: a real RTSP
+// camera (test_rtsp_server) that offers TCP only, played over tcp and auto
+// and refused over udp; a looping file that never goes through
+// RECONNECTING_SOURCE; and Start-time answers for missing files and v4l2
+// devices (there is no camera on the test machines).
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child_process.h"
+#include "engine/engine.h"
+#include "engine/feed.h"
+#include "engine/source_check.h"
+#include "feed_driver.h"
+#include "feed_state_log.h"
+#include "webrtc_receiver.h"
+
+namespace engine {
+// Test names and failure messages print "tcp" rather than raw bytes.
+void PrintTo(RtspTransport transport, std::ostream* out) { *out << RtspTransportName(transport); }
+}  // namespace engine
+
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::ChildProcess;
+using testing_support::FeedStateLog;
+using testing_support::WebrtcReceiver;
+
+std::string StartTcpOnlyCamera(ChildProcess* camera) {
+  std::string error;
+  std::string port =
+      camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server", {"--port", "0", "--tcp-only"},
+                    R"(RTSP on port (\d+))", 10s, &error);
+  EXPECT_FALSE(port.empty()) << error;
+  return port;
+}
+
+engine::FeedConfig CameraFeed(const std::string& port, engine::RtspTransport transport) {
+  engine::FeedConfig config;
+  config.source_uri = "rtsp://127.0.0.1:" + port + "/cam";
+  config.source_options.rtsp_transport = transport;
+  config.quality.width = 320;
+  config.quality.height = 240;
+  config.source_stall_timeout = 2s;
+  return config;
+}
+
+class RtspTransportTest : public ::testing::TestWithParam<engine::RtspTransport> {};
+
+TEST_P(RtspTransportTest, TcpAndAutoPlayFromATcpOnlyCamera) {
+  ChildProcess camera;
+  std::string port = StartTcpOnlyCamera(&camera);
+  ASSERT_FALSE(port.empty());
+  engine::Engine engine;
+  FeedStateLog log;
+  auto feed = engine::Feed::Create(&engine, CameraFeed(port, GetParam()), &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
+  EXPECT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 30 && s.width == 320; }, 20s))
+      << "frames: " << receiver.frames();
+  EXPECT_FALSE(log.Saw(engine::FeedState::kReconnectingSource)) << (*feed)->Snapshot().last_error;
+  (*feed)->Shutdown();
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, RtspTransportTest,
+                         ::testing::Values(engine::RtspTransport::kTcp,
+                                           engine::RtspTransport::kAuto),
+                         [](const auto& info) {
+                           return std::string(engine::RtspTransportName(info.param));
+                         });
+
+TEST(RtspTransportOnlyTest, UdpFromATcpOnlyCameraFailsWithRtspsrcsError) {
+  ChildProcess camera;
+  std::string port = StartTcpOnlyCamera(&camera);
+  ASSERT_FALSE(port.empty());
+  engine::Engine engine;
+  FeedStateLog log;
+  auto feed = engine::Feed::Create(&engine, CameraFeed(port, engine::RtspTransport::kUdp), &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
+  engine::FeedSnapshot down;
+  ASSERT_TRUE(log.WaitForState(engine::FeedState::kReconnectingSource, 0, 20s, &down));
+  std::printf("[ figures ] udp-only against a TCP-only camera: %s\n", down.last_error.c_str());
+  EXPECT_NE(down.last_error.find("source error: source:"), std::string::npos) << down.last_error;
+  EXPECT_EQ(receiver.frames(), 0u) << "no picture over a transport the camera refuses";
+  (*feed)->Shutdown();
+}
+
+// A one-second clip (30 frames at 30 fps).
+std::string WriteClip() {
+  const std::string path = ::testing::TempDir() + "/gwa_loop_clip.webm";
+  GError* error = nullptr;
+  GstElement* writer = gst_parse_launch(
+      ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240,"
+       "framerate=30/1 ! vp8enc deadline=1 ! webmmux ! filesink location=" +
+       path)
+          .c_str(),
+      &error);
+  EXPECT_EQ(error, nullptr) << error->message;
+  gst_element_set_state(writer, GST_STATE_PLAYING);
+  GstBus* bus = gst_element_get_bus(writer);
+  GstMessage* done = gst_bus_timed_pop_filtered(
+      bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  EXPECT_TRUE(done && GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS);
+  if (done) gst_message_unref(done);
+  gst_object_unref(bus);
+  gst_element_set_state(writer, GST_STATE_NULL);
+  gst_object_unref(writer);
+  return path;
+}
+
+TEST(FileLoopTest, ALoopingFilePlaysOnWithoutAnOutage) {
+  gst_init(nullptr, nullptr);
+  const std::string path = WriteClip();
+  engine::Engine engine;
+  FeedStateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "file://" + path;
+  config.source_options.loop = true;
+  config.quality.width = 320;
+  config.quality.height = 240;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
+  // Three passes of the clip (30 frames each) at the same receiver.
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 100; }, 20s))
+      << "frames: " << receiver.frames();
+  engine::FeedSnapshot now = (*feed)->Snapshot();
+  EXPECT_GE(now.source_loops, 2u);
+  EXPECT_FALSE(log.Saw(engine::FeedState::kReconnectingSource)) << now.last_error;
+  EXPECT_EQ(now.state, engine::FeedState::kStreaming);
+  EXPECT_EQ(now.viewer_sessions, 1u) << "no renegotiation";
+  (*feed)->Shutdown();
+}
+
+absl::Status CreateWith(const std::string& uri) {
+  engine::Engine engine;
+  FeedStateLog log;
+  engine::FeedConfig config;
+  config.source_uri = uri;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  if (feed.ok()) (*feed)->Shutdown();
+  return feed.status();
+}
+
+TEST(SourceCheckTest, MissingFilesAndDirectoriesAreRefusedAtStart) {
+  absl::Status missing = CreateWith("file:///nonexistent/gwa/clip.webm");
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition) << missing;
+  EXPECT_NE(missing.message().find("No such file or directory"), std::string::npos) << missing;
+  EXPECT_NE(missing.message().find("/nonexistent/gwa/clip.webm"), std::string::npos) << missing;
+
+  absl::Status directory = CreateWith("file://" + ::testing::TempDir());
+  EXPECT_EQ(directory.code(), absl::StatusCode::kFailedPrecondition) << directory;
+  EXPECT_NE(directory.message().find("directory"), std::string::npos) << directory;
+
+  absl::Status relative = CreateWith("file://clip.webm");
+  EXPECT_EQ(relative.code(), absl::StatusCode::kInvalidArgument) << relative;
+}
+
+// The check's answer for `uri` as user `nobody` when the test runs as root
+// (root reads any file): in a child process, which only calls open() and
+// formats the message, so nothing of GStreamer's threads is needed there.
+absl::Status CheckAsNobody(const std::string& uri) {
+  if (geteuid() != 0) return engine::CheckSourceAvailable(uri);
+  int out[2];
+  if (pipe(out) != 0) return absl::InternalError("pipe");
+  pid_t child = fork();
+  if (child == 0) {
+    alarm(10);  // never hang the suite
+    close(out[0]);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(3);
+    absl::Status s = engine::CheckSourceAvailable(uri);
+    std::string text = s.ToString();
+    ssize_t written = write(out[1], text.data(), text.size());
+    _exit(written < 0 ? 4 : static_cast<int>(s.code()));
+  }
+  close(out[1]);
+  std::string text;
+  char buffer[512];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+  close(out[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status)) return absl::InternalError("checker child died: " + text);
+  return absl::Status(static_cast<absl::StatusCode>(WEXITSTATUS(status)), text);
+}
+
+TEST(SourceCheckTest, AnUnreadableFileIsRefusedAtStart) {
+  const std::string locked = ::testing::TempDir() + "/gwa_locked.webm";
+  FILE* f = std::fopen(locked.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  ASSERT_EQ(chmod(locked.c_str(), 0), 0);
+  absl::Status unreadable = CheckAsNobody("file://" + locked);
+  EXPECT_EQ(unreadable.code(), absl::StatusCode::kFailedPrecondition) << unreadable;
+  EXPECT_NE(unreadable.message().find("Permission denied"), std::string::npos) << unreadable;
+}
+
+TEST(SourceCheckTest, AMissingV4l2DeviceIsRefusedAtStartWithGStreamersReason) {
+  absl::Status missing = CreateWith("v4l2:///dev/video97");
+  std::printf("[ figures ] v4l2:///dev/video97 -> %s\n", missing.ToString().c_str());
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition) << missing;
+  EXPECT_NE(missing.message().find("/dev/video97"), std::string::npos) << missing;
+  EXPECT_NE(missing.message().find("No such file or directory"), std::string::npos) << missing;
+
+  // A character device that is no camera.
+  absl::Status not_camera = CreateWith("v4l2:///dev/null");
+  std::printf("[ figures ] v4l2:///dev/null -> %s\n", not_camera.ToString().c_str());
+  EXPECT_EQ(not_camera.code(), absl::StatusCode::kFailedPrecondition) << not_camera;
+}
+
+TEST(SourceCheckTest, BadUrisAreInvalidAndNeverEchoedWhole) {
+  absl::Status scheme = CreateWith("gopher://" + std::string(10000, 'x'));
+  EXPECT_EQ(scheme.code(), absl::StatusCode::kInvalidArgument) << scheme.message().substr(0, 200);
+  EXPECT_LT(scheme.message().size(), 400u);
+  absl::Status injected = CreateWith("file:///tmp/a\" ! fakesink name=x");
+  EXPECT_EQ(injected.code(), absl::StatusCode::kInvalidArgument) << injected;
+}
+
+}  // namespace
