@@ -48,7 +48,7 @@ for b in "${which[@]}"; do
     start) "$BIN/gwa_bench" start --runs 20 ;;
     control) "$BIN/gwa_bench" control --rate 200 --seconds 10 ;;
     browser) node bench/browser.mjs 20 10 ;;
-    cost) "$BIN/gwa_bench" cost --streams 1,2,4,8 --seconds 10 ;;
+    cost) "$BIN/gwa_bench" cost --streams 1,4,8,16 --seconds 10 ;;
     fanout) "$BIN/gwa_bench" fanout --subscribers 0,1,100,1000 --streams 4 --seconds 10 ;;
     latency)
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0

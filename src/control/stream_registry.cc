@@ -123,6 +123,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->spec = spec;
   entry->hub = hub_;
   engine::FeedConfig config;
+  config.name = spec.stream_id;
   config.source_uri = spec.source_uri;
   config.codec = spec.codec;
   config.quality = spec.quality;

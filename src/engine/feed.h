@@ -37,6 +37,8 @@ enum class FeedState {
 const char* FeedStateName(FeedState state);
 
 struct FeedConfig {
+  // How logs name the feed (the stream id); the source URI when empty.
+  std::string name;
   std::string source_uri;
   Codec codec = Codec::kH264;
   Quality quality;  // complete after Feed::Create

@@ -169,6 +169,8 @@ TEST_F(GrpcApiTest, HugeFieldsInErrorsAreCut) {
     pb::StartRequest req;
     req.set_stream_id("cam-huge");
     req.set_source_uri("nosuch://" + huge);
+    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
+                                         "/feeds/");
     const grpc::Status s = stub_->Start(&ctx, req, &stream);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().size();
     EXPECT_LT(s.error_message().size(), 300u);

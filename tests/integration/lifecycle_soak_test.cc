@@ -92,6 +92,14 @@ TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
     ASSERT_TRUE(receiver) << "cycle " << cycle << ": " << error;
     ASSERT_TRUE(receiver->WaitFor([](const auto& s) { return s.frames >= 3; }, 10s))
         << "cycle " << cycle << ": no frames";
+    if (cycle == 1) {
+      // The counter works: the agent's encoder is seen while it runs (only
+      // the agent encodes here), so "nothing alive" at the end means freed.
+      GType x264 = g_type_from_name("GstX264Enc");
+      ASSERT_NE(x264, 0u);
+      EXPECT_EQ(g_type_get_instance_count(x264), 1)
+          << "instance counting does not see a live element";
+    }
     testing_support::StopViewer(**feed);
     ASSERT_FALSE((*feed)->Snapshot().pipeline_running) << "cycle " << cycle;
     receiver.reset();

@@ -105,7 +105,7 @@ TEST_F(LiveControlsTest, Vp8SpeedPresetChangesLive) {
   ASSERT_NE(feed, nullptr);
   WebrtcReceiver receiver("VP8");
   ASSERT_NO_FATAL_FAILURE(PlayAndWait(*feed, receiver));
-  ASSERT_EQ(feed->SessionSettingsNow()->speed, 8) << "default cpu-used";
+  ASSERT_EQ(feed->SessionSettingsNow()->speed, 16) << "default cpu-used: VP8's fastest";
 
   engine::Quality change;
   change.speed_preset = 4;
@@ -118,6 +118,29 @@ TEST_F(LiveControlsTest, Vp8SpeedPresetChangesLive) {
   EXPECT_TRUE(receiver.WaitFor([&](auto& s) { return s.frames >= frames + 30; }, 10s))
       << "the encoder keeps going after the change";
   feed->Shutdown();
+}
+
+// openh264enc has no speed setting and a template's encoder keeps its
+// author's: asking for one is refused, at Start and live, not ignored.
+TEST_F(LiveControlsTest, SpeedPresetIsRefusedWhereTheEncoderHasNone) {
+  engine::FeedConfig config;
+  config.source_uri = "test://ball";
+  config.codec = engine::Codec::kH264;
+  config.encoder = "openh264";
+  config.quality.speed_preset = 3;
+  auto refused = engine::Feed::Create(&engine_, config, &log_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("openh264"), std::string::npos) << refused.status();
+
+  config.quality.speed_preset.reset();
+  auto feed = engine::Feed::Create(&engine_, config, &log_);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  engine::Quality change;
+  change.speed_preset = 3;
+  auto applied = (*feed)->SetQuality(change);
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kInvalidArgument) << applied.status();
+  (*feed)->Shutdown();
 }
 
 // x264enc reads speed-preset only when it starts: the session replaces the
