@@ -218,30 +218,27 @@ void ViewerSession::InstallKeyframeControl() {
   PadPtr encoder_sink(gst_element_get_static_pad(encoder_.get(), "sink"));
   keyframes_->since_keyframe = 0;
   keyframes_->requested = false;
-  struct SinkCtx {
-    std::shared_ptr<KeyframeControl> control;
-    GstElement* encoder;  // own reference
-  };
+  // The probe finds the encoder through the pad it sits on. Holding a
+  // reference to the encoder instead would be a cycle (encoder -> its pad ->
+  // this probe -> encoder) that kept every session's encoder alive.
   sink_probe_ = gst_pad_add_probe(
       encoder_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer data) {
-        auto* ctx = static_cast<SinkCtx*>(data);
-        KeyframeControl& k = *ctx->control;
+      [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
+        KeyframeControl& k = **static_cast<std::shared_ptr<KeyframeControl>*>(data);
         uint32_t since = k.since_keyframe.fetch_add(1) + 1;
         if (since >= k.interval.load() && !k.requested.exchange(true)) {
-          GstPad* src = gst_element_get_static_pad(ctx->encoder, "src");
-          gst_pad_send_event(
-              src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-          gst_object_unref(src);
+          if (GstElement* encoder = gst_pad_get_parent_element(pad)) {
+            GstPad* src = gst_element_get_static_pad(encoder, "src");
+            gst_pad_send_event(
+                src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+            gst_object_unref(src);
+            gst_object_unref(encoder);
+          }
         }
         return GST_PAD_PROBE_OK;
       },
-      new SinkCtx{keyframes_, GST_ELEMENT(gst_object_ref(encoder_.get()))},
-      [](gpointer data) {
-        auto* ctx = static_cast<SinkCtx*>(data);
-        gst_object_unref(ctx->encoder);
-        delete ctx;
-      });
+      new std::shared_ptr<KeyframeControl>(keyframes_),
+      [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeControl>*>(data); });
 
   // Out of the encoder: count frames and keyframes.
   PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
