@@ -19,6 +19,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -470,8 +471,9 @@ class Subscriber : public grpc::ClientReadReactor<pb::StreamStats> {
     dropped_.store(msg_.dropped_samples(), std::memory_order_relaxed);
     StartRead(&msg_);
   }
-  void OnDone(const grpc::Status&) override {
+  void OnDone(const grpc::Status& status) override {
     std::lock_guard<std::mutex> lock(mu_);
+    refused_ = status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     done_ = true;
     cv_.notify_all();
   }
@@ -482,6 +484,10 @@ class Subscriber : public grpc::ClientReadReactor<pb::StreamStats> {
   }
   uint64_t received() const { return received_.load(); }
   uint64_t dropped() const { return dropped_.load(); }
+  bool refused() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refused_;
+  }
 
  private:
   grpc::ClientContext ctx_;
@@ -492,6 +498,7 @@ class Subscriber : public grpc::ClientReadReactor<pb::StreamStats> {
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
+  bool refused_ = false;  // over the agent's --max-watchers
 };
 
 int RunFanout(const Args& args, const std::string& bin_dir) {
@@ -499,7 +506,11 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
   int streams = args.GetInt("streams", 4);
   int seconds = args.GetInt("seconds", 10);
   AgentUnderTest agent;
-  if (auto e = agent.Start(bin_dir); !e.empty()) return Fail(e);
+  // The default cap (256) would refuse most of 1000 subscribers.
+  const int most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+  if (auto e = agent.Start(bin_dir, {"--max-watchers", std::to_string(most + 1)}); !e.empty()) {
+    return Fail(e);
+  }
   std::vector<std::unique_ptr<Viewer>> viewers;
   for (int i = 0; i < streams; ++i) {
     std::string id = "fan" + std::to_string(i);
@@ -522,6 +533,7 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
     long rss;
     double per_sub_rate;
     uint64_t dropped;
+    int refused;
   };
   std::vector<Row> rows;
   for (int k : counts) {
@@ -535,11 +547,13 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
     CpuWindow cpu({agent.agent_pid()});
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     cpu.End();
-    Row row{k, cpu.ProcessPercent(0), cpu.MachinePercent(), ProcessRssKb(agent.agent_pid()), 0, 0};
+    Row row{k, cpu.ProcessPercent(0), cpu.MachinePercent(), ProcessRssKb(agent.agent_pid()), 0, 0,
+            0};
     uint64_t got = 0;
     for (size_t i = 0; i < subs.size(); ++i) {
       got += subs[i]->received() - r0[i];
       row.dropped += subs[i]->dropped();
+      if (subs[i]->refused()) ++row.refused;
     }
     row.per_sub_rate = k ? static_cast<double>(got) / k / cpu.seconds() : 0;
     for (auto& s : subs) s->Cancel();
@@ -553,12 +567,12 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
   PrintMachine("WatchStats fan-out: " + std::to_string(streams) +
                " streams 640x360@30 with viewers, each subscriber watches every stream at 1 s");
   Table t({"subscribers", "agent CPU %", "delta vs 0 subs", "agent RSS MiB",
-           "samples/s per subscriber", "dropped (total)", "machine %"});
+           "samples/s per subscriber", "dropped (total)", "refused", "machine %"});
   double base = rows.empty() ? 0 : rows.front().cpu;
   for (const auto& r : rows) {
     t.Add({std::to_string(r.subs), Fixed(r.cpu, 1), Fixed(r.cpu - base, 1),
            Fixed(r.rss / 1024.0, 1), r.subs ? Fixed(r.per_sub_rate, 2) : "-",
-           std::to_string(r.dropped), Fixed(r.machine, 0)});
+           std::to_string(r.dropped), std::to_string(r.refused), Fixed(r.machine, 0)});
   }
   t.Print();
   std::cout << "\nexpected samples/s per subscriber: " << streams
