@@ -152,9 +152,9 @@ void Feed::SetState(FeedState state, std::optional<std::string> error) {
     if (!changed) return;
     copy = snapshot_;
   }
-  spdlog::info("feed {}: {}{}", config_.name.empty() ? Abbreviate(config_.source_uri) : config_.name,
-               FeedStateName(state),
-               error ? absl::StrCat(" (", *error, ")") : "");
+  spdlog::info("feed {}: {}{}",
+               config_.name.empty() ? Abbreviate(config_.source_uri) : config_.name,
+               FeedStateName(state), error ? absl::StrCat(" (", *error, ")") : "");
   if (listener_) listener_->OnFeedState(copy);
 }
 

@@ -108,9 +108,9 @@ absl::StatusOr<const CodecTraits*> EncoderFor(Codec codec, std::string_view enco
   for (const auto& t : kTraits) {
     if (t.codec == codec && absl::EqualsIgnoreCase(name, t.encoder_name)) return &t;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("encoder: ", Quoted(std::string(name)), " does not encode ", CodecName(codec), " (",
-                   EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "encoder: ", Quoted(std::string(name)), " does not encode ", CodecName(codec), " (",
+      EncoderNamesFor(codec), ", or empty for ", TraitsFor(codec).encoder_name, ")"));
 }
 
 std::string EncoderFactoriesFor(Codec codec) {

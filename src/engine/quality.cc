@@ -105,8 +105,8 @@ absl::StatusOr<Quality> Quality::Preset(std::string_view name) {
       return q;
     }
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("preset: unknown preset ", Quoted(std::string(name)), " (valid: ", PresetNames(), ")"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "preset: unknown preset ", Quoted(std::string(name)), " (valid: ", PresetNames(), ")"));
 }
 
 Quality Quality::Overlay(const Quality& changes) const {
