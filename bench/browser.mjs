@@ -4,8 +4,10 @@
 //      the first play after the agent started, then N stop/play cycles.
 //   2. SetQuality (resolution) -> the page decodes a frame of the new size,
 //      alternating 640x360 / 1280x720.
+//   3. SetQuality (bitrate) -> the received rate crosses halfway to the new
+//      target, alternating 800 / 2000 kbps.
 // Glass-to-glass in Chromium: bench/browser_latency.mjs.
-// Usage: node bench/browser.mjs [plays=20] [resizes=10]
+// Usage: node bench/browser.mjs [plays=20] [resizes=10] [bitrate-changes=6]
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,6 +25,7 @@ const {
 
 const PLAYS = Number(process.argv[2] ?? 20);
 const RESIZES = Number(process.argv[3] ?? 10);
+const BITRATE_CHANGES = Number(process.argv[4] ?? 6);
 const machine = (title) => printMachine(BIN, title, 'headless');
 
 const stack = await startStack({
@@ -158,6 +161,61 @@ for (let i = 0; i < RESIZES; i++) {
   visibleMs.push(seen - clockOffset - Number(t0));
   await page.waitForTimeout(1500);
 }
+
+// ---- 3. bitrate change seen by the browser ------------------------------------
+// The page samples inbound-rtp bytesReceived every 50 ms; the received rate is
+// taken over the last 500 ms, and a change counts as seen when that rate has
+// crossed halfway from the old target to the new one. The 500 ms window is
+// part of the figure (a rate needs a window); it is the same for every change.
+const RATES = [800, 2000];
+const rateMs = [];
+const rateNotes = [];
+await page.waitForTimeout(3000);
+for (let i = 0; i < BITRATE_CHANGES; i++) {
+  const to = RATES[i % 2];
+  const from = RATES[(i + 1) % 2];
+  const mid = (from + to) / 2;
+  await page.evaluate(([threshold, rising]) => {
+    const pc = window.gwaPeers[window.gwaPeers.length - 1];
+    const history = [];
+    window.gwaRateSeen = new Promise((resolve) => {
+      const poll = async () => {
+        const report = await pc.getStats();
+        const now = performance.timeOrigin + performance.now();
+        report.forEach((x) => {
+          if (x.type === 'inbound-rtp' && x.kind === 'video') history.push([now, x.bytesReceived]);
+        });
+        while (history.length > 1 && now - history[0][0] > 500) history.shift();
+        if (history.length > 1) {
+          const [t0, b0] = history[0];
+          const [t1, b1] = history[history.length - 1];
+          const kbps = t1 > t0 ? ((b1 - b0) * 8) / (t1 - t0) : 0;
+          if (t1 - t0 >= 450 && (rising ? kbps >= threshold : kbps <= threshold)) {
+            resolve([now, kbps]);
+            return;
+          }
+        }
+        setTimeout(poll, 50);
+      };
+      poll();
+    });
+  }, [mid, to > from]);
+  setq.stdin.write(`bitrate ${to}\n`);
+  const [, t0, , ok] = (await nextLine()).split(' ');
+  if (ok !== 'ok') throw new Error(`SetQuality bitrate ${to} failed`);
+  const seen = await Promise.race([
+    page.evaluate(() => window.gwaRateSeen),
+    new Promise((r) => setTimeout(() => r(null), 8000)),
+  ]);
+  if (seen === null) {
+    rateNotes.push(`${from}->${to}: not seen within 8 s`);
+  } else {
+    rateMs.push(seen[0] - clockOffset - Number(t0));
+    rateNotes.push(`${from}->${to}: ${(seen[0] - clockOffset - Number(t0)).toFixed(0)} ms`);
+  }
+  await page.waitForTimeout(3000);
+}
+
 const negotiations = await page.evaluate(() => window.gwaViewer.negotiations);
 setq.stdin.end();
 
@@ -182,6 +240,14 @@ printTable(['what', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
 ]);
 console.log(`\nall changes (ms): ${visibleMs.map((x) => x.toFixed(0)).join(' ')}; `
   + `negotiations in this play: ${negotiations} (1 = no renegotiation)`);
+
+machine(`Bitrate change seen by Chromium: SetQuality sent -> received rate over the last 500 ms past halfway between old and new target (getStats every 50 ms), 1280x720@30 smpte, ${BITRATE_CHANGES} changes alternating ${RATES[0]} and ${RATES[1]} kbps`);
+printTable(['what', 'changes seen', 'median ms', 'p90 ms', 'min ms', 'max ms'], [
+  ['SetQuality sent -> rate past halfway', `${rateMs.length} of ${BITRATE_CHANGES}`,
+    rateMs.length ? fmt(median(rateMs)) : '-', rateMs.length ? fmt(pct(rateMs, 90)) : '-',
+    rateMs.length ? fmt(Math.min(...rateMs)) : '-', rateMs.length ? fmt(Math.max(...rateMs)) : '-'],
+]);
+console.log(`\nall changes: ${rateNotes.join('; ')}`);
 
 await browser.close();
 await stack.stop();

@@ -275,17 +275,30 @@ int RunControl(const Args& args, const std::string& bin_dir) {
 }
 
 // ---- setq: SetQuality driven from stdin, for bench/browser.mjs --------------
+// One change per line: "W H" (size) or "bitrate K" (kbps); answers
+// "done <t0> <t1> ok|error" with the wall-clock ms around the RPC.
 int RunSetq(const Args& args) {
   auto stub = pb::StreamControl::NewStub(grpc::CreateChannel(args.Get("server", "127.0.0.1:50051"),
                                                              grpc::InsecureChannelCredentials()));
   std::string stream = args.Get("stream", "demo");
   std::cout << "ready" << std::endl;
-  uint32_t w = 0, h = 0;
-  while (std::cin >> w >> h) {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    std::string first;
+    if (!(in >> first)) continue;
     pb::SetQualityRequest req;
     req.set_stream_id(stream);
-    req.mutable_quality()->set_width(w);
-    req.mutable_quality()->set_height(h);
+    uint32_t a = 0, b = 0;
+    if (first == "bitrate" && in >> a) {
+      req.mutable_quality()->set_bitrate_kbps(a);
+    } else if (std::istringstream(first) >> a && in >> b) {
+      req.mutable_quality()->set_width(a);
+      req.mutable_quality()->set_height(b);
+    } else {
+      std::cout << "done 0 0 error" << std::endl;
+      continue;
+    }
     pb::Stream resp;
     grpc::ClientContext ctx;
     double t0 = NowUnixMsFine();
