@@ -169,6 +169,16 @@ pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedSta
   if (s.rtp.jitter_ms) out.set_jitter_ms(*s.rtp.jitter_ms);
   if (s.rtp.packets_lost) out.set_packets_lost(*s.rtp.packets_lost);
   if (s.rtp.fraction_lost) out.set_fraction_lost(*s.rtp.fraction_lost);
+  if (const auto& pair = s.rtp.selected_pair) {
+    pb::CandidatePair* p = out.mutable_selected_candidate_pair();
+    p->set_local_address(pair->local_address);
+    p->set_local_port(pair->local_port);
+    p->set_local_type(pair->local_type);
+    p->set_remote_address(pair->remote_address);
+    p->set_remote_port(pair->remote_port);
+    p->set_remote_type(pair->remote_type);
+    p->set_protocol(pair->protocol);
+  }
   out.set_ice_connection_state(s.ice_connection_state);
   out.set_link_state(ToProto(link_state));
   return out;

@@ -1,5 +1,7 @@
 #include "engine/webrtc_stats.h"
 
+#include <map>
+#include <string>
 #include <string_view>
 
 namespace engine {
@@ -33,9 +35,16 @@ T IntField(const GstStructure* s, const char* field) {
   return static_cast<T>(NumberField(s, field).value_or(0));
 }
 
+std::string StringField(const GstStructure* s, const char* field) {
+  const gchar* value = gst_structure_get_string(s, field);
+  return value ? value : "";
+}
+
 struct Collector {
   RtpSenderStats out;
   bool have_outbound = false;
+  std::map<std::string, const GstStructure*> by_id;  // every entry, by its "id"
+  std::string selected_pair_id;                      // from the transport entry
 };
 
 gboolean Visit(GQuark /*field*/, const GValue* value, gpointer data) {
@@ -43,6 +52,10 @@ gboolean Visit(GQuark /*field*/, const GValue* value, gpointer data) {
   if (G_VALUE_TYPE(value) != GST_TYPE_STRUCTURE) return TRUE;
   const GstStructure* s = gst_value_get_structure(value);
   std::string_view type = gst_structure_get_name(s);
+  if (std::string id = StringField(s, "id"); !id.empty()) c->by_id[id] = s;
+  if (type == "transport" && c->selected_pair_id.empty()) {
+    c->selected_pair_id = StringField(s, "selected-candidate-pair-id");
+  }
   if (type == "outbound-rtp" && !c->have_outbound) {
     c->have_outbound = true;
     c->out.bytes_sent = IntField<uint64_t>(s, "bytes-sent");
@@ -62,11 +75,36 @@ gboolean Visit(GQuark /*field*/, const GValue* value, gpointer data) {
   return TRUE;
 }
 
+// The candidates are found by the ids the pair names, not by entry type:
+// webrtcbin 1.22 files its local candidate under the type name
+// "remote-candidate" and the remote one under "local-candidate".
+std::optional<CandidatePairStats> SelectedPair(const Collector& c) {
+  auto find = [&](const std::string& id) -> const GstStructure* {
+    auto it = c.by_id.find(id);
+    return it == c.by_id.end() ? nullptr : it->second;
+  };
+  const GstStructure* pair = find(c.selected_pair_id);
+  if (!pair) return std::nullopt;
+  const GstStructure* local = find(StringField(pair, "local-candidate-id"));
+  const GstStructure* remote = find(StringField(pair, "remote-candidate-id"));
+  if (!local || !remote) return std::nullopt;
+  CandidatePairStats out;
+  out.local_address = StringField(local, "address");
+  out.local_port = IntField<uint32_t>(local, "port");
+  out.local_type = StringField(local, "candidate-type");
+  out.remote_address = StringField(remote, "address");
+  out.remote_port = IntField<uint32_t>(remote, "port");
+  out.remote_type = StringField(remote, "candidate-type");
+  out.protocol = StringField(local, "protocol");
+  return out;
+}
+
 }  // namespace
 
 RtpSenderStats ReadSenderStats(const GstStructure* stats) {
   Collector c;
   if (stats) gst_structure_foreach(stats, Visit, &c);
+  c.out.selected_pair = SelectedPair(c);
   return c.out;
 }
 

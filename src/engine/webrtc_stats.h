@@ -9,6 +9,18 @@
 
 namespace engine {
 
+// The ICE candidate pair media flows over: which path the viewer reached
+// (host, srflx, relay), from the transport's selected-candidate-pair-id.
+struct CandidatePairStats {
+  std::string local_address;
+  uint32_t local_port = 0;
+  std::string local_type;  // host, srflx, prflx, relay
+  std::string remote_address;
+  uint32_t remote_port = 0;
+  std::string remote_type;
+  std::string protocol;  // udp, tcp
+};
+
 // Cumulative counters and the viewer's latest RTCP-derived figures.
 struct RtpSenderStats {
   uint64_t bytes_sent = 0;
@@ -20,10 +32,12 @@ struct RtpSenderStats {
   std::optional<double> jitter_ms;
   std::optional<int64_t> packets_lost;
   std::optional<double> fraction_lost;
+  std::optional<CandidatePairStats> selected_pair;
 };
 
-// Reads the video outbound-rtp and its remote-inbound-rtp out of a get-stats
-// reply. Tolerates missing fields (webrtcbin omits what it has not seen yet).
+// Reads the video outbound-rtp, its remote-inbound-rtp and the transport's
+// selected candidate pair out of a get-stats reply. Tolerates missing fields
+// (webrtcbin omits what it has not seen yet).
 RtpSenderStats ReadSenderStats(const GstStructure* stats);
 
 }  // namespace engine

@@ -279,6 +279,16 @@ TEST_F(GrpcApiTest, WatchStatsStreamsEveryIntervalWithRttWhileAViewerPlays) {
   EXPECT_TRUE(samples.back().ice_connection_state() == "connected" ||
               samples.back().ice_connection_state() == "completed")
       << samples.back().ice_connection_state();
+  // The path media takes: a host pair over UDP between two real ports.
+  ASSERT_TRUE(samples.back().has_selected_candidate_pair());
+  const pb::CandidatePair& pair = samples.back().selected_candidate_pair();
+  EXPECT_EQ(pair.protocol(), "udp");
+  EXPECT_EQ(pair.local_type(), "host");
+  EXPECT_EQ(pair.remote_type(), "host");
+  EXPECT_GT(pair.local_port(), 0u);
+  EXPECT_GT(pair.remote_port(), 0u);
+  EXPECT_NE(pair.local_port(), pair.remote_port());
+  EXPECT_FALSE(pair.local_address().empty());
 
   // The viewer stops: a WAITING_FOR_VIEWER event follows at once.
   ASSERT_TRUE(viewer.Stop("live", 5s).ok());
