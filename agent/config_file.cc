@@ -53,6 +53,7 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
       spec.source_options.rtsp_transport = *transport;
     }
     if (o["loop"]) spec.source_options.loop = o["loop"].as<bool>();
+    if (o["passthrough"]) spec.source_options.passthrough = o["passthrough"].as<bool>();
   }
   if (const YAML::Node a = node["ahoy"]) {
     if (!a.IsMap()) return Invalid(origin, where + ".ahoy", "must be a mapping");

@@ -16,6 +16,7 @@
 #include "config_file.h"
 #include "config_flags.h"
 #include "control/agent_server.h"
+#include "engine/heap.h"
 #include "log_setup.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051", "gRPC listen address (host:port)");
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any thread allocates: keeps RSS flat as viewers come and go.
+  engine::CapMallocArenas();
 
   absl::SetProgramUsageMessage("gstwebrtc-agent [--grpc-listen HOST:PORT] [--config FILE]");
   std::vector<std::string> storage;

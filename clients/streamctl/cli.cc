@@ -21,12 +21,13 @@ Operator CLI for the gstwebrtc-agent StreamControl gRPC API.
 Commands:
   start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] [--encoder NAME]
         [--template NAME] [--feed NAME] [--director URL]
-        [--rtsp_transport auto|udp|tcp] [--loop] [quality flags]
+        [--rtsp_transport auto|udp|tcp] [--loop] [--passthrough] [quality flags]
                   create a stream and register its Ahoy feed; the API key is
                   taken from the AHOY_API_KEY environment variable if set.
                   --encoder: x264 or openh264 for h264; --template: a
                   pipeline template from the agent's config file (source_uri
-                  "-" when the template has a source part)
+                  "-" when the template has a source part); --passthrough:
+                  forward an RTSP camera's H264/H265 without re-encoding
   stop <stream_id>
                   stop a stream and forget it
   set <stream_id> [quality flags] [--force_keyframe]

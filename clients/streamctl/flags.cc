@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, speed_preset, "",
 ABSL_FLAG(std::string, mtu, "", "largest RTP packet in bytes, 576..1400 (unset if empty)");
 ABSL_FLAG(std::string, rtsp_transport, "", "start: RTSP lower transport auto, udp or tcp");
 ABSL_FLAG(bool, loop, false, "start: loop a file:// source at its end");
+ABSL_FLAG(bool, passthrough, false,
+          "start: forward an RTSP camera's H264/H265 without re-encoding (quality follows the "
+          "camera; only mtu and fec_percentage apply)");
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
@@ -82,7 +85,8 @@ bool IsStreamctlFlag(absl::string_view name) {
                                                  "speed_preset",
                                                  "mtu",
                                                  "rtsp_transport",
-                                                 "loop"};
+                                                 "loop",
+                                                 "passthrough"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

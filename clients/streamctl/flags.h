@@ -44,6 +44,7 @@ ABSL_DECLARE_FLAG(std::string, mtu);
 // start: source options.
 ABSL_DECLARE_FLAG(std::string, rtsp_transport);
 ABSL_DECLARE_FLAG(bool, loop);
+ABSL_DECLARE_FLAG(bool, passthrough);
 
 // set.
 ABSL_DECLARE_FLAG(bool, force_keyframe);

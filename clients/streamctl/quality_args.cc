@@ -109,6 +109,7 @@ std::string SourceOptionsFromFlags(const GivenFlags& given, pb::SourceOptions* o
     }
   }
   if (given.count("loop") != 0) options->set_loop(absl::GetFlag(FLAGS_loop));
+  if (given.count("passthrough") != 0) options->set_passthrough(absl::GetFlag(FLAGS_passthrough));
   return "";
 }
 

@@ -48,6 +48,7 @@ absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& in) {
       return absl::InvalidArgumentError("source_options.rtsp_transport: unknown value");
   }
   out.loop = in.loop();
+  out.passthrough = in.passthrough();
   return out;
 }
 
@@ -64,6 +65,7 @@ void ToProto(const engine::SourceOptions& in, pb::SourceOptions* out) {
       break;
   }
   out->set_loop(in.loop);
+  out->set_passthrough(in.passthrough);
 }
 
 pb::Codec ToProto(engine::Codec codec) {

@@ -141,8 +141,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   }
   entry->feed = *feed;
   // Feed::Create accepted it, so the name resolves.
-  entry->encoder = tmpl ? tmpl->encoder->encoder_name
-                        : (*engine::EncoderFor(spec.codec, spec.encoder))->encoder_name;
+  entry->encoder = spec.source_options.passthrough ? "passthrough"
+                   : tmpl                          ? tmpl->encoder->encoder_name
+                          : (*engine::EncoderFor(spec.codec, spec.encoder))->encoder_name;
   entry->signals = std::make_unique<FeedSignalsAdapter>(entry->feed);
 
   signaling::LinkConfig link_config = options_.link_template;

@@ -1,12 +1,10 @@
 #include "engine/feed.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/heap.h"
+#include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
 #include "engine/source_check.h"
 
@@ -81,7 +79,18 @@ absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig co
     if (!source.ok()) return source.status();
   }
   const CodecTraits* traits = nullptr;
-  if (tmpl) {
+  const bool passthrough = config.source_options.passthrough;
+  if (passthrough) {
+    if (absl::Status s =
+            CheckPassthroughStart(config.codec, config.encoder, tmpl != nullptr, config.quality);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = engine->Call([&] { return CheckPassthroughInstalled(config.codec); });
+        !s.ok()) {
+      return s;
+    }
+  } else if (tmpl) {
     if (tmpl->codec != config.codec) {
       return absl::InvalidArgumentError(absl::StrCat("pipeline template ", Quoted(tmpl->name),
                                                      " produces ", CodecName(tmpl->codec)));
@@ -106,6 +115,7 @@ absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig co
     }
   }
   config.quality = Quality::Defaults(config.codec).Overlay(config.quality);
+  if (passthrough) config.quality = PassthroughQuality(config.quality);
   std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
   engine->Call([&] { feed->StartStatsTimer(); });
   return feed;
@@ -255,13 +265,8 @@ void Feed::EndSession(FeedState next, std::optional<std::string> error) {
   // Destroying the session sets its pipeline to NULL and frees it.
   std::shared_ptr<ViewerSession> ending = std::move(session_);
   ending.reset();
-#ifdef __GLIBC__
-  // A session frees tens of MB across the threads' malloc arenas (encoder,
-  // DTLS, libnice); glibc keeps those pages mapped for reuse, so an agent
-  // whose viewers come and go would ratchet its RSS up. Handing them back
-  // costs a few ms once per viewer stop.
-  malloc_trim(0);
-#endif
+  // The session's pages back to the OS (engine/heap.h says why).
+  ReturnFreedHeap();
   {
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.pipeline_running = false;
@@ -305,6 +310,9 @@ void Feed::OnIceState(GstWebRTCICEConnectionState state) {
 absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyframe) {
   if (absl::Status s = changes.Validate(config_.codec); !s.ok()) return s;
   if (absl::Status s = CheckSpeedSettable(config_, changes); !s.ok()) return s;
+  if (config_.source_options.passthrough) {
+    if (absl::Status s = CheckPassthroughChange(changes, force_keyframe); !s.ok()) return s;
+  }
   return engine_->Call([&]() -> absl::StatusOr<Quality> {
     Quality previous = Snapshot().quality;
     Quality next = previous.Overlay(changes);

@@ -157,6 +157,15 @@ const char* RtspProtocols(RtspTransport transport) {
 }
 }  // namespace
 
+std::string RtspSourceElement(const std::string& uri, const SourceOptions& options) {
+  // latency=0: hand frames on as they arrive; the viewer has its own buffer.
+  // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
+  // blocked on the way), well inside the 10 s first-frame watchdog.
+  return absl::StrCat("rtspsrc name=source latency=0 protocols=",
+                      RtspProtocols(options.rtsp_transport), " timeout=3000000 location=\"", uri,
+                      "\"");
+}
+
 absl::StatusOr<std::string> SourceDescription(const std::string& uri,
                                               const SourceOptions& options) {
   if (absl::Status s = ValidateSource(uri, options); !s.ok()) return s;
@@ -171,12 +180,7 @@ absl::StatusOr<std::string> SourceDescription(const std::string& uri,
     return absl::StrCat("videotestsrc name=source is-live=true pattern=", pattern);
   }
   if (absl::StartsWith(uri, "rtsp://") || absl::StartsWith(uri, "rtsps://")) {
-    // latency=0: hand frames on as they arrive; the viewer has its own buffer.
-    // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
-    // blocked on the way), well inside the 10 s first-frame watchdog.
-    return absl::StrCat(
-        "rtspsrc name=source latency=0 protocols=", RtspProtocols(options.rtsp_transport),
-        " timeout=3000000 location=\"", uri, "\" ! decodebin ! videoconvert");
+    return absl::StrCat(RtspSourceElement(uri, options), " ! decodebin ! videoconvert");
   }
   if (absl::StartsWith(uri, "v4l2://")) {
     // decodebin: cameras deliver raw video or MJPEG; both come out raw.
@@ -239,16 +243,24 @@ std::string EncodeDescription(const CodecTraits& t, const Quality& quality, int 
                       " mtu=", quality.mtu.value_or(limits::kMaxMtu));
 }
 
-std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
-                               int payload_type, uint32_t ssrc) {
+std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feeder_max_buffers,
+                                   const std::string& encode_part, Codec codec, int payload_type,
+                                   uint32_t ssrc) {
   // appsrc: live, stamped with this pipeline's running time on arrival; at
-  // most two frames waiting, the oldest dropped, so a slow encoder never
-  // builds latency.
+  // most `feeder_max_buffers` waiting, the oldest dropped, so a stalled
+  // sender never builds latency.
   return absl::StrCat("appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0",
-                      " max-buffers=2 leaky-type=downstream caps=\"", RawCapsString(quality), "\"",
-                      " ! ", encode_part, " ! capsfilter name=pay_capsfilter caps=\"",
+                      " max-buffers=", feeder_max_buffers, " leaky-type=downstream caps=\"",
+                      feeder_caps, "\"", " ! ", encode_part,
+                      " ! capsfilter name=pay_capsfilter caps=\"",
                       RtpCapsString(codec, payload_type, ssrc), "\"",
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
+}
+
+std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
+                               int payload_type, uint32_t ssrc) {
+  // Two raw frames at most: a slow encoder skips frames instead of lagging.
+  return SendPipelineFromFeeder(RawCapsString(quality), 2, encode_part, codec, payload_type, ssrc);
 }
 
 std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,

@@ -54,6 +54,9 @@ absl::Status CheckInstalled(const CodecTraits& traits);
 absl::StatusOr<std::string> SourceDescription(const std::string& uri,
                                               const SourceOptions& options = {});
 
+// rtspsrc named `source` with the agent's low-latency settings.
+std::string RtspSourceElement(const std::string& uri, const SourceOptions& options);
+
 // Raw caps for the capsfilter that enforces size and framerate.
 std::string RawCapsString(const Quality& quality);
 // RTP caps after the payloader, with the payload type the viewer offered and
@@ -73,6 +76,11 @@ std::string EncoderDescription(const CodecTraits& traits, const Quality& quality
 // "encoder ! [encoded caps !] payloader" for built-in encoders.
 std::string EncodeDescription(const CodecTraits& traits, const Quality& quality, int payload_type,
                               uint32_t ssrc);
+// appsrc `feeder` (caps, at most `feeder_max_buffers` queued, oldest
+// dropped) ! <encode_part> ! pay_capsfilter ! webrtcbin `webrtc`.
+std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feeder_max_buffers,
+                                   const std::string& encode_part, Codec codec, int payload_type,
+                                   uint32_t ssrc);
 // The sending pipeline around an encode part (built-in or an operator
 // template): appsrc `feeder` ! <encode_part> ! pay_capsfilter ! webrtcbin.
 std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,

@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
 
 namespace engine {
@@ -49,6 +51,9 @@ struct FrameSink {
   std::atomic<int64_t>* last_frame_ns;
   GstElement* appsrc;  // own reference
   std::function<void()> on_first_frame;
+  // Coded frames: nothing is handed over before the first keyframe (deltas
+  // on a picture the viewer never had only decode as garbage).
+  bool wait_for_keyframe = false;
 };
 // The bus watch's user data.
 struct BusRef {
@@ -99,9 +104,12 @@ SourceChain::~SourceChain() {
 }
 
 absl::Status SourceChain::Build() {
-  auto description = options_.source_part.empty()
-                         ? SourcePipelineDescription(source_uri_, quality_, options_.source)
-                         : SourcePipelineFromPart(options_.source_part, quality_);
+  const bool passthrough = options_.source.passthrough;
+  auto description =
+      passthrough ? PassthroughSourcePipeline(source_uri_, options_.codec, options_.source)
+      : options_.source_part.empty()
+          ? SourcePipelineDescription(source_uri_, quality_, options_.source)
+          : absl::StatusOr<std::string>(SourcePipelineFromPart(options_.source_part, quality_));
   if (!description.ok()) return description.status();
   spdlog::debug("source pipeline: {}", *description);
   GError* error = nullptr;
@@ -115,7 +123,7 @@ absl::Status SourceChain::Build() {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(pipeline)));
   raw_capsfilter_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "raw_capsfilter"));
   ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "source_sink"));
-  if (!raw_capsfilter_ || !sink) {
+  if ((!raw_capsfilter_ && !passthrough) || !sink) {
     TearDown();
     return absl::InternalError("source pipeline lacks raw_capsfilter or source_sink");
   }
@@ -138,13 +146,19 @@ absl::Status SourceChain::Build() {
                                      engine->Post([weak, id] {
                                        if (auto self = weak.lock()) self->OnFirstFrame(id);
                                      });
-                                   }};
+                                   },
+                                   passthrough};
   GstAppSinkCallbacks callbacks{};
   callbacks.new_sample = [](GstAppSink* appsink, gpointer data) -> GstFlowReturn {
     auto* ctx = static_cast<FrameSink*>(data);
     GstSample* sample = gst_app_sink_pull_sample(appsink);
     if (!sample) return GST_FLOW_EOS;
-    if (GstBuffer* buffer = gst_sample_get_buffer(sample)) {
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    if (buffer && ctx->wait_for_keyframe) {
+      if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) buffer = nullptr;
+      ctx->wait_for_keyframe = buffer == nullptr;
+    }
+    if (buffer) {
       // Metadata copy (the pixels are shared): appsrc restamps it with the
       // sending pipeline's running time.
       GstBuffer* copy = gst_buffer_copy(buffer);
@@ -214,6 +228,11 @@ gboolean SourceChain::OnBusMessage(GstBus*, GstMessage* message, gpointer data) 
       std::string text = absl::StrCat("source error: ", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
                                       ": ", error ? error->message : "unknown error");
       spdlog::warn("{} ({})", text, debug ? debug : "");
+      // rtspsrc found no stream its depayloader takes: say so plainly.
+      if (self->options_.source.passthrough && debug && std::strstr(debug, "not-linked")) {
+        absl::StrAppend(&text, " (the camera sends no ", CodecName(self->options_.codec),
+                        " video; pass-through needs the camera's codec to be the stream's)");
+      }
       g_clear_error(&error);
       g_free(debug);
       self->Fail(text);

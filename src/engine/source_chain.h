@@ -25,7 +25,9 @@
 // The source pipeline is
 //   <source> ! videoconvert ! videoscale ! videorate ! capsfilter ! appsink
 // so size and framerate are enforced before the hand-over and caps into the
-// encoder only change when the operator changes them.
+// encoder only change when the operator changes them. A pass-through source
+// (engine/passthrough.h) hands over coded access units instead, from the
+// first keyframe of each run on.
 //
 // A looping file (Options::loop) is not a failure at EOS: a flushing seek
 // takes the same pipeline back to the start (on_loop), so the viewer sees no
@@ -85,6 +87,8 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
     // instead of the one derived from the source URI.
     std::string source_part;
     SourceOptions source;
+    // With source.passthrough: the codec the camera must send (passthrough.h).
+    Codec codec = Codec::kH264;
   };
 
   // `appsrc` receives the frames (a reference is taken). Builds and starts

@@ -83,6 +83,10 @@ absl::Status ValidateSource(const std::string& uri, const SourceOptions& options
   if (options.loop && !absl::StartsWith(uri, "file://")) {
     return absl::InvalidArgumentError("source_options.loop applies to file:// sources only");
   }
+  if (options.passthrough && !IsRtsp(uri)) {
+    return absl::InvalidArgumentError(
+        "source_options.passthrough applies to rtsp:// and rtsps:// sources only");
+  }
   return absl::OkStatus();
 }
 

@@ -21,8 +21,11 @@ absl::StatusOr<RtspTransport> ParseRtspTransport(std::string_view name);
 struct SourceOptions {
   RtspTransport rtsp_transport = RtspTransport::kAuto;
   bool loop = false;  // file:// only: seek back to the start at the end
+  // rtsp:// and rtsps:// only: forward the camera's H264/H265 as it comes,
+  // without decoding and re-encoding (engine/passthrough.h).
+  bool passthrough = false;
   bool operator==(const SourceOptions& o) const {
-    return rtsp_transport == o.rtsp_transport && loop == o.loop;
+    return rtsp_transport == o.rtsp_transport && loop == o.loop && passthrough == o.passthrough;
   }
 };
 

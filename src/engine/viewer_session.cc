@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/encoder_swap.h"
 #include "engine/latency_probe.h"
+#include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
 #include "engine/sdp_offer.h"
 
@@ -79,7 +80,10 @@ absl::Status ViewerSession::Build(int payload_type) {
   std::random_device random;
   const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
   const PipelineTemplate* tmpl = config_.pipeline_template.get();
-  if (tmpl) {
+  const bool passthrough = config_.source_options.passthrough;
+  if (passthrough) {
+    encoder_traits_ = &TraitsFor(config_.codec);  // its payloader; no encoder runs
+  } else if (tmpl) {
     encoder_traits_ = tmpl->encoder;
   } else {
     auto traits = EncoderFor(config_.codec, config_.encoder);
@@ -90,15 +94,18 @@ absl::Status ViewerSession::Build(int payload_type) {
   std::string source_part;
   if (tmpl && !tmpl->source.empty()) {
     source_part = tmpl->source;
-  } else {
+  } else if (!passthrough) {
     auto source = SourceDescription(config_.source_uri, config_.source_options);
     if (!source.ok()) return source.status();
     source_part = *source;
   }
-  const std::string send = SendPipelineAround(
-      tmpl ? tmpl->encode
-           : EncodeDescription(*encoder_traits_, config_.quality, payload_type, ssrc),
-      config_.codec, config_.quality, payload_type, ssrc);
+  const std::string send =
+      passthrough ? PassthroughSendPipeline(config_.codec, payload_type, ssrc,
+                                            config_.quality.mtu.value_or(limits::kMaxMtu))
+                  : SendPipelineAround(tmpl ? tmpl->encode
+                                            : EncodeDescription(*encoder_traits_, config_.quality,
+                                                                payload_type, ssrc),
+                                       config_.codec, config_.quality, payload_type, ssrc);
   spdlog::debug("sending pipeline: {}", send);
 
   GError* error = nullptr;
@@ -115,7 +122,7 @@ absl::Status ViewerSession::Build(int payload_type) {
   encoder_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "encoder"));
   appsrc_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "feeder"));
   payloader_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "payloader"));
-  if (!webrtc_ || !encoder_ || !appsrc_ || !payloader_) {
+  if (!webrtc_ || (!encoder_ && !passthrough) || !appsrc_ || !payloader_) {
     return absl::InternalError("pipeline lacks a webrtc, encoder, payloader or feeder element");
   }
   // What the session decides, set on the elements so that an operator
@@ -124,13 +131,16 @@ absl::Status ViewerSession::Build(int payload_type) {
   // distance (the session forces keyframes itself, see InstallKeyframeControl).
   g_object_set(payloader_.get(), "pt", static_cast<guint>(payload_type), "ssrc", ssrc, "mtu",
                static_cast<guint>(config_.quality.mtu.value_or(limits::kMaxMtu)), nullptr);
-  g_object_set(encoder_.get(), encoder_traits_->bitrate_property,
-               static_cast<guint>(config_.quality.bitrate_kbps.value_or(2000) *
-                                  encoder_traits_->bitrate_scale),
-               encoder_traits_->gop_property, 100000, nullptr);
+  if (encoder_) {
+    g_object_set(encoder_.get(), encoder_traits_->bitrate_property,
+                 static_cast<guint>(config_.quality.bitrate_kbps.value_or(2000) *
+                                    encoder_traits_->bitrate_scale),
+                 encoder_traits_->gop_property, 100000, nullptr);
+  }
 
-  // Before the encoder: the stamp is part of the picture the viewer decodes.
-  if (config_.latency_probe) InstallLatencyProbe(appsrc_.get());
+  // Before the encoder: the stamp is part of the picture the viewer decodes
+  // (a pass-through stream has no raw picture to stamp).
+  if (config_.latency_probe && !passthrough) InstallLatencyProbe(appsrc_.get());
 
   GObject* ice = nullptr;
   g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
@@ -200,16 +210,23 @@ absl::Status ViewerSession::Build(int payload_type) {
         auto self = weak.lock();
         if (self && self->events_.on_source_loop) self->events_.on_source_loop();
       }};
-  auto source = SourceChain::Start(
-      engine_, config_.source_uri, config_.quality, appsrc_.get(),
-      SourceChain::Options{config_.source_stall_timeout, source_part, config_.source_options},
-      source_events);
+  auto source = SourceChain::Start(engine_, config_.source_uri, config_.quality, appsrc_.get(),
+                                   SourceChain::Options{config_.source_stall_timeout, source_part,
+                                                        config_.source_options, config_.codec},
+                                   source_events);
   if (!source.ok()) return source.status();
   source_ = *source;
   return absl::OkStatus();
 }
 
 void ViewerSession::InstallKeyframeControl() {
+  // Pass-through: the camera decides keyframes; frames are only counted,
+  // where they enter the payloader.
+  if (!encoder_) {
+    PadPtr payloader_sink(gst_element_get_static_pad(payloader_.get(), "sink"));
+    src_probe_ = CountFramesAt(payloader_sink.get());
+    return;
+  }
   keyframes_->interval = config_.quality.EffectiveKeyframeInterval();
   // Into the encoder: count frames since the last keyframe came out and ask
   // for one when the interval is reached. The encoder's own distance is
@@ -242,8 +259,12 @@ void ViewerSession::InstallKeyframeControl() {
 
   // Out of the encoder: count frames and keyframes.
   PadPtr encoder_src(gst_element_get_static_pad(encoder_.get(), "src"));
-  src_probe_ = gst_pad_add_probe(
-      encoder_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+  src_probe_ = CountFramesAt(encoder_src.get());
+}
+
+gulong ViewerSession::CountFramesAt(GstPad* pad) {
+  return gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) {
         KeyframeControl& k = **static_cast<std::shared_ptr<KeyframeControl>*>(data);
         k.frames_encoded.fetch_add(1);
@@ -565,7 +586,7 @@ SessionSettings ViewerSession::Settings() const {
   out.do_nack = do_nack;
   out.fec_percentage = fec;
   // x264enc's speed-preset is an enum: its value reads into an int.
-  if (*encoder_traits_->speed_property) {
+  if (encoder_ && *encoder_traits_->speed_property) {
     g_object_get(encoder_.get(), encoder_traits_->speed_property, &out.speed, nullptr);
   }
   guint mtu = 0;

@@ -108,6 +108,8 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   absl::Status Build(int payload_type);
   void InstallKeyframeControl();
   void RemoveKeyframeControl();
+  // Counts frames and keyframes passing `pad` (coded frames); returns the probe.
+  gulong CountFramesAt(GstPad* pad);
   void ScheduleEncoderRestart();
   void RestartEncoder(gulong block_probe);
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);

@@ -3,8 +3,10 @@
 // listens. Killing the process is the camera dying; starting it again with
 // --port N is the camera coming back.
 //
-//   test_rtsp_server [--port N] [--tcp-only]
+//   test_rtsp_server [--port N] [--tcp-only] [--codec h264|h265] [--size WxH]
 //     --port N     0 or absent: any free port
+//     --codec      what the camera encodes (default h264)
+//     --size       picture size (default 320x240), 30 fps
 //     --tcp-only   offer RTP only interleaved over the RTSP connection: a
 //                  client asking for UDP gets 461 Unsupported Transport
 #include <gst/gst.h>
@@ -18,21 +20,37 @@ int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   std::string port = "0";
   bool tcp_only = false;
+  std::string codec = "h264";
+  std::string width = "320", height = "240";
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = argv[++i];
     if (std::strcmp(argv[i], "--tcp-only") == 0) tcp_only = true;
+    if (std::strcmp(argv[i], "--codec") == 0 && i + 1 < argc) codec = argv[++i];
+    if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+      const std::string size = argv[++i];
+      const size_t x = size.find('x');
+      if (x != std::string::npos) {
+        width = size.substr(0, x);
+        height = size.substr(x + 1);
+      }
+    }
   }
+  // Short GOP: a (re)connecting client decodes within half a second.
+  const std::string encode =
+      codec == "h265"
+          ? "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
+            " option-string=\"repeat-headers=1\" ! rtph265pay name=pay0 pt=96 config-interval=-1"
+          : "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
+            " ! rtph264pay name=pay0 pt=96 config-interval=-1";
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
   g_object_set(server, "address", "127.0.0.1", "service", port.c_str(), nullptr);
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-  // Short GOP: a (re)connecting client decodes within half a second.
-  gst_rtsp_media_factory_set_launch(
-      factory,
-      "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1"
-      " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
-      " ! rtph264pay name=pay0 pt=96 config-interval=-1 )");
+  const std::string launch =
+      "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + width +
+      ",height=" + height + ",framerate=30/1 ! " + encode + " )";
+  gst_rtsp_media_factory_set_launch(factory, launch.c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   if (tcp_only) gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_TCP);
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);

@@ -15,6 +15,7 @@
 #include "engine/source_check.h"
 #include "feed_driver.h"
 #include "feed_state_log.h"
+#include "test_camera.h"
 #include "webrtc_receiver.h"
 
 namespace engine {
@@ -30,12 +31,7 @@ using testing_support::FeedStateLog;
 using testing_support::WebrtcReceiver;
 
 std::string StartTcpOnlyCamera(ChildProcess* camera) {
-  std::string error;
-  std::string port =
-      camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server", {"--port", "0", "--tcp-only"},
-                    R"(RTSP on port (\d+))", 10s, &error);
-  EXPECT_FALSE(port.empty()) << error;
-  return port;
+  return testing_support::StartTestCamera(camera, "0", {"--tcp-only"});
 }
 
 engine::FeedConfig CameraFeed(const std::string& port, engine::RtspTransport transport) {

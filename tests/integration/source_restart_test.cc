@@ -14,6 +14,7 @@
 #include "engine/feed.h"
 #include "feed_driver.h"
 #include "feed_state_log.h"
+#include "test_camera.h"
 #include "webrtc_receiver.h"
 
 namespace {
@@ -41,11 +42,7 @@ engine::FeedConfig CameraFeed(const std::string& port, std::chrono::milliseconds
 using StateLog = testing_support::FeedStateLog;
 
 std::string StartCamera(ChildProcess* camera, const std::string& port) {
-  std::string error;
-  std::string bound = camera->Start(std::string(GWA_BIN_DIR) + "/test_rtsp_server",
-                                    {"--port", port}, R"(RTSP on port (\d+))", 10s, &error);
-  EXPECT_FALSE(bound.empty()) << error;
-  return bound;
+  return testing_support::StartTestCamera(camera, port);
 }
 
 TEST(SourceRestartTest, RtspCameraDiesAndComesBackWithoutRenegotiation) {

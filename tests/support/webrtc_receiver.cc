@@ -105,7 +105,8 @@ void WebrtcReceiver::OnPadAdded(GstElement*, GstPad* pad, gpointer data) {
   gst_pad_add_probe(
       pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       &WebrtcReceiver::OnRtp, self, nullptr);
-  GstElement* decodebin = gst_element_factory_make("decodebin", nullptr);
+  GstElement* decodebin =
+      gst_element_factory_make(self->parse_only_ ? "parsebin" : "decodebin", nullptr);
   g_signal_connect(decodebin, "pad-added", G_CALLBACK(&WebrtcReceiver::OnDecodedPad), self);
   gst_bin_add(GST_BIN(self->pipeline_), decodebin);
   gst_element_sync_state_with_parent(decodebin);

@@ -54,6 +54,11 @@ class WebrtcReceiver {
   void SetRtpHook(std::function<void(GstBuffer*)> hook) { rtp_hook_ = std::move(hook); }
   // Offer NACK feedback (and RTX) like a browser does. Before CreateOffer.
   void SetDoNack(bool on);
+  // Count parsed access units (parsebin) instead of decoded frames; width and
+  // height then come from the stream's own SPS. For H265, whose only Debian
+  // decoder (libde265 1.0.11) aborts on x265's output after a few frames
+  // (assertion in slice.cc, or "free(): invalid size"). Before CreateOffer.
+  void SetParseOnly() { parse_only_ = true; }
 
  private:
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
@@ -63,6 +68,7 @@ class WebrtcReceiver {
   void CountRtp(GstBuffer* buffer);
 
   std::string encoding_;
+  bool parse_only_ = false;
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::mutex mu_;

@@ -2,6 +2,7 @@
 // pipeline description.
 #include <gtest/gtest.h>
 
+#include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
 #include "engine/source_options.h"
 
@@ -99,6 +100,54 @@ TEST(PipelineDescriptionTest, SpeedPresetAndMtuReachTheElements) {
   std::string vp9 = SendPipelineDescription(Codec::kVP9, Quality(), 98, 1);
   EXPECT_TRUE(Contains(vp9, "cpu-used=8")) << vp9;
   EXPECT_TRUE(Contains(vp9, " mtu=1400")) << vp9;
+}
+
+TEST(PassthroughTest, OnlyRtspSourcesPassThrough) {
+  SourceOptions options;
+  options.passthrough = true;
+  EXPECT_TRUE(ValidateSource("rtsp://cam.local/stream", options).ok());
+  EXPECT_TRUE(ValidateSource("rtsps://cam.local/stream", options).ok());
+  absl::Status s = ValidateSource("file:///tmp/a.mp4", options);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(std::string(s.message()), "passthrough")) << s;
+}
+
+TEST(PassthroughTest, PipelinesForwardTheCodedStreamWithoutAnEncoder) {
+  SourceOptions options;
+  options.passthrough = true;
+  auto source = PassthroughSourcePipeline("rtsp://cam.local/s", Codec::kH264, options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  EXPECT_TRUE(Contains(*source, "rtph264depay ! video/x-h264,stream-format=avc")) << *source;
+  EXPECT_TRUE(Contains(*source, "drop=false")) << "coded frames are never dropped";
+  EXPECT_FALSE(Contains(*source, "decodebin")) << *source;
+  auto h265 = PassthroughSourcePipeline("rtsp://cam.local/s", Codec::kH265, options);
+  ASSERT_TRUE(h265.ok());
+  EXPECT_TRUE(Contains(*h265, "rtph265depay")) << *h265;
+  EXPECT_FALSE(PassthroughSourcePipeline("rtsp://cam.local/s", Codec::kVP8, options).ok());
+
+  std::string send = PassthroughSendPipeline(Codec::kH264, 102, 7, 1000);
+  EXPECT_FALSE(Contains(send, "x264enc")) << send;
+  EXPECT_TRUE(Contains(send, "rtph264pay name=payloader")) << send;
+  EXPECT_TRUE(Contains(send, "pt=102 ssrc=7 mtu=1000")) << send;
+}
+
+TEST(PassthroughTest, OnlyWireSettingsChangeLive) {
+  Quality mtu;
+  mtu.mtu = 1000;
+  mtu.fec_percentage = 10;
+  EXPECT_TRUE(CheckPassthroughChange(mtu, false).ok());
+  Quality size;
+  size.width = 640;
+  size.preset = "low";
+  absl::Status s = CheckPassthroughChange(size, false);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(std::string(s.message()), "preset, width")) << s;
+  EXPECT_EQ(CheckPassthroughChange({}, true).code(), absl::StatusCode::kFailedPrecondition);
+  Quality full = Quality::Defaults(Codec::kH264);
+  Quality reduced = PassthroughQuality(full);
+  EXPECT_FALSE(reduced.width || reduced.bitrate_kbps || reduced.speed_preset);
+  EXPECT_EQ(reduced.mtu, full.mtu);
+  EXPECT_EQ(reduced.nack, full.nack);
 }
 
 }  // namespace
