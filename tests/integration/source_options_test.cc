@@ -135,6 +135,58 @@ TEST(FileLoopTest, ALoopingFilePlaysOnWithoutAnOutage) {
   (*feed)->Shutdown();
 }
 
+// An http:// source through a real HTTP server (Python's http.server in a
+// child process): the clip plays, scaled to the quality in force, and its end
+// is an outage the source recovers from by fetching it again. A missing
+// resource fails the source with the server's answer in last_error.
+TEST(HttpSourceTest, PlaysAClipFromAnHttpServerAndReportsA404) {
+  gst_init(nullptr, nullptr);
+  const std::string path = WriteClip();
+  const std::string dir = path.substr(0, path.rfind('/'));
+  const std::string name = path.substr(path.rfind('/') + 1);
+  ChildProcess server;
+  std::string error;
+  // -u: unbuffered, so the "Serving HTTP on ... port N" line arrives at once.
+  const std::string port =
+      server.Start("/usr/bin/python3",
+                   {"-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, "0"},
+                   R"(Serving HTTP on \S+ port (\d+))", 10s, &error);
+  ASSERT_FALSE(port.empty()) << error;
+
+  engine::Engine engine;
+  FeedStateLog log;
+  engine::FeedConfig config;
+  config.source_uri = "http://127.0.0.1:" + port + "/" + name;
+  config.quality.width = 640;
+  config.quality.height = 360;
+  config.source_stall_timeout = 2s;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
+  // The 30-frame clip, then again after its end restarts the source.
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 45; }, 20s))
+      << "frames: " << receiver.frames() << "; " << (*feed)->Snapshot().last_error;
+  EXPECT_EQ(receiver.state().width, 640);
+  EXPECT_EQ(receiver.state().height, 360);
+  EXPECT_NE((*feed)->Snapshot().last_error.find("EOS"), std::string::npos)
+      << "the end of the clip is reported: " << (*feed)->Snapshot().last_error;
+  EXPECT_EQ((*feed)->Snapshot().viewer_sessions, 1u);
+  (*feed)->Shutdown();
+
+  FeedStateLog missing_log;
+  config.source_uri = "http://127.0.0.1:" + port + "/no-such-clip.webm";
+  auto missing = engine::Feed::Create(&engine, config, &missing_log);
+  ASSERT_TRUE(missing.ok()) << "a server that is down now may be up later: retried, not refused";
+  WebrtcReceiver nobody("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**missing, nobody).ok());
+  engine::FeedSnapshot down;
+  ASSERT_TRUE(missing_log.WaitForState(engine::FeedState::kReconnectingSource, 0, 15s, &down));
+  // souphttpsrc reports a 404 as GStreamer's "File not found".
+  EXPECT_NE(down.last_error.find("not found"), std::string::npos) << down.last_error;
+  (*missing)->Shutdown();
+}
+
 absl::Status CreateWith(const std::string& uri) {
   engine::Engine engine;
   FeedStateLog log;
