@@ -7,6 +7,9 @@
 //     --port N     0 or absent: any free port
 //     --codec      what the camera encodes (default h264)
 //     --size       picture size (default 320x240), 30 fps
+//     --udp-blackhole  accept UDP transport but never send a UDP packet, as
+//                  when a firewall on the way drops UDP silently (TCP
+//                  interleaved still works)
 //     --tcp-only   offer RTP only interleaved over the RTSP connection: a
 //                  client asking for UDP gets 461 Unsupported Transport
 #include <gst/gst.h>
@@ -16,15 +19,48 @@
 #include <cstring>
 #include <string>
 
+namespace {
+
+// Drops everything the camera's UDP senders get: RTP and RTCP alike.
+void BlackholeUdpSink(GstBin*, GstElement* element, gpointer) {
+  if (std::strcmp(G_OBJECT_TYPE_NAME(element), "GstMultiUDPSink") != 0) return;
+  GstPad* sink = gst_element_get_static_pad(element, "sink");
+  gst_pad_add_probe(
+      sink,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
+  gst_object_unref(sink);
+}
+
+// The UDP senders are made while the media prepares, inside its pipeline.
+void OnMediaConfigure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) {
+  GstElement* element = gst_rtsp_media_get_element(media);
+  GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element));
+  if (pipeline) {
+    g_signal_connect(pipeline, "element-added", G_CALLBACK(BlackholeUdpSink), nullptr);
+    g_signal_connect(pipeline, "deep-element-added",
+                     G_CALLBACK(+[](GstBin* bin, GstBin*, GstElement* element, gpointer data) {
+                       BlackholeUdpSink(bin, element, data);
+                     }),
+                     nullptr);
+    gst_object_unref(pipeline);
+  }
+  gst_object_unref(element);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   std::string port = "0";
   bool tcp_only = false;
+  bool udp_blackhole = false;
   std::string codec = "h264";
   std::string width = "320", height = "240";
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = argv[++i];
     if (std::strcmp(argv[i], "--tcp-only") == 0) tcp_only = true;
+    if (std::strcmp(argv[i], "--udp-blackhole") == 0) udp_blackhole = true;
     if (std::strcmp(argv[i], "--codec") == 0 && i + 1 < argc) codec = argv[++i];
     if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
       const std::string size = argv[++i];
@@ -53,6 +89,9 @@ int main(int argc, char** argv) {
   gst_rtsp_media_factory_set_launch(factory, launch.c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   if (tcp_only) gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_TCP);
+  if (udp_blackhole) {
+    g_signal_connect(factory, "media-configure", G_CALLBACK(OnMediaConfigure), nullptr);
+  }
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);
   g_object_unref(mounts);
   if (gst_rtsp_server_attach(server, nullptr) == 0) {

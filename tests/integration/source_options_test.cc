@@ -87,6 +87,49 @@ TEST(RtspTransportOnlyTest, UdpFromATcpOnlyCameraFailsWithRtspsrcsError) {
   (*feed)->Shutdown();
 }
 
+// A camera whose UDP never arrives (a firewall dropping it silently: the
+// RTSP SETUP over UDP succeeds, then nothing comes). auto gives up on UDP
+// after rtspsrc's 3 s timeout and plays over TCP inside the same source run;
+// udp alone reports the outage.
+TEST(RtspSilentUdpTest, AutoFallsBackToTcpWhenUdpIsSilentlyDropped) {
+  ChildProcess camera;
+  const std::string port = testing_support::StartTestCamera(&camera, "0", {"--udp-blackhole"});
+  ASSERT_FALSE(port.empty());
+  engine::Engine engine;
+  FeedStateLog log;
+  engine::FeedConfig config = CameraFeed(port, engine::RtspTransport::kAuto);
+  // The agent's own stall timeout: its first-frame watchdog (2x) must
+  // outlast rtspsrc's UDP timeout plus the TCP reconnect.
+  config.source_stall_timeout = engine::FeedConfig().source_stall_timeout;
+  auto feed = engine::Feed::Create(&engine, config, &log);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  WebrtcReceiver receiver("H264");
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(testing_support::PlayInto(**feed, receiver).ok());
+  ASSERT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 1; }, 15s))
+      << "no frame over auto: " << (*feed)->Snapshot().last_error;
+  const auto first_frame = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::printf("[ figures ] auto with UDP silently dropped: first frame after %lld ms\n",
+              static_cast<long long>(first_frame.count()));
+  EXPECT_GE(first_frame, 3s) << "UDP was given its 3 s first";
+  EXPECT_TRUE(receiver.WaitFor([](auto& s) { return s.frames >= 30 && s.width == 320; }, 10s));
+  EXPECT_FALSE(log.Saw(engine::FeedState::kReconnectingSource)) << (*feed)->Snapshot().last_error;
+  (*feed)->Shutdown();
+
+  FeedStateLog udp_log;
+  auto udp = engine::Feed::Create(&engine, CameraFeed(port, engine::RtspTransport::kUdp), &udp_log);
+  ASSERT_TRUE(udp.ok()) << udp.status();
+  WebrtcReceiver nothing("H264");
+  ASSERT_TRUE(testing_support::PlayInto(**udp, nothing).ok());
+  engine::FeedSnapshot down;
+  ASSERT_TRUE(udp_log.WaitForState(engine::FeedState::kReconnectingSource, 0, 20s, &down));
+  std::printf("[ figures ] udp-only with UDP silently dropped: %s\n", down.last_error.c_str());
+  EXPECT_FALSE(down.last_error.empty());
+  EXPECT_EQ(nothing.frames(), 0u);
+  (*udp)->Shutdown();
+}
+
 // A one-second clip (30 frames at 30 fps).
 std::string WriteClip() {
   const std::string path = ::testing::TempDir() + "/gwa_loop_clip.webm";
