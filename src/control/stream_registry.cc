@@ -8,6 +8,7 @@
 #include "control/proto_convert.h"
 #include "control/stats_hub.h"
 #include "engine/quoted.h"
+#include "engine/uri_secret.h"
 
 namespace control {
 
@@ -163,7 +164,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   entry->link_view = entry->link.get();
 
   spdlog::info("stream {} started: {} {} ({}{}) -> {}{}", spec.stream_id,
-               engine::Abbreviate(spec.source_uri), engine::CodecName(spec.codec), entry->encoder,
+               engine::Abbreviate(engine::RedactUri(spec.source_uri)),
+               engine::CodecName(spec.codec), entry->encoder,
                tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
                spec.feed_name);
   std::lock_guard<std::mutex> lock(mu_);
@@ -251,7 +253,8 @@ void StreamRegistry::StopAll() {
 StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   StreamInfo info;
   info.stream_id = entry.spec.stream_id;
-  info.source_uri = entry.spec.source_uri;
+  // Operators who list streams see the camera, not its password.
+  info.source_uri = engine::RedactUri(entry.spec.source_uri);
   info.codec = entry.spec.codec;
   info.source_options = entry.spec.source_options;
   info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};

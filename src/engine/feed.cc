@@ -7,6 +7,7 @@
 #include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
 #include "engine/source_check.h"
+#include "engine/uri_secret.h"
 
 namespace engine {
 
@@ -163,7 +164,7 @@ void Feed::SetState(FeedState state, std::optional<std::string> error) {
     copy = snapshot_;
   }
   spdlog::info("feed {}: {}{}",
-               config_.name.empty() ? Abbreviate(config_.source_uri) : config_.name,
+               config_.name.empty() ? Abbreviate(RedactUri(config_.source_uri)) : config_.name,
                FeedStateName(state), error ? absl::StrCat(" (", *error, ")") : "");
   if (listener_) listener_->OnFeedState(copy);
 }

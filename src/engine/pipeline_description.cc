@@ -161,9 +161,9 @@ std::string RtspSourceElement(const std::string& uri, const SourceOptions& optio
   // latency=0: hand frames on as they arrive; the viewer has its own buffer.
   // timeout: with auto, 3 s without a UDP packet retries over TCP (UDP
   // blocked on the way), well inside the 10 s first-frame watchdog.
-  return absl::StrCat("rtspsrc name=source latency=0 protocols=",
-                      RtspProtocols(options.rtsp_transport), " timeout=3000000 location=\"", uri,
-                      "\"");
+  return absl::StrCat(
+      "rtspsrc name=source latency=0 protocols=", RtspProtocols(options.rtsp_transport),
+      " timeout=3000000 location=\"", uri, "\"");
 }
 
 absl::StatusOr<std::string> SourceDescription(const std::string& uri,

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
+#include "engine/uri_secret.h"
 
 namespace engine {
 
@@ -31,6 +33,15 @@ int64_t NowNs() {
       .count();
 }
 constexpr guint kWatchdogPeriodMs = 250;
+
+// The last line of a GStreamer error's debug text, where elements put their
+// explanation after the source location and object path; "" if it has only
+// one line (then it is just the location).
+std::string DebugReason(const std::string& debug) {
+  const size_t newline = debug.find_last_of('\n');
+  if (newline == std::string::npos) return "";
+  return std::string(absl::StripAsciiWhitespace(debug.substr(newline + 1)));
+}
 }  // namespace
 
 // One build of the source pipeline, shared with its appsink callback.
@@ -111,7 +122,7 @@ absl::Status SourceChain::Build() {
           ? SourcePipelineDescription(source_uri_, quality_, options_.source)
           : absl::StatusOr<std::string>(SourcePipelineFromPart(options_.source_part, quality_));
   if (!description.ok()) return description.status();
-  spdlog::debug("source pipeline: {}", *description);
+  spdlog::debug("source pipeline: {}", Scrubbed(*description));
   GError* error = nullptr;
   GstElement* pipeline = gst_parse_launch(description->c_str(), &error);
   if (error) {
@@ -205,6 +216,15 @@ absl::Status SourceChain::Build() {
   return absl::OkStatus();
 }
 
+std::string SourceChain::Label() const {
+  return source_uri_.empty() ? Abbreviate(options_.source_part)
+                             : Abbreviate(RedactUri(source_uri_));
+}
+
+std::string SourceChain::Scrubbed(const std::string& text) const {
+  return ScrubUriPassword(text, source_uri_);
+}
+
 void SourceChain::TearDown() {
   if (!pipeline_) return;
   BusPtr bus(gst_element_get_bus(pipeline_.get()));
@@ -227,15 +247,20 @@ gboolean SourceChain::OnBusMessage(GstBus*, GstMessage* message, gpointer data) 
       gst_message_parse_error(message, &error, &debug);
       std::string text = absl::StrCat("source error: ", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
                                       ": ", error ? error->message : "unknown error");
-      spdlog::warn("{} ({})", text, debug ? debug : "");
-      // rtspsrc found no stream its depayloader takes: say so plainly.
-      if (self->options_.source.passthrough && debug && std::strstr(debug, "not-linked")) {
-        absl::StrAppend(&text, " (the camera sends no ", CodecName(self->options_.codec),
-                        " video; pass-through needs the camera's codec to be the stream's)");
-      }
+      const std::string details = debug ? debug : "";
       g_clear_error(&error);
       g_free(debug);
-      self->Fail(text);
+      spdlog::warn("{} ({})", self->Scrubbed(text), self->Scrubbed(details));
+      if (self->options_.source.passthrough && details.find("not-linked") != std::string::npos) {
+        // rtspsrc found no stream its depayloader takes: say so plainly.
+        absl::StrAppend(&text, " (the camera sends no ", CodecName(self->options_.codec),
+                        " video; pass-through needs the camera's codec to be the stream's)");
+      } else if (std::string reason = DebugReason(details); !reason.empty()) {
+        // The element's own explanation ("Could not receive any UDP packets
+        // for 3.0000 seconds, maybe your firewall is blocking it").
+        absl::StrAppend(&text, " (", Abbreviate(reason), ")");
+      }
+      self->Fail(self->Scrubbed(text));
       break;
     }
     case GST_MESSAGE_EOS:
@@ -248,7 +273,7 @@ gboolean SourceChain::OnBusMessage(GstBus*, GstMessage* message, gpointer data) 
     case GST_MESSAGE_WARNING: {
       GError* error = nullptr;
       gst_message_parse_warning(message, &error, nullptr);
-      spdlog::info("source warning: {}", error ? error->message : "?");
+      spdlog::info("source warning: {}", self->Scrubbed(error ? error->message : "?"));
       g_clear_error(&error);
       break;
     }
@@ -297,7 +322,7 @@ void SourceChain::Loop() {
     return Fail("source ended (EOS) and could not seek back to its start to loop");
   }
   ++loops_;
-  spdlog::debug("source {} looped ({} times)", Abbreviate(source_uri_), loops_);
+  spdlog::debug("source {} looped ({} times)", Label(), loops_);
   if (events_.on_loop) events_.on_loop();
 }
 

@@ -111,10 +111,11 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   SourceChain(Engine* engine, std::string source_uri, const Quality& quality, GstElement* appsrc,
               Options options, Events events);
   absl::Status Build();
-  // For logs: the URI, or a template's source part (which has no URI).
-  const std::string& Label() const {
-    return source_uri_.empty() ? options_.source_part : source_uri_;
-  }
+  // For logs: the URI without its password, or a template's source part
+  // (which has no URI).
+  std::string Label() const;
+  // `text` without the source URI's password (engine/uri_secret.h).
+  std::string Scrubbed(const std::string& text) const;
   void TearDown();
   void Fail(const std::string& reason);
   void Loop();

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/uri_secret.h"
 
 namespace engine {
 
@@ -47,7 +48,7 @@ absl::Status ValidateSource(const std::string& uri, const SourceOptions& options
   if (uri.size() > kMaxSourceUriLength) {
     return absl::InvalidArgumentError(
         absl::StrCat("source_uri is ", uri.size(), " characters long (at most ",
-                     kMaxSourceUriLength, "): '", Abbreviate(uri), "'"));
+                     kMaxSourceUriLength, "): '", Abbreviate(RedactUri(uri)), "'"));
   }
   // The URI goes into a quoted gst-launch description: a quote or backslash
   // would end the string and add elements; URIs escape spaces as %20.
@@ -57,14 +58,14 @@ absl::Status ValidateSource(const std::string& uri, const SourceOptions& options
       return absl::InvalidArgumentError(
           absl::StrCat("source_uri may not hold quotes, backslashes, spaces or control characters "
                        "(percent-encode them): '",
-                       Abbreviate(absl::CHexEscape(uri)), "'"));
+                       Abbreviate(absl::CHexEscape(RedactUri(uri))), "'"));
     }
   }
   bool known = false;
   for (auto scheme : kSchemes) known = known || absl::StartsWith(uri, scheme);
   if (!known) {
     return absl::InvalidArgumentError(
-        absl::StrCat("source_uri: unsupported scheme in '", Abbreviate(uri),
+        absl::StrCat("source_uri: unsupported scheme in '", Abbreviate(RedactUri(uri)),
                      "' (test://, rtsp://, rtsps://, file://, http://, https://, v4l2://)"));
   }
   if (absl::StartsWith(uri, "v4l2://")) {
@@ -72,7 +73,7 @@ absl::Status ValidateSource(const std::string& uri, const SourceOptions& options
     if (!absl::StartsWith(device, "/dev/") || device.size() <= 5) {
       return absl::InvalidArgumentError(absl::StrCat(
           "source_uri: a v4l2 source names a device under /dev, e.g. v4l2:///dev/video0; got '",
-          Abbreviate(uri), "'"));
+          Abbreviate(RedactUri(uri)), "'"));
     }
   }
   if (options.rtsp_transport != RtspTransport::kAuto && !IsRtsp(uri)) {
