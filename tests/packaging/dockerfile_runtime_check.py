@@ -14,14 +14,17 @@ import subprocess
 import sys
 
 # Element factories the engine builds (engine/pipeline_description.cc,
-# engine/engine.cc PreloadPlugins, the source chain, FEC and the latency probe).
+# engine/engine.cc PreloadPlugins, the source chain, FEC, the latency probe,
+# RTSP pass-through and http(s) sources).
 ELEMENTS = [
     "webrtcbin", "nicesrc", "nicesink", "dtlssrtpenc", "dtlsdec", "rtpulpfecenc", "rtpredenc",
     "x264enc", "vp8enc", "vp9enc", "rtph264pay", "rtpvp8pay", "rtpvp9pay",
     "videotestsrc", "rtspsrc", "uridecodebin", "decodebin", "v4l2src",
     "videoconvert", "videoscale", "videorate", "capsfilter", "identity", "appsrc", "appsink",
+    "rtph264depay", "h264parse", "souphttpsrc",
 ]
-OPTIONAL_ELEMENTS = ["x265enc", "rtph265pay", "openh264enc"]  # checked when this host has them
+# Checked when this host has them.
+OPTIONAL_ELEMENTS = ["x265enc", "rtph265pay", "openh264enc", "rtph265depay", "h265parse"]
 
 
 def run(cmd):
