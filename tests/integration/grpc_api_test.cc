@@ -377,6 +377,23 @@ TEST_F(GrpcApiTest, StreamctlSetsSourceOptionsAndTheNewQualityFlags) {
         << error;
     EXPECT_EQ(run.WaitForExit(30s), 2) << "usage error: " << run.Output();
   }
+  {
+    // Pass-through from the CLI: the stream says so, and a password in the
+    // URI is not echoed back.
+    testing_support::ChildProcess run;
+    ASSERT_FALSE(run.Start(streamctl,
+                           {"--server", target, "--json", "start", "door",
+                            "rtsp://viewer:pw-9f2c@127.0.0.1:1/cam", "--director", director,
+                            "--passthrough", "--mtu", "1200"},
+                           "(\"passthrough\":true)", 30s, &error)
+                     .empty())
+        << error;
+    EXPECT_EQ(run.WaitForExit(30s), 0) << run.Output();
+    EXPECT_NE(run.Output().find("\"encoder\":\"passthrough\""), std::string::npos) << run.Output();
+    EXPECT_NE(run.Output().find("rtsp://viewer:***@127.0.0.1:1/cam"), std::string::npos)
+        << run.Output();
+    EXPECT_EQ(run.Output().find("pw-9f2c"), std::string::npos) << run.Output();
+  }
 }
 
 }  // namespace
