@@ -1,5 +1,7 @@
 #include "engine/uri_secret.h"
 
+#include <glib.h>
+
 #include "absl/strings/str_replace.h"
 
 namespace engine {
@@ -23,24 +25,11 @@ std::pair<size_t, size_t> PasswordSpan(const std::string& uri) {
   return {colon + 1, at};
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// GLib's decoder; a password with a broken escape stays as written.
 std::string PercentDecoded(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
+  gchar* decoded = g_uri_unescape_string(text.c_str(), nullptr);
+  std::string out = decoded ? decoded : text;
+  g_free(decoded);
   return out;
 }
 
