@@ -3,7 +3,16 @@
 // gwa_bench's (bench/bench_util.h).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The browser tests' harness (tests/browser/harness.mjs), with GWA_BIN_DIR
+// defaulting to this checkout's build/bin: the harness reads it when it is
+// imported, so it is set first.
+export async function importHarness() {
+  process.env.GWA_BIN_DIR ??= join(dirname(fileURLToPath(import.meta.url)), '../build/bin');
+  return import('../tests/browser/harness.mjs');
+}
 
 // Nearest rank, p in 0..100 (as gwa_bench's Percentile).
 export const pct = (values, p) => {

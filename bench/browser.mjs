@@ -11,17 +11,14 @@
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
-  fmt, median, pct, printMachine, printTable,
+  fmt, importHarness, median, pct, printMachine, printTable,
 } from './bench_util.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-process.env.GWA_BIN_DIR ??= join(here, '../build/bin');
 const {
   BIN, launchChromium, startStack, streamctl, waitUntil,
-} = await import('../tests/browser/harness.mjs');
+} = await importHarness();
 
 const PLAYS = Number(process.argv[2] ?? 20);
 const RESIZES = Number(process.argv[3] ?? 10);

@@ -22,17 +22,13 @@
 //   1280x720@30, H264 and VP8, 2000 kbps, test://ball.
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium),
 //      GWA_HEADLESS=1 forces headless even with a DISPLAY.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  fmt, pct, printMachine, printTable,
+  fmt, importHarness, pct, printMachine, printTable,
 } from './bench_util.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-process.env.GWA_BIN_DIR ??= join(here, '../build/bin');
 const {
   BIN, launchChromium, startStack, streamctl, waitUntil,
-} = await import('../tests/browser/harness.mjs');
+} = await importHarness();
 
 const FRAMES = Number(process.argv[2] ?? 630);
 const MAX_SECONDS = Number(process.argv[3] ?? 35);

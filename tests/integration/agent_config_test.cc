@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "agent_process.h"
 #include "child_process.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 
@@ -30,7 +31,7 @@ class TempFile {
   std::string path_;
 };
 
-const std::string kAgent = std::string(GWA_BIN_DIR) + "/gstwebrtc-agent";
+const std::string kAgent = testing_support::AgentBinary();
 
 TEST(AgentConfigFileTest, SettingsApplyFlagsWinStreamsStart) {
   // 192.0.2.1 (TEST-NET) is never local: the agent could not listen there,
@@ -82,17 +83,8 @@ TEST(AgentConfigFileTest, MistakesStopTheAgentWithAReason) {
       {"streams:\n  - {stream_id: a, ahoy: {api_key: s3cr3t-in-file}}\n", "api_key"},
   };
   for (const auto& c : cases) {
-    TempFile config(c.text);
-    testing_support::ChildProcess agent;
-    std::string error;
-    // The reason is printed, then the agent exits 2 without serving.
-    ASSERT_FALSE(agent
-                     .Start(kAgent, {"--config", config.path(), "--grpc-listen=127.0.0.1:0"},
-                            c.reason, 30s, &error)
-                     .empty())
-        << c.text << error;
-    EXPECT_EQ(agent.WaitForExit(30s), 2) << agent.Output();
-    EXPECT_EQ(agent.Output().find("s3cr3t-in-file"), std::string::npos);
+    const std::string output = testing_support::ExpectAgentRefusesConfig(c.text, c.reason);
+    EXPECT_EQ(output.find("s3cr3t-in-file"), std::string::npos);
   }
 }
 

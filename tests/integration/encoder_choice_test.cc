@@ -14,20 +14,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace pb = streamcontrol::v1;
 
-class EncoderChoiceTest : public ::testing::TestWithParam<std::tuple<pb::Codec, std::string>> {
- protected:
-  void SetUp() override {
-    std::string error;
-    director_port_ = testing_support::StartDirector(director_, 0, {}, &error);
-    ASSERT_NE(director_port_, 0) << error;
-    auto started = harness_.Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
-  testing_support::ChildProcess director_;
-  int director_port_ = 0;
-  testing_support::AgentHarness harness_;
-};
+class EncoderChoiceTest : public testing_support::AgentWithDirectorTest<
+                              ::testing::TestWithParam<std::tuple<pb::Codec, std::string>>> {};
 
 TEST_P(EncoderChoiceTest, PlaysAtAReceiverAndIsReported) {
   const auto& [codec, encoder] = GetParam();
@@ -38,8 +26,7 @@ TEST_P(EncoderChoiceTest, PlaysAtAReceiverAndIsReported) {
   req.set_encoder(encoder);
   req.mutable_quality()->set_width(640);
   req.mutable_quality()->set_height(360);
-  req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
-                                       "/feeds/");
+  req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
   pb::Stream stream;
   {
     grpc::ClientContext ctx;
@@ -89,7 +76,7 @@ TEST(EncoderChoiceRefusalTest, AViewerWithoutH265GetsAnErrorAnswer) {
   req.set_stream_id("hevc");
   req.set_source_uri("test://ball");
   req.set_codec(pb::H265);
-  req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(port) + "/feeds/");
+  req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(port));
   pb::Stream stream;
   grpc::ClientContext ctx;
   ASSERT_TRUE(harness.stub().Start(&ctx, req, &stream).ok());

@@ -16,14 +16,11 @@ namespace {
 using namespace std::chrono_literals;
 namespace pb = streamcontrol::v1;
 
-class GrpcApiTest : public ::testing::Test {
+class GrpcApiTest : public testing_support::AgentWithDirectorTest<> {
  protected:
   void SetUp() override {
-    std::string error;
-    director_port_ = testing_support::StartDirector(director_, 0, {}, &error);
-    ASSERT_NE(director_port_, 0) << error;
-    auto started = harness_.Start();
-    ASSERT_TRUE(started.ok()) << started;
+    AgentWithDirectorTest::SetUp();
+    if (HasFatalFailure()) return;
     stub_ = &harness_.stub();
     agent_ = &harness_.server();
   }
@@ -36,8 +33,7 @@ class GrpcApiTest : public ::testing::Test {
     req.mutable_quality()->set_width(640);
     req.mutable_quality()->set_height(360);
     req.mutable_quality()->set_bitrate_kbps(bitrate);
-    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
-                                         "/feeds/");
+    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
     grpc::ClientContext ctx;
     return stub_->Start(&ctx, req, out);
   }
@@ -50,9 +46,6 @@ class GrpcApiTest : public ::testing::Test {
     return stub_->SetQuality(&ctx, req, out);
   }
 
-  testing_support::ChildProcess director_;
-  int director_port_ = 0;
-  testing_support::AgentHarness harness_;
   pb::StreamControl::Stub* stub_ = nullptr;
   control::AgentServer* agent_ = nullptr;
 };
@@ -169,8 +162,7 @@ TEST_F(GrpcApiTest, HugeFieldsInErrorsAreCut) {
     pb::StartRequest req;
     req.set_stream_id("cam-huge");
     req.set_source_uri("nosuch://" + huge);
-    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
-                                         "/feeds/");
+    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
     const grpc::Status s = stub_->Start(&ctx, req, &stream);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().size();
     EXPECT_LT(s.error_message().size(), 300u);
@@ -185,8 +177,7 @@ TEST_F(GrpcApiTest, SourceOptionsAndTheNewQualityFields) {
     req.set_stream_id(id);
     req.set_source_uri(uri);
     *req.mutable_source_options() = options;
-    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port_) +
-                                         "/feeds/");
+    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
     grpc::ClientContext ctx;
     return stub_->Start(&ctx, req, out);
   };
@@ -345,7 +336,7 @@ namespace {
 TEST_F(GrpcApiTest, StreamctlSetsSourceOptionsAndTheNewQualityFlags) {
   const std::string streamctl = std::string(GWA_BIN_DIR) + "/streamctl";
   const std::string target = "127.0.0.1:" + std::to_string(agent_->grpc_port());
-  const std::string director = "ws://127.0.0.1:" + std::to_string(director_port_) + "/feeds/";
+  const std::string director = testing_support::DirectorFeedsUrl(director_port_);
   std::string error;
   {
     testing_support::ChildProcess run;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_harness.h"
+#include "agent_process.h"
 #include "child_process.h"
 #include "director_viewer.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
@@ -21,7 +22,7 @@ using namespace std::chrono_literals;
 namespace pb = streamcontrol::v1;
 using testing_support::TempFile;
 
-const std::string kAgent = std::string(GWA_BIN_DIR) + "/gstwebrtc-agent";
+const std::string kAgent = testing_support::AgentBinary();
 
 const char kTemplates[] = R"(
 pipeline_templates:
@@ -176,18 +177,7 @@ TEST(PipelineTemplateStartupTest, ABadTemplateStopsTheAgentNamingIt) {
        "name=encoder ! rtph264pay name=payloader'}\n",
        "pipeline template 'nosource': source must name an element `source`"},
   };
-  for (const auto& c : cases) {
-    TempFile config(c.text);
-    testing_support::ChildProcess agent;
-    std::string error;
-    ASSERT_FALSE(agent
-                     .Start(kAgent, {"--config", config.path(), "--grpc-listen=127.0.0.1:0"},
-                            c.reason, 30s, &error)
-                     .empty())
-        << c.text << error;
-    EXPECT_EQ(agent.WaitForExit(30s), 2) << agent.Output();
-    EXPECT_EQ(agent.CountInOutput("gRPC on port"), 0) << "the agent must not serve";
-  }
+  for (const auto& c : cases) testing_support::ExpectAgentRefusesConfig(c.text, c.reason);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "feed_driver.h"
 #include "feed_state_log.h"
 #include "test_camera.h"
+#include "test_clip.h"
 #include "webrtc_receiver.h"
 
 namespace engine {
@@ -130,32 +131,9 @@ TEST(RtspSilentUdpTest, AutoFallsBackToTcpWhenUdpIsSilentlyDropped) {
   (*udp)->Shutdown();
 }
 
-// A one-second clip (30 frames at 30 fps).
-std::string WriteClip() {
-  const std::string path = ::testing::TempDir() + "/gwa_loop_clip.webm";
-  GError* error = nullptr;
-  GstElement* writer = gst_parse_launch(
-      ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240,"
-       "framerate=30/1 ! vp8enc deadline=1 ! webmmux ! filesink location=" +
-       path)
-          .c_str(),
-      &error);
-  EXPECT_EQ(error, nullptr) << error->message;
-  gst_element_set_state(writer, GST_STATE_PLAYING);
-  GstBus* bus = gst_element_get_bus(writer);
-  GstMessage* done = gst_bus_timed_pop_filtered(
-      bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  EXPECT_TRUE(done && GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS);
-  if (done) gst_message_unref(done);
-  gst_object_unref(bus);
-  gst_element_set_state(writer, GST_STATE_NULL);
-  gst_object_unref(writer);
-  return path;
-}
-
 TEST(FileLoopTest, ALoopingFilePlaysOnWithoutAnOutage) {
-  gst_init(nullptr, nullptr);
-  const std::string path = WriteClip();
+  const std::string path = testing_support::WriteTestClip("gwa_loop_clip.webm");
+  ASSERT_FALSE(path.empty());
   engine::Engine engine;
   FeedStateLog log;
   engine::FeedConfig config;
@@ -183,10 +161,10 @@ TEST(FileLoopTest, ALoopingFilePlaysOnWithoutAnOutage) {
 // is an outage the source recovers from by fetching it again. A missing
 // resource fails the source with the server's answer in last_error.
 TEST(HttpSourceTest, PlaysAClipFromAnHttpServerAndReportsA404) {
-  gst_init(nullptr, nullptr);
-  const std::string path = WriteClip();
+  const std::string name = "gwa_http_clip.webm";
+  const std::string path = testing_support::WriteTestClip(name);
+  ASSERT_FALSE(path.empty());
   const std::string dir = path.substr(0, path.rfind('/'));
-  const std::string name = path.substr(path.rfind('/') + 1);
   ChildProcess server;
   std::string error;
   // -u: unbuffered, so the "Serving HTTP on ... port N" line arrives at once.

@@ -61,8 +61,7 @@ TEST(SourcePasswordTest, TheCameraPasswordNeverLeavesTheAgent) {
     pb::StartRequest req;
     req.set_stream_id("door");
     req.set_source_uri("rtsp://admin:" + std::string(kPassword) + "@" + host + "/cam");
-    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port) +
-                                         "/feeds/");
+    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port));
     pb::Stream stream;
     {
       grpc::ClientContext ctx;
@@ -80,18 +79,10 @@ TEST(SourcePasswordTest, TheCameraPasswordNeverLeavesTheAgent) {
     ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
     {
       // WatchStats sends the state change as an event.
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 15s);
-      pb::WatchStatsRequest watch;
-      watch.set_stream_id("door");
-      auto reader = stub.WatchStats(&ctx, watch);
-      pb::StreamStats sample;
-      bool reconnecting = false;
-      while (!reconnecting && reader->Read(&sample)) {
-        reconnecting = sample.state() == pb::RECONNECTING_SOURCE;
-      }
-      ctx.TryCancel();
-      ASSERT_TRUE(reconnecting) << "the source never failed";
+      testing_support::StatsWatch watch(stub, "door", 1000, 15s);
+      ASSERT_TRUE(watch.ReadUntil([](const pb::StreamStats& s) {
+        return s.state() == pb::RECONNECTING_SOURCE;
+      })) << "the source never failed";
     }
     pb::Stream down;
     {

@@ -15,6 +15,7 @@
 #include "feed_driver.h"
 #include "feed_state_log.h"
 #include "test_camera.h"
+#include "test_clip.h"
 #include "webrtc_receiver.h"
 
 namespace {
@@ -134,28 +135,8 @@ TEST(SourceRestartTest, HungCameraIsCaughtByTheStallWatchdog) {
 // A file source hits EOS after one second: the source side restarts (the
 // file plays again) for the same viewer, reported as an outage with "EOS".
 TEST(SourceRestartTest, SourceEosRestartsTheSourceForTheSameViewer) {
-  gst_init(nullptr, nullptr);
-  const std::string path = ::testing::TempDir() + "/gwa_eos_clip.webm";
-  {
-    GError* error = nullptr;
-    GstElement* writer = gst_parse_launch(
-        ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240,"
-         "framerate=30/1 ! vp8enc deadline=1 ! webmmux ! filesink location=" +
-         path)
-            .c_str(),
-        &error);
-    ASSERT_EQ(error, nullptr) << error->message;
-    gst_element_set_state(writer, GST_STATE_PLAYING);
-    GstBus* bus = gst_element_get_bus(writer);
-    GstMessage* done = gst_bus_timed_pop_filtered(
-        bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-    ASSERT_NE(done, nullptr);
-    EXPECT_EQ(GST_MESSAGE_TYPE(done), GST_MESSAGE_EOS);
-    gst_message_unref(done);
-    gst_object_unref(bus);
-    gst_element_set_state(writer, GST_STATE_NULL);
-    gst_object_unref(writer);
-  }
+  const std::string path = testing_support::WriteTestClip("gwa_eos_clip.webm");
+  ASSERT_FALSE(path.empty());
 
   engine::Engine engine;
   StateLog log;

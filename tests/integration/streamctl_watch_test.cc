@@ -12,14 +12,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class StreamctlWatchTest : public ::testing::Test {
+class StreamctlWatchTest : public testing_support::AgentWithDirectorTest<> {
  protected:
   void SetUp() override {
-    std::string error;
-    director_port_ = testing_support::StartDirector(director_, 0, {}, &error);
-    ASSERT_NE(director_port_, 0) << error;
-    auto started = harness_.Start();
-    ASSERT_TRUE(started.ok()) << started;
+    AgentWithDirectorTest::SetUp();
+    if (HasFatalFailure()) return;
     for (const char* id : {"cam-a", "cam-b"}) {
       const grpc::Status status = harness_.StartStream(id, director_port_);
       ASSERT_TRUE(status.ok()) << status.error_message();
@@ -52,10 +49,6 @@ class StreamctlWatchTest : public ::testing::Test {
     for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
     return n;
   }
-
-  testing_support::ChildProcess director_;
-  int director_port_ = 0;
-  testing_support::AgentHarness harness_;
 };
 
 TEST_F(StreamctlWatchTest, TerminalGetsATableRedrawnInPlace) {

@@ -14,6 +14,10 @@ int StartDirector(ChildProcess& director, int port, const std::vector<std::strin
   return found.empty() ? 0 : std::stoi(found);
 }
 
+std::string DirectorFeedsUrl(int port) {
+  return "ws://127.0.0.1:" + std::to_string(port) + "/feeds/";
+}
+
 absl::Status AgentHarness::Start(control::AgentOptions options) {
   options.grpc_listen = "127.0.0.1:0";
   if (options.registry.stats_interval == std::chrono::milliseconds(1000)) {
@@ -33,8 +37,7 @@ AgentHarness::~AgentHarness() {
 
 grpc::Status AgentHarness::StartStream(const std::string& id, int director_port,
                                        const std::string& api_key, pb::Stream* out) {
-  return StartStreamAt(id, "ws://127.0.0.1:" + std::to_string(director_port) + "/feeds/", api_key,
-                       out);
+  return StartStreamAt(id, DirectorFeedsUrl(director_port), api_key, out);
 }
 
 grpc::Status AgentHarness::StartStreamAt(const std::string& id, const std::string& director_url,

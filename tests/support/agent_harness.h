@@ -3,6 +3,7 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
@@ -20,6 +21,8 @@ namespace testing_support {
 // else port 0). Returns its port, or 0 with `error` set.
 int StartDirector(ChildProcess& director, int port, const std::vector<std::string>& args,
                   std::string* error);
+// The feeds URL of a plain local-director on `port`: ws://127.0.0.1:PORT/feeds/.
+std::string DirectorFeedsUrl(int port);
 
 class AgentHarness {
  public:
@@ -42,6 +45,24 @@ class AgentHarness {
  private:
   std::unique_ptr<control::AgentServer> agent_;
   std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub_;
+};
+
+// A fixture base: a local-director and an in-process agent started before
+// each test. `Base` is ::testing::Test or a ::testing::TestWithParam<T>.
+template <typename Base = ::testing::Test>
+class AgentWithDirectorTest : public Base {
+ protected:
+  void SetUp() override {
+    std::string error;
+    director_port_ = StartDirector(director_, 0, {}, &error);
+    ASSERT_NE(director_port_, 0) << error;
+    absl::Status started = harness_.Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  ChildProcess director_;
+  int director_port_ = 0;
+  AgentHarness harness_;
 };
 
 // A WatchStats call with a deadline, so a missing event fails the test
