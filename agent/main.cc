@@ -31,6 +31,9 @@ ABSL_FLAG(int, stats_interval_ms, 1000, "Stats sampling interval");
 ABSL_FLAG(int, ice_gather_timeout_ms, 2000, "Longest wait for ICE gathering before answering");
 ABSL_FLAG(bool, ice_tcp, false,
           "Also gather ICE-TCP candidates (slower answers; for UDP-less paths)");
+ABSL_FLAG(bool, ice_upnp, false,
+          "Let libnice ask the site's router to open ports over UPnP-IGD (SSDP multicast on "
+          "every interface). Off by default: only for a site whose operator wants it");
 ABSL_FLAG(bool, latency_probe, false,
           "Stamp the wall clock into every picture before encoding, for glass-to-glass "
           "latency benchmarks (bench/); visible as blocks at the top-left corner");
@@ -156,7 +159,8 @@ int main(int argc, char** argv) {
       std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
   options.registry.ice_gather_timeout =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_ice_gather_timeout_ms));
-  options.registry.ice_tcp = absl::GetFlag(FLAGS_ice_tcp);
+  options.registry.ice.tcp = absl::GetFlag(FLAGS_ice_tcp);
+  options.registry.ice.upnp = absl::GetFlag(FLAGS_ice_upnp);
   options.registry.latency_probe = absl::GetFlag(FLAGS_latency_probe);
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);

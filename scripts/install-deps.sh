@@ -23,6 +23,8 @@ PACKAGES=(
   libyaml-cpp-dev
   # tests (gst-rtsp-server: the stand-in RTSP camera of the source-restart test)
   libgtest-dev libgmock-dev chromium openssl libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  # network tests: namespaces, NAT, rate limits and captures (tests/support/net_lab.h)
+  iproute2 iptables tcpdump
   # example clients: Python stubs generated at build time
   python3-grpcio python3-protobuf
 )

@@ -12,4 +12,13 @@ scripts/build.sh
 (cd clients/node && npm ci --no-audit --no-fund --loglevel=error)
 
 cd build
-ctest --output-on-failure --timeout 600 "$@"
+ctest --output-on-failure --timeout 600 --output-junit ctest-results.xml "$@"
+
+# A skipped test never passes for a success: network tests skip without
+# CAP_NET_ADMIN (tests/support/net_lab.h), and that must fail the run.
+skipped=$(grep -c '<skipped' ctest-results.xml || true)
+if [ "$skipped" -ne 0 ]; then
+  echo "FAILED: $skipped test(s) were skipped (see 'Skipped' above); every test must run." >&2
+  grep -B1 '<skipped' ctest-results.xml | grep -o 'name="[^"]*"' >&2 || true
+  exit 1
+fi

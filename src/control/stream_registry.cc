@@ -130,7 +130,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.quality = spec.quality;
   config.stats_interval = options_.stats_interval;
   config.ice_gather_timeout = options_.ice_gather_timeout;
-  config.ice_tcp = options_.ice_tcp;
+  config.ice = options_.ice;
   config.latency_probe = options_.latency_probe;
   config.encoder = spec.encoder;
   config.pipeline_template = tmpl;

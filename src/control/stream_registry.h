@@ -55,7 +55,7 @@ struct RegistryOptions {
   size_t max_streams = 64;
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
-  bool ice_tcp = false;
+  engine::IceOptions ice;
   bool latency_probe = false;           // benchmarks only: engine/latency_probe.h
   signaling::LinkConfig link_template;  // timings, TLS options
   // The operator's pipeline templates, validated at start-up; callers pick

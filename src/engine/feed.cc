@@ -196,7 +196,7 @@ void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
     }
     SessionConfig config{
         self->config_.source_uri,           self->config_.codec,   self->Snapshot().quality,
-        self->config_.ice_gather_timeout,   self->config_.ice_tcp, self->config_.latency_probe,
+        self->config_.ice_gather_timeout,   self->config_.ice,     self->config_.latency_probe,
         self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template,
         self->config_.source_options};
     std::weak_ptr<Feed> weak = self;

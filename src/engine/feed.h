@@ -44,7 +44,7 @@ struct FeedConfig {
   Quality quality;  // complete after Feed::Create
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
-  bool ice_tcp = false;
+  IceOptions ice;
   bool latency_probe = false;  // see engine/latency_probe.h
   // A running source that delivers no frame for this long is restarted.
   std::chrono::milliseconds source_stall_timeout{5000};

@@ -142,12 +142,7 @@ absl::Status ViewerSession::Build(int payload_type) {
   // (a pass-through stream has no raw picture to stamp).
   if (config_.latency_probe && !passthrough) InstallLatencyProbe(appsrc_.get());
 
-  GObject* ice = nullptr;
-  g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
-  if (ice) {
-    g_object_set(ice, "ice-tcp", config_.ice_tcp ? TRUE : FALSE, nullptr);
-    g_object_unref(ice);
-  }
+  if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice); !s.ok()) return s;
 
   // The payloader's pad created a transceiver; pinning it sendonly makes the
   // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).
@@ -592,6 +587,7 @@ SessionSettings ViewerSession::Settings() const {
   guint mtu = 0;
   g_object_get(payloader_.get(), "mtu", &mtu, nullptr);
   out.mtu = mtu;
+  if (auto ice = ReadIceAgentSettings(webrtc_.get()); ice.ok()) out.ice = *ice;
   return out;
 }
 

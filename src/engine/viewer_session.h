@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
+#include "engine/ice_options.h"
 #include "engine/pipeline_template.h"
 #include "engine/quality.h"
 #include "engine/source_chain.h"
@@ -30,8 +31,7 @@ struct SessionConfig {
   Codec codec = Codec::kH264;
   Quality quality;  // complete
   std::chrono::milliseconds ice_gather_timeout{2000};
-  // ICE-TCP candidates only help without UDP; gathering them delays the answer.
-  bool ice_tcp = false;
+  IceOptions ice;
   // Stamp the wall clock into every picture (engine/latency_probe.h).
   bool latency_probe = false;
   // A running source that delivers no frame for this long is restarted.
@@ -50,6 +50,7 @@ struct SessionSettings {
   int speed = 0;                // encoder speed-preset / cpu-used
   uint32_t mtu = 0;             // payloader mtu
   uint32_t fec_percentage = 0;  // the transceiver's fec-percentage
+  IceAgentSettings ice;         // the live NiceAgent's (upnp, ice-tcp)
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {

@@ -43,7 +43,8 @@ std::string ChildProcess::Start(const std::string& path, const std::vector<std::
   std::vector<char*> argv{const_cast<char*>(path.c_str())};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  int rc = posix_spawn(&pid_, path.c_str(), &actions, nullptr, argv.data(), environ);
+  // spawnp: a bare name ("ip") is looked up in PATH; a path is used as it is.
+  int rc = posix_spawnp(&pid_, path.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
   if (rc != 0) {

@@ -55,8 +55,13 @@ DirectorViewer::~DirectorViewer() {
 }
 
 absl::Status DirectorViewer::Connect(int director_port, std::chrono::milliseconds timeout) {
+  return Connect("127.0.0.1", director_port, timeout);
+}
+
+absl::Status DirectorViewer::Connect(const std::string& host, int director_port,
+                                     std::chrono::milliseconds timeout) {
   websocketpp::lib::error_code ec;
-  std::string url = "ws://127.0.0.1:" + std::to_string(director_port) + "/viewer";
+  std::string url = "ws://" + host + ":" + std::to_string(director_port) + "/viewer";
   auto con = impl_->client.get_connection(url, ec);
   if (ec) return absl::InternalError(ec.message());
   impl_->hdl = con->get_handle();

@@ -20,7 +20,9 @@ class DirectorViewer {
   DirectorViewer();
   ~DirectorViewer();
 
-  absl::Status Connect(int director_port, std::chrono::milliseconds timeout);
+  absl::Status Connect(int director_port, std::chrono::milliseconds timeout);  // on 127.0.0.1
+  absl::Status Connect(const std::string& host, int director_port,
+                       std::chrono::milliseconds timeout);
   // Sends {"play":{feed,sdp}} and returns the answer SDP, or the director's
   // error message as an error status.
   absl::StatusOr<std::string> Play(const std::string& feed, const std::string& offer_sdp,

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "engine/ice_options.h"
+
 namespace testing_support {
 
 WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encoding)) {
@@ -13,6 +15,10 @@ WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encod
   pipeline_ = gst_pipeline_new("receiver");
   webrtc_ = gst_element_factory_make("webrtcbin", "recv");
   g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  // Like every peer of the project: no UPnP, no SSDP off the machine.
+  if (absl::Status s = engine::ApplyIceOptions(webrtc_, engine::IceOptions{}); !s.ok()) {
+    throw std::runtime_error("receiver: " + std::string(s.message()));
+  }
   gst_bin_add(GST_BIN(pipeline_), webrtc_);
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebrtcReceiver::OnPadAdded), this);
   g_signal_connect(webrtc_, "notify::ice-gathering-state",

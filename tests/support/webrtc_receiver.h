@@ -59,6 +59,8 @@ class WebrtcReceiver {
   // decoder (libde265 1.0.11) aborts on x265's output after a few frames
   // (assertion in slice.cc, or "free(): invalid size"). Before CreateOffer.
   void SetParseOnly() { parse_only_ = true; }
+  // The receiving webrtcbin, for tests that read its settings back.
+  GstElement* webrtcbin() const { return webrtc_; }
 
  private:
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);

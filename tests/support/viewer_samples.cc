@@ -1,0 +1,26 @@
+#include "viewer_samples.h"
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace testing_support {
+
+std::vector<ViewerSample> ParseViewerSamples(const std::string& output) {
+  std::vector<ViewerSample> samples;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded() || !json.is_object() || json.value("event", "") != "sample") continue;
+    ViewerSample s;
+    s.t_ms = json.value("t_ms", int64_t{0});
+    s.frames = json.value("frames", uint64_t{0});
+    s.width = json.value("width", 0);
+    s.height = json.value("height", 0);
+    s.rtp_payload_bytes = json.value("rtp_payload_bytes", uint64_t{0});
+    samples.push_back(s);
+  }
+  return samples;
+}
+
+}  // namespace testing_support
