@@ -26,6 +26,8 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
   spec.codec_set = static_cast<bool>(node["codec"]);
   spec.encoder = node["encoder"].as<std::string>("");
   spec.pipeline_template = node["pipeline_template"].as<std::string>("");
+  spec.shared_encode = node["shared_encode"].as<bool>(false);
+  if (node["max_viewers"]) spec.max_viewers = node["max_viewers"].as<uint32_t>();
   if (const YAML::Node q = node["quality"]) {
     if (!q.IsMap()) return Invalid(origin, where + ".quality", "must be a mapping");
     auto read = [&](const char* key, std::optional<uint32_t>* out) {

@@ -38,6 +38,9 @@ ABSL_FLAG(bool, latency_probe, false,
           "Stamp the wall clock into every picture before encoding, for glass-to-glass "
           "latency benchmarks (bench/); visible as blocks at the top-left corner");
 ABSL_FLAG(int, max_streams, 64, "Most streams this agent runs at once");
+ABSL_FLAG(int, max_viewers_per_feed, 4,
+          "Viewer sessions per stream at once unless its StartRequest says otherwise (1..64); "
+          "each viewer has its own encoder unless the stream shares one");
 ABSL_FLAG(std::string, director_ca, "", "CA bundle to verify wss:// directors (else system)");
 ABSL_FLAG(bool, director_insecure, false, "Do not verify wss:// director certificates (labs)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for gRPC TLS (with --tls-key)");
@@ -155,6 +158,12 @@ int main(int argc, char** argv) {
   options.registry.default_director_url = absl::GetFlag(FLAGS_director_url);
   options.registry.default_api_key = ReadApiKey();
   options.registry.max_streams = static_cast<size_t>(absl::GetFlag(FLAGS_max_streams));
+  const int max_viewers = absl::GetFlag(FLAGS_max_viewers_per_feed);
+  if (max_viewers < 1 || max_viewers > static_cast<int>(engine::kMaxViewersLimit)) {
+    spdlog::critical("--max-viewers-per-feed must be 1 to {}", engine::kMaxViewersLimit);
+    return 2;
+  }
+  options.registry.max_viewers_per_feed = static_cast<uint32_t>(max_viewers);
   options.registry.stats_interval =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
   options.registry.ice_gather_timeout =

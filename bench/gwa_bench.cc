@@ -798,8 +798,10 @@ FloorRun MeasureFloor(engine::Engine* eng, engine::Codec codec, int width, int h
     run.error = "pipeline refused to start: " + send;
     return run;
   }
-  auto source = eng->Call(
-      [&] { return engine::SourceChain::Start(eng, "test://ball", q, appsrc.get(), {}, {}); });
+  auto fanout = std::make_shared<engine::FrameFanout>(/*coded=*/false);
+  fanout->Add(appsrc.get());
+  auto source =
+      eng->Call([&] { return engine::SourceChain::Start(eng, "test://ball", q, fanout, {}, {}); });
   std::shared_ptr<engine::SourceChain> chain;
   if (!source.ok()) {
     run.error = source.status().ToString();

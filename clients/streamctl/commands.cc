@@ -52,6 +52,13 @@ int RunStart(const CommandContext& ctx) {
   if (!error.empty()) return UsageError(error, ctx.usage);
   error = SourceOptionsFromFlags(ctx.given, request.mutable_source_options());
   if (!error.empty()) return UsageError(error, ctx.usage);
+  request.set_shared_encode(absl::GetFlag(FLAGS_shared_encode));
+  if (ctx.given.count("max_viewers") != 0) {
+    uint32_t max_viewers = 0;
+    error = ParseUint("max_viewers", absl::GetFlag(FLAGS_max_viewers), &max_viewers);
+    if (!error.empty()) return UsageError(error, ctx.usage);
+    request.set_max_viewers(max_viewers);
+  }
 
   pb::AhoyConfig* ahoy = request.mutable_ahoy();
   ahoy->set_director_url(absl::GetFlag(FLAGS_director));
@@ -66,6 +73,17 @@ int RunStart(const CommandContext& ctx) {
   SetDeadline(ctx, &client);
   pb::Stream stream;
   const grpc::Status status = ctx.stub->Start(&client, request, &stream);
+  return FinishStreamCall(ctx, status, stream);
+}
+
+int RunDisconnect(const CommandContext& ctx) {
+  pb::DisconnectRequest request;
+  request.set_stream_id(ctx.args[0]);
+  request.set_session_id(ctx.args[1]);
+  grpc::ClientContext client;
+  SetDeadline(ctx, &client);
+  pb::Stream stream;
+  const grpc::Status status = ctx.stub->Disconnect(&client, request, &stream);
   return FinishStreamCall(ctx, status, stream);
 }
 

@@ -28,6 +28,7 @@ struct CommandContext {
 // Each returns the process exit status (see ExitCode).
 int RunStart(const CommandContext& ctx);
 int RunStop(const CommandContext& ctx);
+int RunDisconnect(const CommandContext& ctx);
 int RunSet(const CommandContext& ctx);
 int RunGet(const CommandContext& ctx);
 int RunList(const CommandContext& ctx);

@@ -46,6 +46,11 @@ ABSL_FLAG(bool, loop, false, "start: loop a file:// source at its end");
 ABSL_FLAG(bool, passthrough, false,
           "start: forward an RTSP camera's H264/H265 without re-encoding (quality follows the "
           "camera; only mtu and fec_percentage apply)");
+ABSL_FLAG(bool, shared_encode, false,
+          "start: one encoder for every viewer of the stream (the CPU of one viewer for any "
+          "number; one bitrate for all)");
+ABSL_FLAG(std::string, max_viewers, "",
+          "start: viewer sessions at once, 1..64 (unset if empty: the agent's default)");
 
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");

@@ -45,6 +45,8 @@ ABSL_DECLARE_FLAG(std::string, mtu);
 ABSL_DECLARE_FLAG(std::string, rtsp_transport);
 ABSL_DECLARE_FLAG(bool, loop);
 ABSL_DECLARE_FLAG(bool, passthrough);
+ABSL_DECLARE_FLAG(bool, shared_encode);
+ABSL_DECLARE_FLAG(std::string, max_viewers);
 
 // set.
 ABSL_DECLARE_FLAG(bool, force_keyframe);

@@ -41,9 +41,9 @@ const std::vector<Command>& Commands() {
       "fec_percentage", "size",         "preset", "keyframe_interval",
       "nack",           "speed_preset", "mtu"};
   static const std::vector<Command> kCommands = [] {
-    std::vector<std::string> start_flags = {"codec", "encoder",    "template",
-                                            "feed",  "director",   "rtsp_transport",
-                                            "loop",  "passthrough"};
+    std::vector<std::string> start_flags = {
+        "codec",          "encoder", "template",    "feed",          "director",
+        "rtsp_transport", "loop",    "passthrough", "shared_encode", "max_viewers"};
     start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
     std::vector<std::string> set_flags = kQuality;
     set_flags.push_back("force_keyframe");
@@ -51,9 +51,16 @@ const std::vector<Command>& Commands() {
         {"start",
          "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] "
          "[--encoder NAME] [--template NAME] [--feed NAME] [--director URL] "
-         "[--rtsp_transport auto|udp|tcp] [--loop] [--passthrough] [quality flags]",
+         "[--rtsp_transport auto|udp|tcp] [--loop] [--passthrough] [--shared_encode] "
+         "[--max_viewers N] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},
+        {"disconnect",
+         "streamctl disconnect <stream_id> <session_id>   (\"\" for a v1 viewer)",
+         2,
+         2,
+         {},
+         RunDisconnect},
         {"set", "streamctl set <stream_id> [quality flags] [--force_keyframe]", 1, 1, set_flags,
          RunSet},
         {"get", "streamctl get <stream_id>", 1, 1, {}, RunGet},

@@ -49,6 +49,19 @@ std::string FormatStream(const pb::Stream& stream) {
                     "\n");
   }
 
+  absl::StrAppend(&out, "  viewers:  ", stream.viewers_size(), " of ", stream.max_viewers(),
+                  stream.shared_encode() ? "  (one shared encoder)" : "", "\n");
+  for (const pb::Viewer& v : stream.viewers()) {
+    const pb::CandidatePair& pair = v.selected_candidate_pair();
+    absl::StrAppend(&out, "    ", v.session_id().empty() ? "(default)" : v.session_id(), "  ",
+                    v.state() == pb::VIEWER_STREAMING ? "STREAMING" : "NEGOTIATING", "  ",
+                    FrameShape(v.quality()), "  ", v.quality().bitrate_kbps(), " kbps",
+                    pair.local_type().empty()
+                        ? ""
+                        : absl::StrCat("  via ", pair.local_type(), "/", pair.protocol(), " to ",
+                                       pair.remote_address(), ":", pair.remote_port()),
+                    "\n");
+  }
   const pb::AhoyStatus& ahoy = stream.ahoy();
   absl::StrAppend(&out, "  ahoy:     ", LinkName(ahoy.state()), "  feed ",
                   ahoy.feed_name().empty() ? "-" : ahoy.feed_name(), " at ",

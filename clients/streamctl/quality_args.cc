@@ -30,13 +30,15 @@ std::string ParseField(const GivenFlags& given, const char* name, const std::str
                        bool* present, uint32_t* out) {
   *present = given.count(name) != 0;
   if (!*present) return "";
-  if (!ParseUint32(value, out)) {
-    return absl::StrCat("--", name, " needs a non-negative integer, got '", value, "'");
-  }
-  return "";
+  return ParseUint(name, value, out);
 }
 
 }  // namespace
+
+std::string ParseUint(const char* name, const std::string& value, uint32_t* out) {
+  if (ParseUint32(value, out)) return "";
+  return absl::StrCat("--", name, " needs a non-negative integer, got '", value, "'");
+}
 
 std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
   struct Field {

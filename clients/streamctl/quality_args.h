@@ -3,6 +3,7 @@
 #ifndef GWA_CLIENTS_STREAMCTL_QUALITY_ARGS_H_
 #define GWA_CLIENTS_STREAMCTL_QUALITY_ARGS_H_
 
+#include <cstdint>
 #include <string>
 
 #include "cli.h"
@@ -20,6 +21,10 @@ std::string QualityFromFlags(const GivenFlags& given, streamcontrol::v1::Quality
 // message, or "".
 std::string SourceOptionsFromFlags(const GivenFlags& given,
                                    streamcontrol::v1::SourceOptions* options);
+
+// Parses --`name`'s value as a non-negative 32-bit integer. Returns a usage
+// error message, or "".
+std::string ParseUint(const char* name, const std::string& value, uint32_t* out);
 
 // Parses "h264", "vp8" or "vp9" (any case). Returns a usage error message, or "".
 std::string ParseCodec(const std::string& text, streamcontrol::v1::Codec* codec);

@@ -2,11 +2,13 @@
 
 namespace control {
 
-void FeedSignalsAdapter::OnStreamStart(std::function<void(absl::Status)> done) {
-  feed_->StartViewer(std::move(done));
+// A v1 director names no session: it is the feed's default session "".
+void FeedSignalsAdapter::OnStreamStart(const signaling::SessionId& session,
+                                       std::function<void(absl::Status)> done) {
+  feed_->StartViewer(session.value_or(""), std::move(done));
 }
 
-void FeedSignalsAdapter::OnOffer(std::string offer_sdp,
+void FeedSignalsAdapter::OnOffer(const signaling::SessionId& session, std::string offer_sdp,
                                  std::vector<signaling::ahoy::IceCandidate> candidates,
                                  std::function<void(absl::StatusOr<std::string>)> done) {
   std::vector<engine::IceCandidate> converted;
@@ -15,13 +17,15 @@ void FeedSignalsAdapter::OnOffer(std::string offer_sdp,
     if (c.sdp_mline_index < 0) continue;  // not addressable: webrtcbin wants an index
     converted.push_back({std::move(c.candidate), static_cast<unsigned>(c.sdp_mline_index)});
   }
-  feed_->Offer(std::move(offer_sdp), std::move(converted), std::move(done));
+  feed_->Offer(session.value_or(""), std::move(offer_sdp), std::move(converted), std::move(done));
 }
 
-void FeedSignalsAdapter::OnStreamStop(std::function<void(absl::Status)> done) {
-  feed_->StopViewer(std::move(done));
+// Without a sessionId every session stops (shared/ahoy-signaling.md).
+void FeedSignalsAdapter::OnStreamStop(const signaling::SessionId& session,
+                                      std::function<void(absl::Status)> done) {
+  feed_->StopViewer(session, std::move(done));
 }
 
-void FeedSignalsAdapter::OnLinkLost() { feed_->StopViewer(nullptr); }
+void FeedSignalsAdapter::OnLinkLost() { feed_->StopViewer(std::nullopt, nullptr); }
 
 }  // namespace control

@@ -13,10 +13,13 @@ class FeedSignalsAdapter : public signaling::FeedSignals {
  public:
   explicit FeedSignalsAdapter(std::shared_ptr<engine::Feed> feed) : feed_(std::move(feed)) {}
 
-  void OnStreamStart(std::function<void(absl::Status)> done) override;
-  void OnOffer(std::string offer_sdp, std::vector<signaling::ahoy::IceCandidate> candidates,
+  void OnStreamStart(const signaling::SessionId& session,
+                     std::function<void(absl::Status)> done) override;
+  void OnOffer(const signaling::SessionId& session, std::string offer_sdp,
+               std::vector<signaling::ahoy::IceCandidate> candidates,
                std::function<void(absl::StatusOr<std::string>)> done) override;
-  void OnStreamStop(std::function<void(absl::Status)> done) override;
+  void OnStreamStop(const signaling::SessionId& session,
+                    std::function<void(absl::Status)> done) override;
   void OnLinkLost() override;
 
  private:

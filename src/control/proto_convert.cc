@@ -116,6 +116,37 @@ pb::LinkState ToProto(signaling::LinkState state) {
   return pb::LINK_STATE_UNSPECIFIED;
 }
 
+namespace {
+int64_t UnixMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void ToProto(const engine::CandidatePairStats& pair, pb::CandidatePair* p) {
+  p->set_local_address(pair.local_address);
+  p->set_local_port(pair.local_port);
+  p->set_local_type(pair.local_type);
+  p->set_remote_address(pair.remote_address);
+  p->set_remote_port(pair.remote_port);
+  p->set_remote_type(pair.remote_type);
+  p->set_protocol(pair.protocol);
+}
+
+// The figures one viewer (or the feed as a whole) reports.
+template <typename Out>
+void SenderStatsToProto(const engine::RtpSenderStats& rtp, Out* out) {
+  out->set_bytes_sent(rtp.bytes_sent);
+  out->set_packets_sent(rtp.packets_sent);
+  out->set_nack_count(rtp.nack_count);
+  out->set_pli_count(rtp.pli_count);
+  out->set_fir_count(rtp.fir_count);
+  if (rtp.round_trip_time_ms) out->set_round_trip_time_ms(*rtp.round_trip_time_ms);
+  if (rtp.jitter_ms) out->set_jitter_ms(*rtp.jitter_ms);
+  if (rtp.packets_lost) out->set_packets_lost(*rtp.packets_lost);
+  if (rtp.fraction_lost) out->set_fraction_lost(*rtp.fraction_lost);
+  if (rtp.selected_pair) ToProto(*rtp.selected_pair, out->mutable_selected_candidate_pair());
+}
+}  // namespace
+
 void ToProto(const StreamInfo& info, pb::Stream* out) {
   out->set_stream_id(info.stream_id);
   out->set_source_uri(info.source_uri);
@@ -129,6 +160,17 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   out->set_pipeline_template(info.pipeline_template);
   ToProto(info.source_options, out->mutable_source_options());
   out->set_source_loops(info.feed.source_loops);
+  out->set_shared_encode(info.shared_encode);
+  out->set_max_viewers(info.max_viewers);
+  for (const engine::ViewerSnapshot& v : info.feed.viewers) {
+    pb::Viewer* viewer = out->add_viewers();
+    viewer->set_session_id(v.session_id);
+    viewer->set_since_unix_ms(UnixMs(v.since));
+    viewer->set_state(v.state == engine::ViewerState::kStreaming ? pb::VIEWER_STREAMING
+                                                                 : pb::VIEWER_NEGOTIATING);
+    ToProto(v.quality, viewer->mutable_quality());
+    if (v.selected_pair) ToProto(*v.selected_pair, viewer->mutable_selected_candidate_pair());
+  }
   pb::AhoyStatus* ahoy = out->mutable_ahoy();
   ahoy->set_director_url(info.director_url);
   ahoy->set_feed_name(info.feed_name);
@@ -145,12 +187,6 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   ahoy->set_connect_attempts(static_cast<uint32_t>(info.link.connect_attempts));
 }
 
-namespace {
-int64_t UnixMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-}  // namespace
-
 pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedStats& s,
                              signaling::LinkState link_state) {
   pb::StreamStats out;
@@ -158,31 +194,24 @@ pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedSta
   out.set_stream_id(stream_id);
   out.set_state(ToProto(s.state));
   ToProto(s.quality, out.mutable_quality());
-  out.set_bytes_sent(s.rtp.bytes_sent);
-  out.set_packets_sent(s.rtp.packets_sent);
+  SenderStatsToProto(s.rtp, &out);
   out.set_frames_encoded(s.frames_encoded);
   out.set_keyframes_encoded(s.keyframes_encoded);
-  out.set_nack_count(s.rtp.nack_count);
-  out.set_pli_count(s.rtp.pli_count);
-  out.set_fir_count(s.rtp.fir_count);
   out.set_send_bitrate_kbps(s.send_bitrate_kbps);
   out.set_encode_fps(s.encode_fps);
-  if (s.rtp.round_trip_time_ms) out.set_round_trip_time_ms(*s.rtp.round_trip_time_ms);
-  if (s.rtp.jitter_ms) out.set_jitter_ms(*s.rtp.jitter_ms);
-  if (s.rtp.packets_lost) out.set_packets_lost(*s.rtp.packets_lost);
-  if (s.rtp.fraction_lost) out.set_fraction_lost(*s.rtp.fraction_lost);
-  if (const auto& pair = s.rtp.selected_pair) {
-    pb::CandidatePair* p = out.mutable_selected_candidate_pair();
-    p->set_local_address(pair->local_address);
-    p->set_local_port(pair->local_port);
-    p->set_local_type(pair->local_type);
-    p->set_remote_address(pair->remote_address);
-    p->set_remote_port(pair->remote_port);
-    p->set_remote_type(pair->remote_type);
-    p->set_protocol(pair->protocol);
-  }
   out.set_ice_connection_state(s.ice_connection_state);
   out.set_link_state(ToProto(link_state));
+  for (const engine::ViewerStats& v : s.viewers) {
+    pb::ViewerStats* viewer = out.add_viewers();
+    viewer->set_session_id(v.session_id);
+    SenderStatsToProto(v.rtp, viewer);
+    viewer->set_frames_encoded(v.frames_encoded);
+    viewer->set_keyframes_encoded(v.keyframes_encoded);
+    viewer->set_send_bitrate_kbps(v.send_bitrate_kbps);
+    viewer->set_encode_fps(v.encode_fps);
+    viewer->set_ice_connection_state(v.ice_connection_state);
+    ToProto(v.quality, viewer->mutable_quality());
+  }
   return out;
 }
 

@@ -69,7 +69,17 @@ grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContex
   spec.director_url = request->ahoy().director_url();
   spec.feed_name = request->ahoy().feed_name();
   spec.api_key = request->ahoy().api_key();
+  spec.shared_encode = request->shared_encode();
+  if (request->has_max_viewers()) spec.max_viewers = request->max_viewers();
   return Reply(context, registry_->Start(std::move(spec)), response);
+}
+
+grpc::ServerUnaryReactor* StreamControlService::Disconnect(grpc::CallbackServerContext* context,
+                                                           const pb::DisconnectRequest* request,
+                                                           pb::Stream* response) {
+  if (shutting_down_) return FinishWith(context, kShuttingDown);
+  return Reply(context, registry_->Disconnect(request->stream_id(), request->session_id()),
+               response);
 }
 
 grpc::ServerUnaryReactor* StreamControlService::Stop(grpc::CallbackServerContext* context,

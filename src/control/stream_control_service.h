@@ -32,6 +32,9 @@ class StreamControlService final : public streamcontrol::v1::StreamControl::Call
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* context,
                                         const streamcontrol::v1::ListStreamsRequest* request,
                                         streamcontrol::v1::ListStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* Disconnect(grpc::CallbackServerContext* context,
+                                       const streamcontrol::v1::DisconnectRequest* request,
+                                       streamcontrol::v1::Stream* response) override;
   grpc::ServerWriteReactor<streamcontrol::v1::StreamStats>* WatchStats(
       grpc::CallbackServerContext* context,
       const streamcontrol::v1::WatchStatsRequest* request) override;

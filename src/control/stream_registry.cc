@@ -135,6 +135,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.encoder = spec.encoder;
   config.pipeline_template = tmpl;
   config.source_options = spec.source_options;
+  config.shared_encode = spec.shared_encode;
+  config.max_viewers = spec.max_viewers.value_or(options_.max_viewers_per_feed);
   auto feed = engine::Feed::Create(engine_, config, entry.get());
   if (!feed.ok()) {
     release();
@@ -222,6 +224,23 @@ absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_
   return InfoOf(*entry);
 }
 
+absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_id,
+                                                      const std::string& session_id) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end() || !it->second->feed) {
+      return absl::NotFoundError(absl::StrCat("no running stream ", engine::Quoted(stream_id)));
+    }
+    entry = it->second;
+  }
+  if (absl::Status s = entry->feed->Disconnect(session_id); !s.ok()) return s;
+  spdlog::info("stream {}: operator disconnected viewer session {}", stream_id,
+               engine::Quoted(session_id));
+  return InfoOf(*entry);
+}
+
 absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(stream_id);
@@ -260,6 +279,8 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.feed = entry.feed ? entry.feed->Snapshot() : engine::FeedSnapshot{};
   info.encoder = entry.encoder;
   info.pipeline_template = entry.spec.pipeline_template;
+  info.shared_encode = entry.spec.shared_encode || entry.spec.source_options.passthrough;
+  info.max_viewers = entry.feed ? entry.feed->config().max_viewers : 0;
   info.director_url = entry.spec.director_url;
   info.feed_name = entry.spec.feed_name;
   info.api_key_set = !entry.spec.api_key.empty();

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct StreamSpec {
   bool codec_set = false;
   std::string encoder;            // API name; empty: the codec's default
   std::string pipeline_template;  // a name from RegistryOptions::templates
+  bool shared_encode = false;
+  std::optional<uint32_t> max_viewers;  // unset: RegistryOptions::max_viewers_per_feed
 };
 
 // What callers may see of a stream: never the API key.
@@ -43,6 +46,8 @@ struct StreamInfo {
   engine::FeedSnapshot feed;
   std::string encoder;  // resolved: never empty
   std::string pipeline_template;
+  bool shared_encode = false;
+  uint32_t max_viewers = 0;  // in force
   std::string director_url;
   std::string feed_name;
   bool api_key_set = false;
@@ -56,6 +61,7 @@ struct RegistryOptions {
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
   engine::IceOptions ice;
+  uint32_t max_viewers_per_feed = engine::kDefaultMaxViewers;
   bool latency_probe = false;           // benchmarks only: engine/latency_probe.h
   signaling::LinkConfig link_template;  // timings, TLS options
   // The operator's pipeline templates, validated at start-up; callers pick
@@ -78,6 +84,9 @@ class StreamRegistry {
   absl::StatusOr<StreamInfo> SetQuality(const std::string& stream_id,
                                         const engine::Quality& changes,
                                         bool force_keyframe = false);
+  // Drops one viewer session (NOT_FOUND for an unknown stream or session).
+  absl::StatusOr<StreamInfo> Disconnect(const std::string& stream_id,
+                                        const std::string& session_id);
   absl::StatusOr<StreamInfo> Get(const std::string& stream_id) const;
   std::vector<StreamInfo> List() const;
   void StopAll();

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "engine/heap.h"
 #include "engine/passthrough.h"
@@ -115,6 +117,14 @@ absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig co
       return s;
     }
   }
+  if (config.max_viewers < 1 || config.max_viewers > kMaxViewersLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("max_viewers must be 1 to ", kMaxViewersLimit,
+                                                   " (got ", config.max_viewers, ")"));
+  }
+  if (config.shared_encode && tmpl) {
+    return absl::InvalidArgumentError(
+        "shared_encode: not with a pipeline template (its encode part ends in a payloader)");
+  }
   config.quality = Quality::Defaults(config.codec).Overlay(config.quality);
   if (passthrough) config.quality = PassthroughQuality(config.quality);
   std::shared_ptr<Feed> feed(new Feed(engine, std::move(config), listener));
@@ -124,6 +134,7 @@ absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig co
 
 Feed::Feed(Engine* engine, FeedConfig config, Listener* listener)
     : engine_(engine), config_(std::move(config)), listener_(listener) {
+  quality_ = config_.quality;
   snapshot_.quality = config_.quality;
 }
 
@@ -141,8 +152,8 @@ void Feed::Shutdown() {
       g_source_unref(stats_timer_);
       stats_timer_ = nullptr;
     }
-    if (session_) EndSession(FeedState::kStopped);
-    SetState(FeedState::kStopped);
+    while (!viewers_.empty()) EndViewer(viewers_.begin()->first, std::nullopt);
+    SetState(FeedState::kStopped, std::nullopt);
     listener_ = nullptr;
   });
 }
@@ -169,139 +180,288 @@ void Feed::SetState(FeedState state, std::optional<std::string> error) {
   if (listener_) listener_->OnFeedState(copy);
 }
 
-void Feed::StartViewer(std::function<void(absl::Status)> done) {
-  engine_->Post([self = shared_from_this(), done = std::move(done)] {
+void Feed::UpdateState(std::optional<std::string> error) {
+  FeedState state = FeedState::kWaitingForViewer;
+  if (!viewers_.empty()) {
+    bool connected = false;
+    for (const auto& [id, viewer] : viewers_) connected |= viewer.connected;
+    state = source_down_ && source_ ? FeedState::kReconnectingSource
+            : connected             ? FeedState::kStreaming
+                                    : FeedState::kNegotiating;
+  }
+  PublishViewers();
+  SetState(state, std::move(error));
+}
+
+void Feed::PublishViewers() {
+  std::vector<ViewerSnapshot> viewers;
+  for (const auto& [id, v] : viewers_) {
+    viewers.push_back(ViewerSnapshot{
+        id, v.since, v.connected ? ViewerState::kStreaming : ViewerState::kNegotiating, v.quality,
+        v.selected_pair});
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  snapshot_.viewers = std::move(viewers);
+  snapshot_.pipeline_running =
+      source_ != nullptr ||
+      std::any_of(viewers_.begin(), viewers_.end(), [](const auto& v) { return v.second.session; });
+}
+
+void Feed::StartViewer(const std::string& session_id, std::function<void(absl::Status)> done) {
+  engine_->Post([self = shared_from_this(), session_id, done = std::move(done)] {
     if (self->Snapshot().state == FeedState::kStopped) {
       return done(absl::FailedPreconditionError("stream is stopped"));
     }
-    if (self->session_) {
-      return done(absl::FailedPreconditionError("feed busy: a viewer is already watching"));
+    auto it = self->viewers_.find(session_id);
+    if (it != self->viewers_.end()) {
+      // A retried start before the offer changes nothing; a second viewer on
+      // a session that plays is refused.
+      if (it->second.session) {
+        return done(absl::FailedPreconditionError(
+            session_id.empty()
+                ? "feed busy: a viewer is already watching"
+                : absl::StrCat("session ", Quoted(session_id), " is already playing")));
+      }
+      return done(absl::OkStatus());
     }
-    self->viewer_requested_ = true;
-    self->SetState(FeedState::kNegotiating);
+    if (self->viewers_.size() >= self->config_.max_viewers) {
+      return done(absl::ResourceExhaustedError(
+          absl::StrCat("feed has its maximum of ", self->config_.max_viewers,
+                       " viewers (max_viewers); stop one, or publish to an SFU (WHIP) for more")));
+    }
+    Viewer viewer;
+    viewer.id = session_id;
+    viewer.since = std::chrono::system_clock::now();
+    viewer.since_steady = std::chrono::steady_clock::now();
+    viewer.quality = self->quality_;
+    self->viewers_.emplace(session_id, std::move(viewer));
+    self->UpdateState();
     done(absl::OkStatus());
   });
 }
 
-void Feed::Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
+absl::Status Feed::EnsureSource() {
+  if (source_) return absl::OkStatus();
+  const bool passthrough = config_.source_options.passthrough;
+  source_fanout_ = std::make_shared<FrameFanout>(/*coded=*/passthrough);
+  if (config_.shared_encode && !passthrough) {
+    auto traits = EncoderFor(config_.codec, config_.encoder);
+    if (!traits.ok()) return traits.status();
+    std::weak_ptr<Feed> weak = weak_from_this();
+    auto shared = SharedEncoder::Start(engine_, **traits, quality_, config_.latency_probe,
+                                       [weak](std::string error) {
+                                         auto self = weak.lock();
+                                         if (!self) return;
+                                         // Every viewer depends on it.
+                                         while (!self->viewers_.empty()) {
+                                           self->EndViewer(self->viewers_.begin()->first, error);
+                                         }
+                                       });
+    if (!shared.ok()) return shared.status();
+    shared_ = *shared;
+    source_fanout_->Add(shared_->feeder());
+  }
+  const PipelineTemplate* tmpl = config_.pipeline_template.get();
+  std::weak_ptr<Feed> weak = weak_from_this();
+  SourceChain::Events events{
+      [weak](const std::string& error, std::chrono::milliseconds retry_in) {
+        if (auto self = weak.lock()) {
+          self->OnSourceDown(
+              absl::StrCat(error, "; restarting the source in ", retry_in.count(), " ms"));
+        }
+      },
+      [weak] {
+        if (auto self = weak.lock()) self->OnSourceUp();
+      },
+      [weak] {
+        auto self = weak.lock();
+        if (!self) return;
+        std::lock_guard<std::mutex> lock(self->mu_);
+        ++self->snapshot_.source_loops;
+      }};
+  auto source = SourceChain::Start(
+      engine_, config_.source_uri, quality_, source_fanout_,
+      SourceChain::Options{config_.source_stall_timeout, tmpl ? tmpl->source : std::string(),
+                           config_.source_options, config_.codec},
+      std::move(events));
+  if (!source.ok()) {
+    shared_.reset();
+    source_fanout_.reset();
+    return source.status();
+  }
+  source_ = *source;
+  source_down_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot_.source_loops = 0;
+  }
+  return absl::OkStatus();
+}
+
+void Feed::StopSourceIfIdle() {
+  for (const auto& [id, viewer] : viewers_) {
+    if (viewer.session) return;
+  }
+  // The source first: nothing pushes into the encoder or the sessions.
+  source_.reset();
+  shared_.reset();
+  source_fanout_.reset();
+  source_down_ = false;
+}
+
+absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::string& id,
+                                                                  const std::string& offer_sdp) {
+  const bool passthrough = config_.source_options.passthrough;
+  SessionConfig config;
+  config.codec = config_.codec;
+  config.quality = shared_ ? shared_->quality() : quality_;
+  config.ice_gather_timeout = config_.ice_gather_timeout;
+  config.ice = config_.ice;
+  config.latency_probe = config_.latency_probe;
+  config.encoder = config_.encoder;
+  config.pipeline_template = config_.pipeline_template;
+  if (passthrough) {
+    config.input = SessionInput::kCoded;
+    config.coded_caps = PassthroughCaps(config_.codec);
+  } else if (shared_) {
+    config.input = SessionInput::kCoded;
+    config.coded_caps = shared_->coded_caps();
+  }
+  std::weak_ptr<Feed> weak = weak_from_this();
+  ViewerSession::Events events{[weak, id](GstWebRTCICEConnectionState s) {
+                                 if (auto self = weak.lock()) self->OnIceState(id, s);
+                               },
+                               [weak, id](std::string error) {
+                                 if (auto self = weak.lock()) self->EndViewer(id, std::move(error));
+                               },
+                               [weak] {
+                                 auto self = weak.lock();
+                                 if (self && self->shared_) self->shared_->ForceKeyframe();
+                               }};
+  return ViewerSession::Create(engine_, config, offer_sdp, std::move(events));
+}
+
+void Feed::Offer(const std::string& session_id, std::string offer_sdp,
+                 std::vector<IceCandidate> candidates,
                  std::function<void(absl::StatusOr<std::string>)> done) {
-  engine_->Post([self = shared_from_this(), offer = std::move(offer_sdp),
+  engine_->Post([self = shared_from_this(), session_id, offer = std::move(offer_sdp),
                  candidates = std::move(candidates), done = std::move(done)]() mutable {
-    if (self->session_) {
+    auto it = self->viewers_.find(session_id);
+    if (it == self->viewers_.end()) {
+      return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
+    }
+    if (it->second.session) {
       return done(absl::FailedPreconditionError(
           "a viewer session is already negotiated; stop it before offering again"));
     }
-    if (!self->viewer_requested_) {
-      return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
-    }
-    SessionConfig config{
-        self->config_.source_uri,           self->config_.codec,   self->Snapshot().quality,
-        self->config_.ice_gather_timeout,   self->config_.ice,     self->config_.latency_probe,
-        self->config_.source_stall_timeout, self->config_.encoder, self->config_.pipeline_template,
-        self->config_.source_options};
-    std::weak_ptr<Feed> weak = self;
-    ViewerSession::Events events{[weak](GstWebRTCICEConnectionState s) {
-                                   if (auto feed = weak.lock()) feed->OnIceState(s);
-                                 },
-                                 [weak](std::string error) {
-                                   if (auto feed = weak.lock())
-                                     feed->EndSession(FeedState::kFailed, std::move(error));
-                                 },
-                                 [weak](std::string error) {
-                                   if (auto feed = weak.lock())
-                                     feed->OnSourceDown(std::move(error));
-                                 },
-                                 [weak] {
-                                   if (auto feed = weak.lock()) feed->OnSourceUp();
-                                 },
-                                 [weak] {
-                                   auto feed = weak.lock();
-                                   if (!feed) return;
-                                   std::lock_guard<std::mutex> lock(feed->mu_);
-                                   ++feed->snapshot_.source_loops;
-                                 }};
-    auto session = ViewerSession::Create(self->engine_, config, offer, std::move(events));
-    if (!session.ok()) {
-      self->viewer_requested_ = false;
-      self->SetState(FeedState::kFailed, std::string(session.status().message()));
-      return done(session.status());
-    }
-    self->session_ = *session;
-    self->rate_base_.reset();
-    self->ice_state_ = "new";
-    self->ice_connected_ = false;
-    self->source_down_ = false;
+    auto fail = [&](const absl::Status& status) {
+      self->EndViewer(session_id, std::string(status.message()));
+      done(status);
+    };
+    if (absl::Status s = self->EnsureSource(); !s.ok()) return fail(s);
+    auto session = self->BuildSession(session_id, offer);
+    if (!session.ok()) return fail(session.status());
+    Viewer& viewer = it->second;
+    viewer.session = *session;
+    viewer.quality = (*session)->quality();
+    viewer.fanout = self->shared_ ? self->shared_->output().get() : self->source_fanout_.get();
+    viewer.fanout->Add(viewer.session->feeder());
     {
       std::lock_guard<std::mutex> lock(self->mu_);
       ++self->snapshot_.viewer_sessions;
-      self->snapshot_.pipeline_running = true;
-      self->snapshot_.source_loops = 0;
     }
+    self->UpdateState();
+    std::weak_ptr<Feed> weak = self;
     auto offered_at = std::chrono::steady_clock::now();
-    self->session_->Answer(
+    viewer.session->Answer(
         std::move(offer), std::move(candidates),
-        [weak, offered_at, done = std::move(done)](absl::StatusOr<std::string> answer) {
+        [weak, session_id, offered_at, done = std::move(done)](absl::StatusOr<std::string> answer) {
           auto feed = weak.lock();
           auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - offered_at)
                         .count();
           spdlog::info("answer {} after {} ms", answer.ok() ? "ready" : "failed", ms);
           if (!answer.ok() && feed && answer.status().code() != absl::StatusCode::kCancelled) {
-            feed->EndSession(FeedState::kFailed, std::string(answer.status().message()));
+            feed->EndViewer(session_id, std::string(answer.status().message()));
           }
           done(std::move(answer));
         });
   });
 }
 
-void Feed::StopViewer(std::function<void(absl::Status)> done) {
-  engine_->Post([self = shared_from_this(), done = std::move(done)] {
-    self->EndSession(FeedState::kWaitingForViewer);
+void Feed::StopViewer(const std::optional<std::string>& session_id,
+                      std::function<void(absl::Status)> done) {
+  engine_->Post([self = shared_from_this(), session_id, done = std::move(done)] {
+    if (session_id) {
+      self->EndViewer(*session_id, std::nullopt);
+    } else {
+      while (!self->viewers_.empty()) self->EndViewer(self->viewers_.begin()->first, std::nullopt);
+    }
     if (done) done(absl::OkStatus());
   });
 }
 
-void Feed::EndSession(FeedState next, std::optional<std::string> error) {
-  viewer_requested_ = false;
-  // Destroying the session sets its pipeline to NULL and frees it.
-  std::shared_ptr<ViewerSession> ending = std::move(session_);
-  ending.reset();
+absl::Status Feed::Disconnect(const std::string& session_id) {
+  return engine_->Call([&]() -> absl::Status {
+    if (!viewers_.count(session_id)) {
+      return absl::NotFoundError(
+          absl::StrCat("no viewer session ", Quoted(session_id), " on this stream"));
+    }
+    EndViewer(session_id, std::nullopt);
+    return absl::OkStatus();
+  });
+}
+
+void Feed::EndViewer(const std::string& id, std::optional<std::string> error) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  Viewer viewer = std::move(it->second);
+  viewers_.erase(it);
+  round_.pending.erase(id);
+  // Detach first so no frame reaches a pipeline on its way to NULL, then
+  // destroying the session sets its pipeline to NULL and frees it.
+  if (viewer.session && viewer.fanout) viewer.fanout->Remove(viewer.session->feeder());
+  viewer.session.reset();
+  StopSourceIfIdle();
   // The session's pages back to the OS (engine/heap.h says why).
   ReturnFreedHeap();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    snapshot_.pipeline_running = false;
-    snapshot_.source_loops = 0;
+  if (error && viewers_.empty()) {
+    // The last viewer failed: FAILED until the next play.
+    PublishViewers();
+    return SetState(FeedState::kFailed, std::move(error));
   }
-  ice_state_ = "none";
-  ice_connected_ = false;
-  source_down_ = false;
-  rate_base_.reset();
-  SetState(next, std::move(error));
+  UpdateState(std::move(error));
 }
 
 void Feed::OnSourceDown(std::string error) {
-  if (!session_) return;
+  if (!source_) return;
   source_down_ = true;
-  SetState(FeedState::kReconnectingSource, std::move(error));
+  UpdateState(std::move(error));
 }
 
 void Feed::OnSourceUp() {
-  if (!session_) return;
+  if (!source_) return;
   source_down_ = false;
-  SetState(ice_connected_ ? FeedState::kStreaming : FeedState::kNegotiating);
+  // A clean picture at once rather than deltas on the old one.
+  if (shared_) shared_->ForceKeyframe();
+  for (auto& [id, viewer] : viewers_) {
+    if (viewer.session) viewer.session->ForceKeyframe();
+  }
+  UpdateState();
 }
 
-void Feed::OnIceState(GstWebRTCICEConnectionState state) {
-  ice_state_ = IceStateName(state);
+void Feed::OnIceState(const std::string& id, GstWebRTCICEConnectionState state) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  it->second.ice_state = IceStateName(state);
   switch (state) {
     case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
     case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
-      ice_connected_ = true;
-      if (!source_down_) SetState(FeedState::kStreaming);
+      it->second.connected = true;
+      UpdateState();
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
-      EndSession(FeedState::kFailed, "ICE connectivity to the viewer failed");
+      EndViewer(id, "ICE connectivity to the viewer failed");
       break;
     default:
       break;
@@ -315,67 +475,56 @@ absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyf
     if (absl::Status s = CheckPassthroughChange(changes, force_keyframe); !s.ok()) return s;
   }
   return engine_->Call([&]() -> absl::StatusOr<Quality> {
-    Quality previous = Snapshot().quality;
-    Quality next = previous.Overlay(changes);
-    if (session_) {
-      if (absl::Status s = session_->ApplyQuality(previous, next); !s.ok()) return s;
-      if (force_keyframe) session_->ForceKeyframe();
+    const Quality previous = quality_;
+    const Quality next = previous.Overlay(changes);
+    // Whole or not at all: every session must be able to take it.
+    for (auto& [id, viewer] : viewers_) {
+      if (!viewer.session) continue;
+      if (absl::Status s = viewer.session->CheckQuality(viewer.session->quality(), next); !s.ok()) {
+        return s;
+      }
     }
+    quality_ = next;
+    // The source delivers the operator's size and framerate, the ceiling of
+    // every path behind it.
+    if (source_ && !config_.source_options.passthrough) source_->SetQuality(next);
+    if (shared_) shared_->Apply(next);
+    for (auto& [id, viewer] : viewers_) {
+      viewer.quality = next;
+      if (!viewer.session) continue;
+      (void)viewer.session->ApplyQuality(viewer.session->quality(), next);
+      if (force_keyframe) viewer.session->ForceKeyframe();
+    }
+    if (force_keyframe && shared_) shared_->ForceKeyframe();
+    PublishViewers();
     std::lock_guard<std::mutex> lock(mu_);
     snapshot_.quality = next;
     return next;
   });
 }
 
-std::optional<SessionSettings> Feed::SessionSettingsNow() {
-  return engine_->Call([&]() -> std::optional<SessionSettings> {
-    if (!session_) return std::nullopt;
-    return session_->Settings();
-  });
-}
-
-void Feed::StartStatsTimer() {
-  stats_timer_ = g_timeout_source_new(static_cast<guint>(config_.stats_interval.count()));
-  g_source_set_callback(
-      stats_timer_,
-      [](gpointer data) -> gboolean {
-        if (auto self = static_cast<std::weak_ptr<Feed>*>(data)->lock()) self->OnStatsTick();
-        return G_SOURCE_CONTINUE;
-      },
-      new std::weak_ptr<Feed>(weak_from_this()),
-      [](gpointer data) { delete static_cast<std::weak_ptr<Feed>*>(data); });
-  g_source_attach(stats_timer_, engine_->context());
-}
-
-void Feed::OnStatsTick() {
-  if (!session_) return EmitStats({});
-  std::weak_ptr<Feed> weak = weak_from_this();
-  session_->RequestStats([weak](RtpSenderStats rtp) {
-    if (auto self = weak.lock()) self->EmitStats(rtp);
-  });
-}
-
-void Feed::EmitStats(const RtpSenderStats& rtp) {
-  if (!listener_) return;
-  FeedStats stats;
-  stats.timestamp = std::chrono::system_clock::now();
-  FeedSnapshot snap = Snapshot();
-  stats.state = snap.state;
-  stats.quality = snap.quality;
-  stats.rtp = rtp;
-  stats.frames_encoded = session_ ? session_->frames_encoded() : 0;
-  stats.keyframes_encoded = session_ ? session_->keyframes_encoded() : 0;
-  stats.ice_connection_state = ice_state_;
-  auto now = std::chrono::steady_clock::now();
-  if (session_ && rate_base_) {
-    double seconds = std::chrono::duration<double>(now - rate_base_->at).count();
-    if (seconds > 0) {
-      stats.send_bitrate_kbps = (rtp.bytes_sent - rate_base_->bytes) * 8.0 / 1000.0 / seconds;
-      stats.encode_fps = (stats.frames_encoded - rate_base_->frames) / seconds;
-    }
+Feed::Viewer* Feed::Longest() {
+  Viewer* found = nullptr;
+  for (auto& [id, viewer] : viewers_) {
+    if (viewer.session && (!found || viewer.since_steady < found->since_steady)) found = &viewer;
   }
-  if (session_) rate_base_ = RateBase{now, rtp.bytes_sent, stats.frames_encoded};
-  listener_->OnFeedStats(stats);
+  return found;
+}
+
+std::optional<SessionSettings> Feed::SessionSettingsNow(const std::string& session_id) {
+  return engine_->Call([&]() -> std::optional<SessionSettings> {
+    Viewer* viewer = nullptr;
+    auto it = viewers_.find(session_id);
+    if (it != viewers_.end() && it->second.session) {
+      viewer = &it->second;
+    } else if (session_id.empty()) {
+      viewer = Longest();
+    }
+    if (!viewer) return std::nullopt;
+    SessionSettings settings = viewer->session->Settings();
+    if (shared_) settings.speed = shared_->speed();
+    return settings;
+  });
 }
 
 }  // namespace engine

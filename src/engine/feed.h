@@ -1,27 +1,41 @@
 // A published stream as the operator declared it: source, codec, the quality
-// in force, and the viewer state machine
-//   WAITING_FOR_VIEWER -> NEGOTIATING -> STREAMING -> WAITING_FOR_VIEWER
-//                                  \-> FAILED (next play starts over)
-//   NEGOTIATING/STREAMING <-> RECONNECTING_SOURCE (the source failed while a
-//   viewer watches: the session stays, the source is rebuilt with back-off;
-//   last_error says why; back with the first new frame)
+// asked for, and its viewers. One source per feed whatever the number of
+// viewers (one camera connection, one decode): the feed owns the SourceChain,
+// started with the first viewer session and stopped after the last, and hands
+// its frames to every session through a FrameFanout. Each viewer session has
+// its own sending pipeline, by default with its own encoder (its own size,
+// framerate and bitrate); with `shared_encode` one SharedEncoder serves them
+// all, and a pass-through stream always shares the camera's stream.
+//
+// The feed's state summarises its viewers:
+//   WAITING_FOR_VIEWER (none) -> NEGOTIATING (some, none connected)
+//   -> STREAMING (at least one connected) -> back when the last leaves;
+//   FAILED when the last viewer's session failed (the next play starts over);
+//   RECONNECTING_SOURCE while the source is rebuilt under watching viewers.
+// Viewer sessions are named by the Ahoy sessionId; "" is protocol v1's single
+// default session.
 // Public methods are thread-safe: they post onto the engine thread, which
-// alone touches the ViewerSession.
+// alone touches sessions, source and encoder.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
+#include "engine/frame_fanout.h"
 #include "engine/pipeline_template.h"
 #include "engine/quality.h"
+#include "engine/shared_encoder.h"
+#include "engine/source_chain.h"
 #include "engine/viewer_session.h"
 
 namespace engine {
@@ -35,6 +49,10 @@ enum class FeedState {
   kReconnectingSource,
 };
 const char* FeedStateName(FeedState state);
+
+// The agent-wide default of FeedConfig::max_viewers (--max-viewers-per-feed).
+inline constexpr uint32_t kDefaultMaxViewers = 4;
+inline constexpr uint32_t kMaxViewersLimit = 64;
 
 struct FeedConfig {
   // How logs name the feed (the stream id); the source URI when empty.
@@ -54,18 +72,52 @@ struct FeedConfig {
   // the source too when it has a source part. Its codec is `codec`.
   std::shared_ptr<const PipelineTemplate> pipeline_template;
   SourceOptions source_options;
+  // One encoder for all viewers instead of one each (not with a template).
+  bool shared_encode = false;
+  // Viewer sessions at once, 1..kMaxViewersLimit; a play beyond is refused.
+  uint32_t max_viewers = kDefaultMaxViewers;
+};
+
+enum class ViewerState { kNegotiating, kStreaming };
+
+// One viewer session as callers may see it.
+struct ViewerSnapshot {
+  std::string session_id;  // "" = protocol v1's default session
+  std::chrono::system_clock::time_point since;
+  ViewerState state = ViewerState::kNegotiating;
+  // What this viewer gets: size, framerate and bitrate after its own
+  // encoder's settings (the shared encoder's with shared encode).
+  Quality quality;
+  std::optional<CandidatePairStats> selected_pair;  // from the latest stats
 };
 
 struct FeedSnapshot {
   FeedState state = FeedState::kWaitingForViewer;
-  Quality quality;
+  Quality quality;  // what the operator asked for (the sessions' ceiling)
   std::string last_error;
-  uint32_t viewer_sessions = 0;   // sessions built so far
-  bool pipeline_running = false;  // a ViewerSession (and its pipeline) exists
-  uint32_t source_loops = 0;      // a looping file's returns to its start, this session
+  uint32_t viewer_sessions = 0;         // sessions built so far
+  bool pipeline_running = false;        // a session or the source pipeline exists
+  uint32_t source_loops = 0;            // a looping file's returns to its start, this run
+  std::vector<ViewerSnapshot> viewers;  // by session id
+};
+
+// One viewer's figures over the last stats interval.
+struct ViewerStats {
+  std::string session_id;
+  RtpSenderStats rtp;
+  uint64_t frames_encoded = 0;  // frames this viewer was sent
+  uint64_t keyframes_encoded = 0;
+  double send_bitrate_kbps = 0;
+  double encode_fps = 0;
+  std::string ice_connection_state;
+  Quality quality;  // in force for this viewer
 };
 
 // One sample per stats interval, also while nobody watches (then zero rates).
+// The top-level figures are the feed's: counters and bitrates summed over the
+// viewers, frames and fps of the feed's encoding (the busiest viewer's),
+// RTT/jitter/loss of the viewer worst off, ICE state and candidate pair of
+// the longest-watching viewer.
 struct FeedStats {
   std::chrono::system_clock::time_point timestamp;
   FeedState state = FeedState::kWaitingForViewer;
@@ -76,6 +128,7 @@ struct FeedStats {
   double send_bitrate_kbps = 0;
   double encode_fps = 0;
   std::string ice_connection_state;  // "new", "checking", "connected", ...
+  std::vector<ViewerStats> viewers;
 };
 
 class Feed : public std::enable_shared_from_this<Feed> {
@@ -95,57 +148,91 @@ class Feed : public std::enable_shared_from_this<Feed> {
                                                       Listener* listener);
   ~Feed();
 
-  // A viewer asked to play. FAILED_PRECONDITION when one already watches.
-  void StartViewer(std::function<void(absl::Status)> done);
+  // A viewer asked to play. RESOURCE_EXHAUSTED past max_viewers;
+  // FAILED_PRECONDITION when that session already has a pipeline.
+  void StartViewer(const std::string& session_id, std::function<void(absl::Status)> done);
   // The viewer's offer; `done` gets the full answer SDP.
-  void Offer(std::string offer_sdp, std::vector<IceCandidate> candidates,
+  void Offer(const std::string& session_id, std::string offer_sdp,
+             std::vector<IceCandidate> candidates,
              std::function<void(absl::StatusOr<std::string>)> done);
-  // The viewer left (or its link did): pipeline to NULL and freed. Idempotent.
-  void StopViewer(std::function<void(absl::Status)> done);
+  // The viewer left (or its link did): its pipeline to NULL and freed;
+  // nullopt: every viewer. Idempotent.
+  void StopViewer(const std::optional<std::string>& session_id,
+                  std::function<void(absl::Status)> done);
+  // The operator drops one viewer. NOT_FOUND when no such session. Blocks.
+  absl::Status Disconnect(const std::string& session_id);
 
-  // Applies only the fields set in `changes` (its preset first), live, and
-  // asks the encoder for a keyframe when `force_keyframe` (no-op without a
-  // viewer). Returns the quality now in force. Blocks until the engine thread
-  // applied it; not for that thread.
+  // Applies only the fields set in `changes` (its preset first) to every
+  // viewer, live, and asks the encoders for a keyframe when `force_keyframe`.
+  // Returns the quality now asked for. Blocks until the engine thread applied
+  // it; not for that thread.
   absl::StatusOr<Quality> SetQuality(const Quality& changes, bool force_keyframe = false);
 
   FeedSnapshot Snapshot() const;
-  // What the viewer session's elements hold now; nullopt without a session.
-  std::optional<SessionSettings> SessionSettingsNow();
+  // What a viewer session's elements hold now (`session_id` "" and absent:
+  // the longest-watching one); nullopt without such a session.
+  std::optional<SessionSettings> SessionSettingsNow(const std::string& session_id = "");
   const FeedConfig& config() const { return config_; }
 
-  // Tears down any session and stops the stats timer; after it returns the
-  // listener is never called again. Blocks; idempotent.
+  // Tears down every session and the source and stops the stats timer; after
+  // it returns the listener is never called again. Blocks; idempotent.
   void Shutdown();
 
  private:
+  struct Viewer {
+    std::string id;
+    std::shared_ptr<ViewerSession> session;  // null until the offer
+    FrameFanout* fanout = nullptr;           // where its feeder is attached
+    std::chrono::system_clock::time_point since;
+    std::chrono::steady_clock::time_point since_steady;
+    std::string ice_state = "new";
+    bool connected = false;
+    Quality quality;  // in force for this viewer
+    std::optional<CandidatePairStats> selected_pair;
+    struct RateBase {
+      std::chrono::steady_clock::time_point at;
+      uint64_t bytes = 0;
+      uint64_t frames = 0;
+    };
+    std::optional<RateBase> rate_base;
+  };
+
   Feed(Engine* engine, FeedConfig config, Listener* listener);
-  void StartStatsTimer();
-  void OnStatsTick();
-  void EmitStats(const RtpSenderStats& rtp);
-  void SetState(FeedState state, std::optional<std::string> error = std::nullopt);
-  void EndSession(FeedState next, std::optional<std::string> error = std::nullopt);
-  void OnIceState(GstWebRTCICEConnectionState state);
+  absl::StatusOr<std::shared_ptr<ViewerSession>> BuildSession(const std::string& id,
+                                                              const std::string& offer_sdp);
+  absl::Status EnsureSource();
+  void StopSourceIfIdle();
+  void EndViewer(const std::string& id, std::optional<std::string> error);
+  // Recomputes the feed's state from its viewers and the source.
+  void UpdateState(std::optional<std::string> error = std::nullopt);
+  void SetState(FeedState state, std::optional<std::string> error);
+  void PublishViewers();
+  void OnIceState(const std::string& id, GstWebRTCICEConnectionState state);
   void OnSourceDown(std::string error);
   void OnSourceUp();
+  void StartStatsTimer();
+  void OnStatsTick();
+  void OnViewerStats(uint64_t round, const std::string& id, const RtpSenderStats& rtp);
+  void EmitStats();
+  Viewer* Longest();
 
   Engine* const engine_;
   const FeedConfig config_;
 
   // Engine thread only.
   Listener* listener_;
-  std::shared_ptr<ViewerSession> session_;
-  bool viewer_requested_ = false;
-  GSource* stats_timer_ = nullptr;
-  std::string ice_state_ = "none";
-  bool ice_connected_ = false;
+  std::map<std::string, Viewer> viewers_;
+  std::shared_ptr<FrameFanout> source_fanout_;
+  std::shared_ptr<SourceChain> source_;
+  std::shared_ptr<SharedEncoder> shared_;
   bool source_down_ = false;
-  struct RateBase {
-    std::chrono::steady_clock::time_point at;
-    uint64_t bytes = 0;
-    uint64_t frames = 0;
-  };
-  std::optional<RateBase> rate_base_;
+  Quality quality_;  // the operator's, complete
+  GSource* stats_timer_ = nullptr;
+  struct StatsRound {
+    uint64_t id = 0;
+    std::set<std::string> pending;
+    std::vector<ViewerStats> got;
+  } round_;
 
   // Written on the engine thread, read anywhere.
   mutable std::mutex mu_;

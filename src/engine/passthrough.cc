@@ -120,14 +120,10 @@ absl::StatusOr<std::string> PassthroughSourcePipeline(const std::string& uri, Co
                       " ! appsink name=source_sink sync=false max-buffers=0 drop=false");
 }
 
+std::string PassthroughCaps(Codec codec) { return ElementsFor(codec).caps; }
+
 std::string PassthroughSendPipeline(Codec codec, int payload_type, uint32_t ssrc, uint32_t mtu) {
-  const CodecTraits& t = TraitsFor(codec);
-  // Up to two seconds of frames may wait (a stalled sender); more is dropped
-  // oldest first rather than held as latency.
-  return SendPipelineFromFeeder(
-      ElementsFor(codec).caps, 60,
-      absl::StrCat(t.payloader, " pt=", payload_type, " ssrc=", ssrc, " mtu=", mtu), codec,
-      payload_type, ssrc);
+  return CodedSendPipeline(codec, ElementsFor(codec).caps, payload_type, ssrc, mtu);
 }
 
 }  // namespace engine

@@ -42,6 +42,8 @@ absl::Status CheckPassthroughInstalled(Codec codec);
 // The source pipeline, ending in the appsink `source_sink`.
 absl::StatusOr<std::string> PassthroughSourcePipeline(const std::string& uri, Codec codec,
                                                       const SourceOptions& options);
+// The caps of the access units the source pipeline hands on.
+std::string PassthroughCaps(Codec codec);
 // The sending pipeline from the appsrc `feeder` to webrtcbin.
 std::string PassthroughSendPipeline(Codec codec, int payload_type, uint32_t ssrc, uint32_t mtu);
 

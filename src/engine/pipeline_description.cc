@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/encoder_control.h"
 #include "engine/quoted.h"
 
 namespace engine {
@@ -257,10 +258,48 @@ std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feed
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
 }
 
+std::string RawPathDescription(const Quality& quality) {
+  // videorate max-rate only drops (a path never asks for more frames than
+  // the source delivers, whatever order size and rate changes arrive in);
+  // equal sizes make videoscale a pass-through.
+  return absl::StrCat("videoscale ! videorate name=path_rate drop-only=true max-rate=",
+                      quality.framerate.value_or(30), " ! capsfilter name=path_capsfilter caps=\"",
+                      PathCapsString(quality), "\"");
+}
+
 std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
                                int payload_type, uint32_t ssrc) {
   // Two raw frames at most: a slow encoder skips frames instead of lagging.
-  return SendPipelineFromFeeder(RawCapsString(quality), 2, encode_part, codec, payload_type, ssrc);
+  return SendPipelineFromFeeder(RawCapsString(quality), 2,
+                                absl::StrCat(RawPathDescription(quality), " ! ", encode_part),
+                                codec, payload_type, ssrc);
+}
+
+std::string CodedSendPipeline(Codec codec, const std::string& feeder_caps, int payload_type,
+                              uint32_t ssrc, uint32_t mtu) {
+  const CodecTraits& t = TraitsFor(codec);
+  // Up to two seconds of frames may wait (a stalled sender); more is dropped
+  // oldest first rather than held as latency.
+  return SendPipelineFromFeeder(
+      feeder_caps, 60,
+      absl::StrCat(t.payloader, " pt=", payload_type, " ssrc=", ssrc, " mtu=", mtu), codec,
+      payload_type, ssrc);
+}
+
+std::string CodedCaps(const CodecTraits& traits) {
+  if (*traits.encoded_caps) return traits.encoded_caps;
+  return traits.codec == Codec::kVP8 ? "video/x-vp8" : "video/x-vp9";
+}
+
+std::string SharedEncoderPipeline(const CodecTraits& traits, const Quality& quality) {
+  // The appsink keeps every coded frame: dropping one would break the
+  // picture of every viewer until the next keyframe.
+  return absl::StrCat(
+      "appsrc name=feeder is-live=true format=time do-timestamp=true min-latency=0 max-buffers=2 "
+      "leaky-type=downstream caps=\"",
+      RawCapsString(quality), "\" ! ", RawPathDescription(quality), " ! ",
+      EncoderDescription(traits, quality), " ! ", CodedCaps(traits),
+      " ! appsink name=encoded_sink sync=false max-buffers=0 drop=false");
 }
 
 std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,

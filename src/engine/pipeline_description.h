@@ -81,8 +81,13 @@ std::string EncodeDescription(const CodecTraits& traits, const Quality& quality,
 std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feeder_max_buffers,
                                    const std::string& encode_part, Codec codec, int payload_type,
                                    uint32_t ssrc);
+// The path's own size and framerate in front of its encoder:
+// videoscale ! videorate `path_rate` ! capsfilter `path_capsfilter`
+// (engine/encoder_control.h drives them live).
+std::string RawPathDescription(const Quality& quality);
 // The sending pipeline around an encode part (built-in or an operator
-// template): appsrc `feeder` ! <encode_part> ! pay_capsfilter ! webrtcbin.
+// template): appsrc `feeder` ! <raw path> ! <encode_part> ! pay_capsfilter
+// ! webrtcbin.
 std::string SendPipelineAround(const std::string& encode_part, Codec codec, const Quality& quality,
                                int payload_type, uint32_t ssrc);
 // The sending pipeline from the appsrc `feeder` to webrtcbin. The encoder's
@@ -94,6 +99,17 @@ std::string SendPipelineAround(const std::string& encode_part, Codec codec, cons
 // (black video).
 std::string SendPipelineDescription(Codec codec, const Quality& quality, int payload_type,
                                     uint32_t ssrc);
+
+// A sending pipeline for frames already coded (a camera's own in
+// pass-through, or a stream's shared encoder): appsrc `feeder` with
+// `feeder_caps` ! payloader ! pay_capsfilter ! webrtcbin.
+std::string CodedSendPipeline(Codec codec, const std::string& feeder_caps, int payload_type,
+                              uint32_t ssrc, uint32_t mtu);
+// What the built-in encoder hands its payloader ("video/x-h264,...").
+std::string CodedCaps(const CodecTraits& traits);
+// One encoder for every viewer of a stream (StartRequest.shared_encode):
+// appsrc `feeder` ! <raw path> ! encoder ! appsink `encoded_sink`.
+std::string SharedEncoderPipeline(const CodecTraits& traits, const Quality& quality);
 
 struct PipelineDescriptions {
   std::string source;

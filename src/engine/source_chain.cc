@@ -1,7 +1,6 @@
 #include "engine/source_chain.h"
 
 #include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -60,7 +59,7 @@ struct FrameSink {
   std::shared_ptr<void> run;  // keeps the Run alive
   std::atomic<int64_t>* first_frame_ns;
   std::atomic<int64_t>* last_frame_ns;
-  GstElement* appsrc;  // own reference
+  std::shared_ptr<FrameFanout> fanout;
   std::function<void()> on_first_frame;
   // Coded frames: nothing is handed over before the first keyframe (deltas
   // on a picture the viewer never had only decode as garbage).
@@ -74,21 +73,21 @@ struct BusRef {
 }  // namespace
 
 SourceChain::SourceChain(Engine* engine, std::string source_uri, const Quality& quality,
-                         GstElement* appsrc, Options options, Events events)
+                         std::shared_ptr<FrameFanout> fanout, Options options, Events events)
     : engine_(engine),
       source_uri_(std::move(source_uri)),
       quality_(quality),
-      appsrc_(GST_ELEMENT(gst_object_ref(appsrc))),
+      fanout_(std::move(fanout)),
       options_(options),
       events_(std::move(events)) {}
 
 absl::StatusOr<std::shared_ptr<SourceChain>> SourceChain::Start(Engine* engine,
                                                                 std::string source_uri,
                                                                 const Quality& quality,
-                                                                GstElement* appsrc, Options options,
-                                                                Events events) {
-  std::shared_ptr<SourceChain> chain(
-      new SourceChain(engine, std::move(source_uri), quality, appsrc, options, std::move(events)));
+                                                                std::shared_ptr<FrameFanout> fanout,
+                                                                Options options, Events events) {
+  std::shared_ptr<SourceChain> chain(new SourceChain(
+      engine, std::move(source_uri), quality, std::move(fanout), options, std::move(events)));
   if (absl::Status s = chain->Build(); !s.ok()) return s;
   chain->watchdog_ = g_timeout_source_new(kWatchdogPeriodMs);
   g_source_set_callback(
@@ -152,7 +151,7 @@ absl::Status SourceChain::Build() {
                                    run,
                                    &run->first_frame_ns,
                                    &run->last_frame_ns,
-                                   GST_ELEMENT(gst_object_ref(appsrc_.get())),
+                                   fanout_,
                                    [engine, weak, id] {
                                      engine->Post([weak, id] {
                                        if (auto self = weak.lock()) self->OnFirstFrame(id);
@@ -169,18 +168,7 @@ absl::Status SourceChain::Build() {
       if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) buffer = nullptr;
       ctx->wait_for_keyframe = buffer == nullptr;
     }
-    if (buffer) {
-      // Metadata copy (the pixels are shared): appsrc restamps it with the
-      // sending pipeline's running time.
-      GstBuffer* copy = gst_buffer_copy(buffer);
-      GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
-      GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-      GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
-      GstSample* out = gst_sample_new(copy, gst_sample_get_caps(sample), nullptr, nullptr);
-      gst_app_src_push_sample(GST_APP_SRC(ctx->appsrc), out);
-      gst_sample_unref(out);
-      gst_buffer_unref(copy);
-    }
+    if (buffer) ctx->fanout->Push(sample);
     gst_sample_unref(sample);
     int64_t now = NowNs();
     ctx->last_frame_ns->store(now);
@@ -188,11 +176,8 @@ absl::Status SourceChain::Build() {
     if (ctx->first_frame_ns->compare_exchange_strong(none, now)) ctx->on_first_frame();
     return GST_FLOW_OK;
   };
-  gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, frame_sink, [](gpointer data) {
-    auto* ctx = static_cast<FrameSink*>(data);
-    gst_object_unref(ctx->appsrc);
-    delete ctx;
-  });
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, frame_sink,
+                             [](gpointer data) { delete static_cast<FrameSink*>(data); });
 
   BusPtr bus(gst_element_get_bus(pipeline_.get()));
   gst_bus_add_watch_full(bus.get(), G_PRIORITY_DEFAULT, &SourceChain::OnBusMessage,

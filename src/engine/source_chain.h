@@ -1,5 +1,7 @@
-// The source side of a viewer session, decoupled from the encoder so that it
-// can die and be rebuilt while the viewer stays connected.
+// The source side of a feed, decoupled from the viewers' encoders so that it
+// can die and be rebuilt while they stay connected, and shared by all of
+// them: one camera connection and one decode whatever the number of viewers
+// (frames reach each session's appsrc through a FrameFanout).
 //
 // Why a separate pipeline feeding an appsrc (and not an input-selector with a
 // fallback, a sub-bin swapped in place, or intervideosrc):
@@ -49,6 +51,7 @@
 
 #include "absl/status/status.h"
 #include "engine/engine.h"
+#include "engine/frame_fanout.h"
 #include "engine/gst_ptr.h"
 #include "engine/quality.h"
 #include "engine/source_options.h"
@@ -91,13 +94,13 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
     Codec codec = Codec::kH264;
   };
 
-  // `appsrc` receives the frames (a reference is taken). Builds and starts
-  // the source pipeline; an error here (cannot build or start) is returned,
-  // later failures are retried.
+  // Every frame goes to `fanout`. Builds and starts the source pipeline; an
+  // error here (cannot build or start) is returned, later failures are
+  // retried.
   static absl::StatusOr<std::shared_ptr<SourceChain>> Start(Engine* engine, std::string source_uri,
                                                             const Quality& quality,
-                                                            GstElement* appsrc, Options options,
-                                                            Events events);
+                                                            std::shared_ptr<FrameFanout> fanout,
+                                                            Options options, Events events);
   ~SourceChain();  // source pipeline to NULL, timers gone
 
   // Size/framerate for the running pipeline and every rebuild.
@@ -108,8 +111,8 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
 
  private:
   struct Run;
-  SourceChain(Engine* engine, std::string source_uri, const Quality& quality, GstElement* appsrc,
-              Options options, Events events);
+  SourceChain(Engine* engine, std::string source_uri, const Quality& quality,
+              std::shared_ptr<FrameFanout> fanout, Options options, Events events);
   absl::Status Build();
   // For logs: the URI without its password, or a template's source part
   // (which has no URI).
@@ -127,7 +130,7 @@ class SourceChain : public std::enable_shared_from_this<SourceChain> {
   Engine* engine_;
   std::string source_uri_;
   Quality quality_;
-  ElementPtr appsrc_;
+  std::shared_ptr<FrameFanout> fanout_;
   Options options_;
   Events events_;
   RestartBackoff backoff_;

@@ -1,6 +1,14 @@
-// One viewer: a pipeline from the source to webrtcbin, built when the viewer's
-// offer arrives and set to NULL and freed when it is destroyed. Lives on the
-// engine thread only; webrtcbin's callbacks are re-posted there.
+// One viewer: a sending pipeline from an appsrc to webrtcbin, built when the
+// viewer's offer arrives and set to NULL and freed when it is destroyed. The
+// feed owns the source (and a shared encoder, if any) and hands frames to
+// the session's appsrc (`feeder()`) through a FrameFanout:
+//  - raw input: the session runs its own encoder, at its own size, framerate
+//    and bitrate (engine/encoder_control.h), so each viewer gets its own rate;
+//  - coded input: a camera's own stream (pass-through) or the stream's
+//    shared encoder; the session only payloads it.
+// Lives on the engine thread only; webrtcbin's callbacks are re-posted there.
+// The offer/answer exchange is in viewer_session_answer.cc, live controls in
+// viewer_session_controls.cc.
 #pragma once
 
 #include <atomic>
@@ -11,12 +19,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/encoder_control.h"
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
 #include "engine/ice_options.h"
 #include "engine/pipeline_template.h"
 #include "engine/quality.h"
-#include "engine/source_chain.h"
 #include "engine/webrtc_stats.h"
 
 namespace engine {
@@ -26,21 +34,27 @@ struct IceCandidate {
   unsigned mline_index = 0;
 };
 
+enum class SessionInput {
+  kRaw,    // decoded frames: the session encodes them itself
+  kCoded,  // coded frames (pass-through or a shared encoder): payload only
+};
+
 struct SessionConfig {
-  std::string source_uri;
   Codec codec = Codec::kH264;
-  Quality quality;  // complete
+  // The quality this session starts with (complete); with raw input its
+  // size, framerate and bitrate are the session's own.
+  Quality quality;
   std::chrono::milliseconds ice_gather_timeout{2000};
   IceOptions ice;
   // Stamp the wall clock into every picture (engine/latency_probe.h).
   bool latency_probe = false;
-  // A running source that delivers no frame for this long is restarted.
-  std::chrono::milliseconds source_stall_timeout{5000};
   // The codec's encoder by API name ("" = its default); ignored with a
   // template, whose encode part brings its own.
   std::string encoder;
   std::shared_ptr<const PipelineTemplate> pipeline_template;  // validated
-  SourceOptions source_options;
+  SessionInput input = SessionInput::kRaw;
+  // With coded input: the caps of the frames that arrive.
+  std::string coded_caps;
 };
 
 // What the session's elements hold now, read back from GStreamer (not from
@@ -59,10 +73,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   struct Events {
     std::function<void(GstWebRTCICEConnectionState)> on_ice_state;
     std::function<void(std::string error)> on_error;  // the session is unusable
-    // The source failed and is being restarted; the session stays up.
-    std::function<void(std::string error)> on_source_down;
-    std::function<void()> on_source_up;    // frames flow again after a failure
-    std::function<void()> on_source_loop;  // a looping file went back to its start
+    // Coded input: the viewer asked for a keyframe (PLI/FIR) that only the
+    // producer of the frames can make.
+    std::function<void()> on_keyframe_request;
   };
   using AnswerCallback = std::function<void(absl::StatusOr<std::string>)>;
 
@@ -75,6 +88,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
                                                                Events events);
   ~ViewerSession();  // pipeline to NULL, everything released
 
+  // Where the feed pushes frames (raw or coded, as configured).
+  GstElement* feeder() const { return appsrc_.get(); }
+
   // Sets the remote offer, adds candidates, creates and sets the answer, waits
   // for ICE gathering (bounded) and hands over the answer with candidates.
   void Answer(std::string offer_sdp, std::vector<IceCandidate> candidates, AnswerCallback done);
@@ -82,67 +98,49 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Applies a complete quality live; `previous` tells what changed. A change
   // that cannot apply to a running session (NACK, FEC on a session negotiated
   // without it) is FAILED_PRECONDITION and nothing of the request is applied.
-  // An x264 speed-preset change replaces the encoder at the next frame
-  // (encoder_swap.h).
   absl::Status ApplyQuality(const Quality& previous, const Quality& next);
+  // The refusals of ApplyQuality without applying anything.
+  absl::Status CheckQuality(const Quality& previous, const Quality& next) const;
+  const Quality& quality() const { return config_.quality; }
   SessionSettings Settings() const;
   void RequestStats(std::function<void(RtpSenderStats)> done);
-  // Asks the encoder for a keyframe (GstForceKeyUnit upstream of it).
+  // Raw input: asks the session's encoder for a keyframe.
   void ForceKeyframe();
-  uint64_t frames_encoded() const { return keyframes_->frames_encoded.load(); }
-  uint64_t keyframes_encoded() const { return keyframes_->keyframes.load(); }
-  uint32_t source_restarts() const { return source_ ? source_->restarts() : 0; }
-  uint32_t source_loops() const { return source_ ? source_->loops() : 0; }
-
-  // Shared with the encoder pad probes (streaming threads): counts frames and
-  // keyframes and asks for a keyframe once `interval` frames went without.
-  struct KeyframeControl {
-    std::atomic<uint64_t> frames_encoded{0};
-    std::atomic<uint64_t> keyframes{0};
-    std::atomic<uint32_t> interval{60};
-    std::atomic<uint32_t> since_keyframe{0};  // frames into the encoder since one came out
-    std::atomic<bool> requested{false};       // a forced keyframe is on its way
-  };
+  uint64_t frames_encoded() const { return counters_->frames.load(); }
+  uint64_t keyframes_encoded() const { return counters_->keyframes.load(); }
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
   absl::Status Build(int payload_type);
-  void InstallKeyframeControl();
-  void RemoveKeyframeControl();
-  // Counts frames and keyframes passing `pad` (coded frames); returns the probe.
-  gulong CountFramesAt(GstPad* pad);
-  void ScheduleEncoderRestart();
-  void RestartEncoder(gulong block_probe);
+  void WatchKeyframeRequests();
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
   void FinishAnswer(absl::StatusOr<std::string> result);
   static gboolean OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
 
-  // Runs `fn(session)` on the engine thread if the session still exists.
-  template <typename Fn>
-  void PostToSelf(Fn fn);
-
   Engine* engine_;
   SessionConfig config_;
   Events events_;
   ElementPtr pipeline_;
   ElementPtr webrtc_;
-  ElementPtr encoder_;
   ElementPtr payloader_;
   ElementPtr appsrc_;
-  const CodecTraits* encoder_traits_ = nullptr;  // how to drive encoder_ live
+  std::shared_ptr<EncoderControl> encoder_;  // raw input only
   // ULP FEC exists only if fec-type was set before negotiation.
   bool fec_negotiated_ = false;
-  bool encoder_restart_pending_ = false;
-  gulong sink_probe_ = 0;  // the keyframe control's probes on the encoder
-  gulong src_probe_ = 0;
-  std::shared_ptr<SourceChain> source_;
+  gulong count_probe_ = 0;  // coded input: frames counted into the payloader
   TransceiverPtr transceiver_;
   AnswerCallback answer_done_;
   GSource* gather_timeout_ = nullptr;
-  // Shared with the encoder pad probes, which may outlive a teardown race.
-  std::shared_ptr<KeyframeControl> keyframes_ = std::make_shared<KeyframeControl>();
+  std::shared_ptr<FrameCounters> counters_;
+};
+
+// What webrtcbin's threads get as user data: never the session itself, only
+// a way to find it again on the engine thread if it still exists.
+struct SessionRef {
+  std::weak_ptr<ViewerSession> session;
+  Engine* engine;
 };
 
 }  // namespace engine

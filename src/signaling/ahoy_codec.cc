@@ -74,6 +74,21 @@ std::optional<std::string> OptionalString(const json& object, const std::string&
   return value->get<std::string>();
 }
 
+// v1.1's optional sessionId: a bounded, printable name.
+std::optional<std::string> SessionId(const json& object, const std::string& type) {
+  std::optional<std::string> id = OptionalString(object, type, "sessionId");
+  if (!id) return id;
+  if (id->empty()) throw FieldError{type + ".sessionId: empty"};
+  if (id->size() > kMaxSessionIdLength) {
+    throw FieldError{type + ".sessionId: longer than " + std::to_string(kMaxSessionIdLength) +
+                     " characters"};
+  }
+  for (unsigned char ch : *id) {
+    if (ch < 0x20 || ch == 0x7f) throw FieldError{type + ".sessionId: holds a control character"};
+  }
+  return id;
+}
+
 bool RequiredBool(const json& object, const std::string& type, const char* key) {
   const json* value = Find(object, key);
   if (value == nullptr || !value->is_boolean()) {
@@ -176,12 +191,14 @@ DirectorMessage DecodeDirectorBody(const std::string& type, const json& body) {
     StreamStartRequest out;
     out.uuid = RequiredString(body, type, "uuid");
     out.feed_uuid = RequiredString(body, type, "feedUuid");
+    out.session_id = SessionId(body, type);
     return out;
   }
   if (type == kStreamStopRequest) {
     StreamStopRequest out;
     out.uuid = RequiredString(body, type, "uuid");
     out.feed_uuid = RequiredString(body, type, "feedUuid");
+    out.session_id = SessionId(body, type);
     return out;
   }
   // sdpRequest
@@ -190,6 +207,7 @@ DirectorMessage DecodeDirectorBody(const std::string& type, const json& body) {
   out.feed_uuid = OptionalString(body, type, "feedUuid");
   out.sdp = RequiredString(body, type, "sdp");
   out.candidates = Candidates(body);
+  out.session_id = SessionId(body, type);
   return out;
 }
 
@@ -237,6 +255,7 @@ Response DecodeResponse(const std::string& type, ResponseKind kind, const json& 
                                 : OptionalString(body, type, "feedUuid").value_or("");
   }
   if (!out.success) out.error = OptionalString(body, type, "error").value_or("");
+  out.session_id = SessionId(body, type);
   return out;
 }
 
@@ -342,6 +361,7 @@ std::string EncodeAgentMessage(const AgentMessage& message) {
         body["feedUuid"] = response.feed_uuid;
       }
       if (!response.success) body["error"] = response.error;
+      if (response.session_id) body["sessionId"] = *response.session_id;
       root[kMessage] = {{"to", envelope.to},
                         {"payload", {{ResponseKey(response.kind), std::move(body)}}}};
     }
@@ -360,7 +380,9 @@ std::string EncodeDirectorMessage(const DirectorMessage& message) {
       if (!m->success) body["error"] = m->error;
       root[kRegisterResponse] = std::move(body);
     } else if (const auto* m = std::get_if<StreamStartRequest>(&message)) {
-      root[kStreamStartRequest] = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};
+      json body = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};
+      if (m->session_id) body["sessionId"] = *m->session_id;
+      root[kStreamStartRequest] = std::move(body);
     } else if (const auto* m = std::get_if<SdpRequest>(&message)) {
       json body = {{"uuid", m->uuid}, {"sdp", m->sdp}};
       if (m->feed_uuid) body["feedUuid"] = *m->feed_uuid;
@@ -369,9 +391,12 @@ std::string EncodeDirectorMessage(const DirectorMessage& message) {
         candidates.push_back({{"candidate", c.candidate}, {"sdpMLineIndex", c.sdp_mline_index}});
       }
       body["candidates"] = std::move(candidates);
+      if (m->session_id) body["sessionId"] = *m->session_id;
       root[kSdpRequest] = std::move(body);
     } else if (const auto* m = std::get_if<StreamStopRequest>(&message)) {
-      root[kStreamStopRequest] = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};
+      json body = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};
+      if (m->session_id) body["sessionId"] = *m->session_id;
+      root[kStreamStopRequest] = std::move(body);
     } else {
       root[std::get<UnknownMessage>(message).type] = json::object();
     }

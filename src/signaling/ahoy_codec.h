@@ -3,6 +3,7 @@
 // by local-director and by tests, so both ends speak exactly the same thing.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,19 +25,27 @@ struct RegisterResponse {
   std::string feed_uuid;
   std::string error;  // set when success is false
 };
+// v1.1 `sessionId`: names one viewer session of the feed; absent means the
+// feed's single default session (v1). At most kMaxSessionIdLength
+// characters, none of them control characters.
+inline constexpr std::size_t kMaxSessionIdLength = 128;
 struct StreamStartRequest {
   std::string uuid;
   std::string feed_uuid;
+  std::optional<std::string> session_id;
 };
 struct SdpRequest {
   std::string uuid;
   std::optional<std::string> feed_uuid;  // older directors omit it
   std::string sdp;                       // the viewer's offer
   std::vector<IceCandidate> candidates;  // may be empty
+  std::optional<std::string> session_id;
 };
 struct StreamStopRequest {
   std::string uuid;
   std::string feed_uuid;
+  // Absent: every session of the feed stops.
+  std::optional<std::string> session_id;
 };
 // A well-formed JSON object whose type the codec does not know: ignored.
 struct UnknownMessage {
@@ -60,6 +69,8 @@ struct Response {
   std::string feed_uuid;
   std::string sdp;
   std::string error;
+  // Echoed from the request it answers (absent when the request had none).
+  std::optional<std::string> session_id;
 };
 // The envelope's payload target: "director.api_<key>".
 struct Envelope {

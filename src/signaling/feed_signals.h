@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,16 +15,21 @@
 
 namespace signaling {
 
+// `session` names one viewer session of the feed (the request's v1.1
+// sessionId); nullopt is the feed's single default session of protocol v1.
+using SessionId = std::optional<std::string>;
+
 class FeedSignals {
  public:
   virtual ~FeedSignals() = default;
   // A viewer pressed play (streamStartRequest).
-  virtual void OnStreamStart(std::function<void(absl::Status)> done) = 0;
+  virtual void OnStreamStart(const SessionId& session, std::function<void(absl::Status)> done) = 0;
   // The viewer's offer (sdpRequest); `done` receives the full answer SDP.
-  virtual void OnOffer(std::string offer_sdp, std::vector<ahoy::IceCandidate> candidates,
+  virtual void OnOffer(const SessionId& session, std::string offer_sdp,
+                       std::vector<ahoy::IceCandidate> candidates,
                        std::function<void(absl::StatusOr<std::string>)> done) = 0;
-  // The viewer stopped (streamStopRequest).
-  virtual void OnStreamStop(std::function<void(absl::Status)> done) = 0;
+  // The viewer stopped (streamStopRequest); nullopt stops every session.
+  virtual void OnStreamStop(const SessionId& session, std::function<void(absl::Status)> done) = 0;
   // The connection to the director dropped: tear down any viewer session.
   virtual void OnLinkLost() = 0;
 };

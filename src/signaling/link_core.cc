@@ -293,7 +293,8 @@ void LinkCore::HandleMessage(std::uint64_t gen, const std::string& text) {
 void LinkCore::OnDecodeError(std::uint64_t gen, const ahoy::DecodeError& error) {
   spdlog::warn("ahoy[{}]: bad frame from director: {}", config_.feed_name, Scrub(error.reason));
   if (error.uuid && error.kind) {
-    Reply(gen, Failure(*error.kind, *error.uuid, error.reason));
+    // A sessionId that failed to decode is not echoed: it is what was wrong.
+    Reply(gen, Failure(*error.kind, *error.uuid, std::nullopt, error.reason));
   }
 }
 
@@ -311,42 +312,47 @@ void LinkCore::Dispatch(std::uint64_t gen, ahoy::DirectorMessage message) {
   // A request: exactly one of the three below.
   ResponseKind kind = ResponseKind::kStreamStart;
   std::string uuid;
+  SessionId session;
   if (auto* m = std::get_if<ahoy::StreamStartRequest>(&message)) {
     uuid = m->uuid;
-    if (!CheckFeed(gen, kind, uuid, &m->feed_uuid)) return;
+    session = m->session_id;
+    if (!CheckFeed(gen, kind, uuid, session, &m->feed_uuid)) return;
   } else if (auto* m = std::get_if<ahoy::SdpRequest>(&message)) {
     kind = ResponseKind::kSdp;
     uuid = m->uuid;
-    if (!CheckFeed(gen, kind, uuid, m->feed_uuid ? &*m->feed_uuid : nullptr)) return;
+    session = m->session_id;
+    if (!CheckFeed(gen, kind, uuid, session, m->feed_uuid ? &*m->feed_uuid : nullptr)) return;
   } else if (auto* m = std::get_if<ahoy::StreamStopRequest>(&message)) {
     kind = ResponseKind::kStreamStop;
     uuid = m->uuid;
-    if (!CheckFeed(gen, kind, uuid, &m->feed_uuid)) return;
+    session = m->session_id;
+    if (!CheckFeed(gen, kind, uuid, session, &m->feed_uuid)) return;
   }
   if (signals_ == nullptr) return;
 
-  spdlog::info("ahoy[{}]: {} uuid={}", config_.feed_name,
+  spdlog::info("ahoy[{}]: {} uuid={}{}", config_.feed_name,
                kind == ResponseKind::kSdp          ? "sdpRequest"
                : kind == ResponseKind::kStreamStop ? "streamStopRequest"
                                                    : "streamStartRequest",
-               uuid);
+               uuid, session ? " session=" + Scrub(*session) : std::string());
   try {
     switch (kind) {
       case ResponseKind::kStreamStart:
-        signals_->OnStreamStart(StatusDone(kind, uuid));
+        signals_->OnStreamStart(session, StatusDone(kind, uuid, session));
         break;
       case ResponseKind::kSdp: {
         auto& request = std::get<ahoy::SdpRequest>(message);
-        signals_->OnOffer(std::move(request.sdp), std::move(request.candidates), AnswerDone(uuid));
+        signals_->OnOffer(session, std::move(request.sdp), std::move(request.candidates),
+                          AnswerDone(uuid, session));
         break;
       }
       case ResponseKind::kStreamStop:
-        signals_->OnStreamStop(StatusDone(kind, uuid));
+        signals_->OnStreamStop(session, StatusDone(kind, uuid, session));
         break;
     }
   } catch (const std::exception& e) {
     // FeedSignals must not throw; if it does, the request still gets an answer.
-    Reply(gen, Failure(kind, uuid, std::string("agent error: ") + e.what()));
+    Reply(gen, Failure(kind, uuid, session, std::string("agent error: ") + e.what()));
   }
 }
 
@@ -367,50 +373,56 @@ void LinkCore::OnRegisterResponse(const ahoy::RegisterResponse& message) {
 }
 
 bool LinkCore::CheckFeed(std::uint64_t gen, ResponseKind kind, const std::string& uuid,
-                         const std::string* feed_uuid) {
+                         const SessionId& session, const std::string* feed_uuid) {
   if (feed_uuid == nullptr || *feed_uuid == config_.feed_name) return true;
   std::string error =
       "feedUuid '" + *feed_uuid + "' does not name this feed '" + config_.feed_name + "'";
   spdlog::warn("ahoy[{}]: {} uuid={}: {}", config_.feed_name, ResponseName(kind), uuid,
                Scrub(error));
-  Reply(gen, Failure(kind, uuid, std::move(error)));
+  Reply(gen, Failure(kind, uuid, session, std::move(error)));
   return false;
 }
 
-ahoy::Response LinkCore::Failure(ResponseKind kind, std::string uuid, std::string error) const {
+ahoy::Response LinkCore::Failure(ResponseKind kind, std::string uuid, const SessionId& session,
+                                 std::string error) const {
   ahoy::Response response;
   response.kind = kind;
   response.success = false;
   response.uuid = std::move(uuid);
+  response.session_id = session;
   if (kind != ResponseKind::kSdp) response.feed_uuid = config_.feed_name;
   response.error = Scrub(std::move(error));
   return response;
 }
 
-std::function<void(absl::Status)> LinkCore::StatusDone(ResponseKind kind, std::string uuid) {
+std::function<void(absl::Status)> LinkCore::StatusDone(ResponseKind kind, std::string uuid,
+                                                       SessionId session) {
   return [weak = weak_from_this(), gen = gen_, kind, uuid = std::move(uuid),
-          feed = config_.feed_name](absl::Status status) {
+          session = std::move(session), feed = config_.feed_name](absl::Status status) {
     auto self = weak.lock();
     if (!self) return;
     ahoy::Response response;
     response.kind = kind;
     response.success = status.ok();
     response.uuid = uuid;
+    response.session_id = session;
     response.feed_uuid = feed;
     if (!status.ok()) response.error = StatusText(status);
     self->PostReply(gen, std::move(response));
   };
 }
 
-std::function<void(absl::StatusOr<std::string>)> LinkCore::AnswerDone(std::string uuid) {
-  return [weak = weak_from_this(), gen = gen_,
-          uuid = std::move(uuid)](absl::StatusOr<std::string> answer) {
+std::function<void(absl::StatusOr<std::string>)> LinkCore::AnswerDone(std::string uuid,
+                                                                      SessionId session) {
+  return [weak = weak_from_this(), gen = gen_, uuid = std::move(uuid),
+          session = std::move(session)](absl::StatusOr<std::string> answer) {
     auto self = weak.lock();
     if (!self) return;
     ahoy::Response response;
     response.kind = ResponseKind::kSdp;
     response.success = answer.ok();
     response.uuid = uuid;
+    response.session_id = session;
     if (answer.ok()) {
       response.sdp = std::move(*answer);
     } else {

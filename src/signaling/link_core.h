@@ -85,10 +85,12 @@ class LinkCore : public std::enable_shared_from_this<LinkCore> {
   void OnDecodeError(std::uint64_t gen, const ahoy::DecodeError& error);
   // Checks `feedUuid`; answers success:false and returns false on mismatch.
   bool CheckFeed(std::uint64_t gen, ahoy::ResponseKind kind, const std::string& uuid,
-                 const std::string* feed_uuid);
-  std::function<void(absl::Status)> StatusDone(ahoy::ResponseKind kind, std::string uuid);
-  std::function<void(absl::StatusOr<std::string>)> AnswerDone(std::string uuid);
-  ahoy::Response Failure(ahoy::ResponseKind kind, std::string uuid, std::string error) const;
+                 const SessionId& session, const std::string* feed_uuid);
+  std::function<void(absl::Status)> StatusDone(ahoy::ResponseKind kind, std::string uuid,
+                                               SessionId session);
+  std::function<void(absl::StatusOr<std::string>)> AnswerDone(std::string uuid, SessionId session);
+  ahoy::Response Failure(ahoy::ResponseKind kind, std::string uuid, const SessionId& session,
+                         std::string error) const;
   // Any thread: hands a response over to the asio thread.
   void PostReply(std::uint64_t gen, ahoy::Response response);
   // Asio thread: sends it if connection `gen` is still the current, open one.

@@ -12,10 +12,14 @@
 //                  interleaved still works)
 //     --tcp-only   offer RTP only interleaved over the RTSP connection: a
 //                  client asking for UDP gets 461 Unsupported Transport
+//     --max-clients N  drop connections beyond the Nth, as a camera that
+//                  serves one client at a time does
+// Every connection is printed: "client N connected".
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -48,6 +52,18 @@ void OnMediaConfigure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) {
   gst_object_unref(element);
 }
 
+// Counts connections; closes those beyond the limit (0: no limit).
+void OnClientConnected(GstRTSPServer*, GstRTSPClient* client, gpointer data) {
+  static int connected = 0;
+  const int limit = *static_cast<int*>(data);
+  ++connected;
+  const bool refused = limit > 0 && connected > limit;
+  std::printf("client %d connected%s\n", connected,
+              refused ? " (refused: over --max-clients)" : "");
+  std::fflush(stdout);
+  if (refused) gst_rtsp_client_close(client);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,11 +73,15 @@ int main(int argc, char** argv) {
   bool udp_blackhole = false;
   std::string codec = "h264";
   std::string width = "320", height = "240";
+  int max_clients = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = argv[++i];
     if (std::strcmp(argv[i], "--tcp-only") == 0) tcp_only = true;
     if (std::strcmp(argv[i], "--udp-blackhole") == 0) udp_blackhole = true;
     if (std::strcmp(argv[i], "--codec") == 0 && i + 1 < argc) codec = argv[++i];
+    if (std::strcmp(argv[i], "--max-clients") == 0 && i + 1 < argc) {
+      max_clients = std::atoi(argv[++i]);
+    }
     if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
       const std::string size = argv[++i];
       const size_t x = size.find('x');
@@ -93,6 +113,10 @@ int main(int argc, char** argv) {
     g_signal_connect(factory, "media-configure", G_CALLBACK(OnMediaConfigure), nullptr);
   }
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);
+  // Every client is announced ("client 1 connected"), so tests can count the
+  // camera's connections; past --max-clients one is dropped at once, like a
+  // camera that serves a single client.
+  g_signal_connect(server, "client-connected", G_CALLBACK(OnClientConnected), &max_clients);
   g_object_unref(mounts);
   if (gst_rtsp_server_attach(server, nullptr) == 0) {
     std::fprintf(stderr, "cannot listen on 127.0.0.1:%s\n", port.c_str());

@@ -124,13 +124,16 @@ TEST(AhoyCodecTest, DirectorMessagesRoundTrip) {
   const std::vector<DirectorMessage> messages = {
       RegisterResponse{true, "cam1", ""},
       RegisterResponse{false, "", "bad name"},
-      StreamStartRequest{"r-1", "cam1"},
+      StreamStartRequest{"r-1", "cam1", std::nullopt},
+      StreamStartRequest{"r-5", "cam1", std::string("viewer-7")},
       SdpRequest{"r-2",
                  std::string("cam1"),
                  "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n",
-                 {{"candidate:1 1 UDP 2 10.0.0.1 9 typ host", 0}, {"candidate:2", 3}}},
-      SdpRequest{"r-4", std::nullopt, "offer", {}},
-      StreamStopRequest{"r-3", "cam1"},
+                 {{"candidate:1 1 UDP 2 10.0.0.1 9 typ host", 0}, {"candidate:2", 3}},
+                 std::nullopt},
+      SdpRequest{"r-4", std::nullopt, "offer", {}, std::string("viewer-7")},
+      StreamStopRequest{"r-3", "cam1", std::nullopt},
+      StreamStopRequest{"r-6", "cam1", std::string("viewer-7")},
   };
   for (const DirectorMessage& original : messages) {
     const std::string text = EncodeDirectorMessage(original);
@@ -145,11 +148,13 @@ TEST(AhoyCodecTest, DirectorMessagesRoundTrip) {
       auto& b = std::get<StreamStartRequest>(decoded);
       EXPECT_EQ(a->uuid, b.uuid);
       EXPECT_EQ(a->feed_uuid, b.feed_uuid);
+      EXPECT_EQ(a->session_id, b.session_id);
     } else if (auto* a = std::get_if<SdpRequest>(&original)) {
       auto& b = std::get<SdpRequest>(decoded);
       EXPECT_EQ(a->uuid, b.uuid);
       EXPECT_EQ(a->feed_uuid, b.feed_uuid);
       EXPECT_EQ(a->sdp, b.sdp);
+      EXPECT_EQ(a->session_id, b.session_id);
       ASSERT_EQ(a->candidates.size(), b.candidates.size());
       for (std::size_t i = 0; i < a->candidates.size(); ++i) {
         EXPECT_EQ(a->candidates[i].candidate, b.candidates[i].candidate);
@@ -159,6 +164,7 @@ TEST(AhoyCodecTest, DirectorMessagesRoundTrip) {
       auto& b = std::get<StreamStopRequest>(decoded);
       EXPECT_EQ(a->uuid, b.uuid);
       EXPECT_EQ(a->feed_uuid, b.feed_uuid);
+      EXPECT_EQ(a->session_id, b.session_id);
     }
   }
 }
@@ -166,14 +172,18 @@ TEST(AhoyCodecTest, DirectorMessagesRoundTrip) {
 TEST(AhoyCodecTest, EncodesDirectorMessagesExactly) {
   EXPECT_EQ(json::parse(EncodeDirectorMessage(RegisterResponse{true, "cam1", ""})),
             json::parse(R"({"registerResponse": {"success": true, "feedUuid": "cam1"}})"));
-  EXPECT_EQ(json::parse(EncodeDirectorMessage(StreamStartRequest{"r-1", "cam1"})),
+  EXPECT_EQ(json::parse(EncodeDirectorMessage(StreamStartRequest{"r-1", "cam1", std::nullopt})),
             json::parse(R"({"streamStartRequest": {"uuid": "r-1", "feedUuid": "cam1"}})"));
-  EXPECT_EQ(json::parse(EncodeDirectorMessage(
-                SdpRequest{"r-2", std::string("cam1"), "offer", {{"candidate:1", 0}}})),
+  EXPECT_EQ(json::parse(EncodeDirectorMessage(SdpRequest{
+                "r-2", std::string("cam1"), "offer", {{"candidate:1", 0}}, std::nullopt})),
             json::parse(R"({"sdpRequest": {"uuid": "r-2", "feedUuid": "cam1", "sdp": "offer",
                 "candidates": [{"candidate": "candidate:1", "sdpMLineIndex": 0}]}})"));
-  EXPECT_EQ(json::parse(EncodeDirectorMessage(StreamStopRequest{"r-3", "cam1"})),
+  EXPECT_EQ(json::parse(EncodeDirectorMessage(StreamStopRequest{"r-3", "cam1", std::nullopt})),
             json::parse(R"({"streamStopRequest": {"uuid": "r-3", "feedUuid": "cam1"}})"));
+  // v1.1: sessionId only when there is one.
+  EXPECT_EQ(json::parse(EncodeDirectorMessage(StreamStopRequest{"r-3", "cam1", std::string("s")})),
+            json::parse(R"({"streamStopRequest": {"uuid": "r-3", "feedUuid": "cam1",
+                "sessionId": "s"}})"));
 }
 
 // ---- director -> agent: malformed ---------------------------------------------------
@@ -305,28 +315,30 @@ TEST(AhoyCodecTest, EncodesRegisterExactly) {
 TEST(AhoyCodecTest, EncodesResponsesExactly) {
   const std::string to = DirectorAddress("k3y");
   EXPECT_EQ(to, "director.api_k3y");
-  EXPECT_EQ(json::parse(EncodeAgentMessage(
-                Envelope{to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", ""}})),
-            json::parse(R"({"message": {"to": "director.api_k3y", "payload":
+  EXPECT_EQ(
+      json::parse(EncodeAgentMessage(Envelope{
+          to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", "", std::nullopt}})),
+      json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"streamStartResponse": {"success": true, "uuid": "r-1", "feedUuid": "cam1"}}}})"));
-  EXPECT_EQ(json::parse(EncodeAgentMessage(
-                Envelope{to, Response{ResponseKind::kSdp, true, "r-2", "", "answer", ""}})),
+  EXPECT_EQ(json::parse(EncodeAgentMessage(Envelope{
+                to, Response{ResponseKind::kSdp, true, "r-2", "", "answer", "", std::nullopt}})),
             json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"sdpResponse": {"success": true, "uuid": "r-2", "sdp": "answer"}}}})"));
-  EXPECT_EQ(json::parse(EncodeAgentMessage(
-                Envelope{to, Response{ResponseKind::kStreamStop, true, "r-3", "cam1", "", ""}})),
-            json::parse(R"({"message": {"to": "director.api_k3y", "payload":
+  EXPECT_EQ(
+      json::parse(EncodeAgentMessage(Envelope{
+          to, Response{ResponseKind::kStreamStop, true, "r-3", "cam1", "", "", std::nullopt}})),
+      json::parse(R"({"message": {"to": "director.api_k3y", "payload":
           {"streamStopResponse": {"success": true, "uuid": "r-3", "feedUuid": "cam1"}}}})"));
 }
 
 TEST(AhoyCodecTest, ErrorOnlyOnFailure) {
   const std::string to = DirectorAddress("k");
-  json ok = json::parse(EncodeAgentMessage(
-      Envelope{to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", "ignored"}}));
+  json ok = json::parse(EncodeAgentMessage(Envelope{
+      to, Response{ResponseKind::kStreamStart, true, "r-1", "cam1", "", "ignored", std::nullopt}}));
   EXPECT_FALSE(ok["message"]["payload"]["streamStartResponse"].contains("error"));
 
-  json failed = json::parse(EncodeAgentMessage(
-      Envelope{to, Response{ResponseKind::kSdp, false, "r-2", "", "", "no pipeline"}}));
+  json failed = json::parse(EncodeAgentMessage(Envelope{
+      to, Response{ResponseKind::kSdp, false, "r-2", "", "", "no pipeline", std::nullopt}}));
   const json& body = failed["message"]["payload"]["sdpResponse"];
   EXPECT_EQ(body["success"], false);
   EXPECT_EQ(body["uuid"], "r-2");
@@ -341,11 +353,11 @@ TEST(AhoyCodecTest, AgentMessagesRoundTrip) {
   EXPECT_EQ(r->codecs, (std::vector<std::string>{"H264", "VP8"}));
 
   const Response responses[] = {
-      {ResponseKind::kStreamStart, true, "r-1", "cam1", "", ""},
-      {ResponseKind::kSdp, true, "r-2", "", "v=0\r\n", ""},
-      {ResponseKind::kStreamStop, true, "r-3", "cam1", "", ""},
-      {ResponseKind::kStreamStart, false, "r-4", "cam1", "", "busy"},
-      {ResponseKind::kSdp, false, "r-5", "", "", "bad offer"},
+      {ResponseKind::kStreamStart, true, "r-1", "cam1", "", "", std::nullopt},
+      {ResponseKind::kSdp, true, "r-2", "", "v=0\r\n", "", std::string("viewer-7")},
+      {ResponseKind::kStreamStop, true, "r-3", "cam1", "", "", std::nullopt},
+      {ResponseKind::kStreamStart, false, "r-4", "cam1", "", "busy", std::string("v")},
+      {ResponseKind::kSdp, false, "r-5", "", "", "bad offer", std::nullopt},
   };
   for (const Response& original : responses) {
     const std::string text = EncodeAgentMessage(Envelope{DirectorAddress("s3cret"), original});
@@ -360,13 +372,31 @@ TEST(AhoyCodecTest, AgentMessagesRoundTrip) {
     EXPECT_EQ(b.feed_uuid, original.feed_uuid) << text;
     EXPECT_EQ(b.sdp, original.sdp) << text;
     EXPECT_EQ(b.error, original.error) << text;
+    EXPECT_EQ(b.session_id, original.session_id) << text;
+  }
+}
+
+// v1.1 sessionId: optional; when present a bounded, printable, non-empty
+// string, else the request is answered success:false with the field named.
+TEST(AhoyCodecTest, SessionIdIsOptionalAndChecked) {
+  auto ok = DecodeDirectorOk(R"({"streamStartRequest": {"uuid": "u", "feedUuid": "f"}})");
+  EXPECT_FALSE(std::get<StreamStartRequest>(ok).session_id.has_value());
+  for (const std::string& bad :
+       {std::string(R"("")"), std::string(R"(7)"), "\"" + std::string(129, 'x') + "\"",
+        std::string(R"("a\u0001b")")}) {
+    auto decoded = DecodeDirectorMessage(
+        R"({"sdpRequest": {"uuid": "u9", "sdp": "v=0", "sessionId": )" + bad + "}}");
+    auto* error = std::get_if<DecodeError>(&decoded);
+    ASSERT_NE(error, nullptr) << bad;
+    EXPECT_NE(error->reason.find("sessionId"), std::string::npos) << error->reason;
+    EXPECT_EQ(error->uuid, "u9") << "must still be answerable";
   }
 }
 
 TEST(AhoyCodecTest, InvalidUtf8IsEncodedNotThrown) {
   std::string sdp = "v=0\xff\r\n";
-  std::string text = EncodeAgentMessage(
-      Envelope{DirectorAddress("k"), Response{ResponseKind::kSdp, true, "r", "", sdp, ""}});
+  std::string text = EncodeAgentMessage(Envelope{
+      DirectorAddress("k"), Response{ResponseKind::kSdp, true, "r", "", sdp, "", std::nullopt}});
   EXPECT_NO_THROW(json::parse(text));
 }
 

@@ -180,12 +180,13 @@ class FakeSignals : public FeedSignals {
     for (std::thread& t : threads_) t.join();
   }
 
-  void OnStreamStart(std::function<void(absl::Status)> done) override {
+  void OnStreamStart(const SessionId& session, std::function<void(absl::Status)> done) override {
     std::function<void()> hook;
     absl::Status result;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++starts_;
+      last_session_ = session;
       hook = start_hook_;
       result = start_result_;
     }
@@ -194,10 +195,12 @@ class FakeSignals : public FeedSignals {
     done(result);  // inline, on the link's own thread
   }
 
-  void OnOffer(std::string offer_sdp, std::vector<ahoy::IceCandidate> candidates,
+  void OnOffer(const SessionId& session, std::string offer_sdp,
+               std::vector<ahoy::IceCandidate> candidates,
                std::function<void(absl::StatusOr<std::string>)> done) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++offers_;
+    last_session_ = session;
     last_offer_ = std::move(offer_sdp);
     last_candidates_ = std::move(candidates);
     if (hold_offers_) {
@@ -209,10 +212,11 @@ class FakeSignals : public FeedSignals {
     cv_.notify_all();
   }
 
-  void OnStreamStop(std::function<void(absl::Status)> done) override {
+  void OnStreamStop(const SessionId& session, std::function<void(absl::Status)> done) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stops_;
+      last_session_ = session;
     }
     cv_.notify_all();
     done(absl::OkStatus());
@@ -268,6 +272,10 @@ class FakeSignals : public FeedSignals {
     std::lock_guard<std::mutex> lock(mu_);
     return last_candidates_;
   }
+  SessionId last_session() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_session_;
+  }
 
  private:
   int Get(const int& field) const {
@@ -284,6 +292,7 @@ class FakeSignals : public FeedSignals {
   std::function<void(absl::StatusOr<std::string>)> held_offer_done_;
   std::string last_offer_;
   std::vector<ahoy::IceCandidate> last_candidates_;
+  SessionId last_session_;
   std::vector<std::thread> threads_;
 };
 
@@ -403,6 +412,54 @@ TEST_F(AhoyLinkTest, NoKeyHeaderWhenKeyIsEmpty) {
   std::optional<TestDirector::Handshake> handshake = director.NextHandshake();
   ASSERT_TRUE(handshake.has_value());
   EXPECT_FALSE(handshake->has_api_key);
+}
+
+// v1.1: the sessionId of each request reaches the feed and comes back in its
+// response; a v1 request (no sessionId) reaches it as the default session.
+TEST_F(AhoyLinkTest, PassesSessionIdsThroughAndEchoesThem) {
+  TestDirector director;
+  FakeSignals signals;
+  LinkPool pool;
+  std::unique_ptr<AhoyLink> link = pool.Open(Config(director), &signals);
+  ExpectRegistration(director);
+
+  director.Send(json{
+      {"streamStartRequest", {{"uuid", "r-1"}, {"feedUuid", kFeed}, {"sessionId", "tile-2"}}}});
+  std::optional<json> frame = director.NextFrame();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(
+      *frame,
+      Envelope(
+          {{"streamStartResponse",
+            {{"success", true}, {"uuid", "r-1"}, {"feedUuid", kFeed}, {"sessionId", "tile-2"}}}}));
+  EXPECT_EQ(signals.last_session(), SessionId("tile-2"));
+
+  director.Send(json{{"sdpRequest", {{"uuid", "r-2"}, {"sdp", "o"}, {"sessionId", "tile-2"}}}});
+  frame = director.NextFrame();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(*frame, Envelope({{"sdpResponse",
+                               {{"success", true},
+                                {"uuid", "r-2"},
+                                {"sdp", "answer-sdp"},
+                                {"sessionId", "tile-2"}}}}));
+
+  director.Send(json{{"streamStopRequest", {{"uuid", "r-3"}, {"feedUuid", kFeed}}}});
+  frame = director.NextFrame();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(*frame, Envelope({{"streamStopResponse",
+                               {{"success", true}, {"uuid", "r-3"}, {"feedUuid", kFeed}}}}));
+  EXPECT_EQ(signals.last_session(), std::nullopt) << "no sessionId: every session stops";
+
+  // A bad sessionId is answered success:false naming it; the link stays.
+  director.Send(
+      json{{"streamStartRequest", {{"uuid", "r-4"}, {"feedUuid", kFeed}, {"sessionId", ""}}}});
+  frame = director.NextFrame();
+  ASSERT_TRUE(frame.has_value());
+  const json& body = (*frame)["message"]["payload"]["streamStartResponse"];
+  EXPECT_EQ(body["success"], false);
+  EXPECT_EQ(body["uuid"], "r-4");
+  EXPECT_NE(body["error"].get<std::string>().find("sessionId"), std::string::npos) << body;
+  EXPECT_EQ(link->Status().state, LinkState::kRegistered);
 }
 
 TEST_F(AhoyLinkTest, AnswersRequestsThroughFeedSignals) {
