@@ -1,10 +1,14 @@
 // Fans stats samples and state events out to WatchStats subscribers.
-// Publish() never blocks on a subscriber: each has a bounded queue that
-// drops its oldest sample when full and counts the drops. The number of
-// subscribers is capped, since each costs a queue and a write per sample.
+// Each sample is wrapped once (PublishedSample: serialized once, shared by
+// every subscriber). Publishing never blocks on a subscriber: each has a
+// bounded queue that drops its oldest sample when full and counts the drops,
+// and the hub's lock is held only to pick the subscribers, never while they
+// are handed the sample. The number of subscribers is capped, since each
+// costs a queue and a write per sample.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <map>
@@ -12,18 +16,19 @@
 #include <mutex>
 #include <string>
 
+#include "control/published_sample.h"
 #include "streamcontrol/v1/streamcontrol.pb.h"
 
 namespace control {
 
 class StatsHub {
  public:
-  // A subscriber's sink; Deliver is called with the hub's lock held and must
-  // not block (the gRPC writer queues and returns).
+  // A subscriber's sink. Deliver must not block (a gRPC writer queues and
+  // returns); it may run on any publishing thread, several at once.
   class Subscriber {
    public:
     virtual ~Subscriber() = default;
-    virtual void Deliver(const streamcontrol::v1::StreamStats& sample) = 0;
+    virtual void Deliver(const SamplePtr& sample) = 0;
     // The hub is shutting down: finish the stream.
     virtual void Close() = 0;
   };
@@ -40,7 +45,8 @@ class StatsHub {
   // `max_subscribers` are subscribed (kFull).
   SubscribeResult Subscribe(Subscriber* subscriber, std::string stream_id,
                             std::chrono::milliseconds interval);
-  // After it returns, Deliver/Close are never called on `subscriber` again.
+  // After it returns, Deliver/Close are never called on `subscriber` again
+  // (it waits for deliveries in progress). Not from inside Deliver.
   void Unsubscribe(Subscriber* subscriber);
 
   void PublishSample(const streamcontrol::v1::StreamStats& sample);
@@ -60,6 +66,8 @@ class StatsHub {
 
   const size_t max_subscribers_;
   mutable std::mutex mu_;
+  std::condition_variable delivered_;
+  int delivering_ = 0;  // Publish calls handing out a sample right now
   bool closed_ = false;
   std::map<Subscriber*, Subscription> subscribers_;
 };
@@ -69,15 +77,15 @@ class StatsHub {
 class SampleQueue {
  public:
   explicit SampleQueue(size_t capacity) : capacity_(capacity) {}
-  void Push(streamcontrol::v1::StreamStats sample);
-  // Pops the oldest sample and stamps it with the drops so far.
-  bool Pop(streamcontrol::v1::StreamStats* out);
+  void Push(SamplePtr sample);
+  // Pops the oldest sample; `dropped` gets the drops so far.
+  bool Pop(SamplePtr* out, uint64_t* dropped);
   bool empty() const { return queue_.empty(); }
   uint64_t dropped() const { return dropped_; }
 
  private:
   size_t capacity_;
-  std::deque<streamcontrol::v1::StreamStats> queue_;
+  std::deque<SamplePtr> queue_;
   uint64_t dropped_ = 0;
 };
 

@@ -21,11 +21,15 @@ StatsWriter::StatsWriter(StatsHub* hub, std::string stream_id, std::chrono::mill
   }
 }
 
-void StatsWriter::Deliver(const streamcontrol::v1::StreamStats& sample) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (finished_) return;
-  queue_.Push(sample);
-  if (!writing_) WriteNextLocked();
+void StatsWriter::Deliver(const SamplePtr& sample) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) return;
+    queue_.Push(sample);
+    if (writing_ || !TakeNextLocked()) return;
+  }
+  // Only this thread may start it: writing_ is set, so nobody else will.
+  StartWrite(&in_flight_);
 }
 
 void StatsWriter::Close() {
@@ -33,24 +37,30 @@ void StatsWriter::Close() {
   FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "agent is shutting down"));
 }
 
-void StatsWriter::WriteNextLocked() {
-  if (finished_ || !queue_.Pop(&in_flight_)) {
+bool StatsWriter::TakeNextLocked() {
+  SamplePtr next;
+  uint64_t dropped = 0;
+  if (finished_ || !queue_.Pop(&next, &dropped)) {
     writing_ = false;
-    return;
+    return false;
   }
+  in_flight_ = next->ForSubscriber(dropped);
   writing_ = true;
-  StartWrite(&in_flight_);
+  return true;
 }
 
 void StatsWriter::OnWriteDone(bool ok) {
-  std::lock_guard<std::mutex> lock(mu_);
-  writing_ = false;
-  if (!ok) {
-    // The client is gone; OnCancel/OnDone follow.
-    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; OnCancel/OnDone follow.
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+      return;
+    }
+    if (!TakeNextLocked()) return;
   }
-  WriteNextLocked();
+  StartWrite(&in_flight_);
 }
 
 void StatsWriter::OnCancel() {

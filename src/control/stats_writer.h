@@ -1,5 +1,8 @@
-// One WatchStats call: a gRPC write reactor fed by the StatsHub. At most one
-// write is in flight; samples that arrive meanwhile wait in a bounded queue.
+// One WatchStats call: a gRPC write reactor fed by the StatsHub, writing the
+// samples' shared wire bytes (the method is served raw, as grpc::ByteBuffer,
+// so no message is copied or serialized per subscriber). At most one write
+// is in flight; samples that arrive meanwhile wait in a bounded queue. No
+// lock is held while a write is started.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -7,11 +10,10 @@
 #include <mutex>
 
 #include "control/stats_hub.h"
-#include "streamcontrol/v1/streamcontrol.pb.h"
 
 namespace control {
 
-class StatsWriter final : public grpc::ServerWriteReactor<streamcontrol::v1::StreamStats>,
+class StatsWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                           public StatsHub::Subscriber {
  public:
   static constexpr size_t kQueueCapacity = 32;
@@ -20,7 +22,7 @@ class StatsWriter final : public grpc::ServerWriteReactor<streamcontrol::v1::Str
   // closed, or RESOURCE_EXHAUSTED if it has as many subscribers as allowed.
   StatsWriter(StatsHub* hub, std::string stream_id, std::chrono::milliseconds interval);
 
-  void Deliver(const streamcontrol::v1::StreamStats& sample) override;
+  void Deliver(const SamplePtr& sample) override;
   void Close() override;
 
   void OnWriteDone(bool ok) override;
@@ -28,13 +30,15 @@ class StatsWriter final : public grpc::ServerWriteReactor<streamcontrol::v1::Str
   void OnDone() override;
 
  private:
-  void WriteNextLocked();
+  // Under mu_: takes the next sample into in_flight_ and says whether a write
+  // must be started (then the caller starts it after unlocking).
+  bool TakeNextLocked();
   void FinishLocked(grpc::Status status);
 
   StatsHub* hub_;
   std::mutex mu_;
   SampleQueue queue_{kQueueCapacity};
-  streamcontrol::v1::StreamStats in_flight_;
+  grpc::ByteBuffer in_flight_;
   bool writing_ = false;
   bool finished_ = false;
 };

@@ -40,7 +40,7 @@ absl::StatusOr<engine::Codec> CodecFromProto(pb::Codec codec) {
 }
 
 // A WatchStats call refused up front still needs a reactor to carry the error.
-class FailedWatch : public grpc::ServerWriteReactor<pb::StreamStats> {
+class FailedWatch : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit FailedWatch(grpc::Status status) { Finish(std::move(status)); }
   void OnDone() override { delete this; }
@@ -112,8 +112,15 @@ grpc::ServerUnaryReactor* StreamControlService::ListStreams(
   return FinishWith(context, grpc::Status::OK);
 }
 
-grpc::ServerWriteReactor<pb::StreamStats>* StreamControlService::WatchStats(
-    grpc::CallbackServerContext* /*context*/, const pb::WatchStatsRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamControlService::WatchStats(
+    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* raw_request) {
+  pb::WatchStatsRequest parsed;
+  grpc::ByteBuffer copy(*raw_request);  // Deserialize consumes its input; this shares slices
+  if (!grpc::SerializationTraits<pb::WatchStatsRequest>::Deserialize(&copy, &parsed).ok()) {
+    return new FailedWatch(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "WatchStatsRequest could not be parsed"));
+  }
+  const pb::WatchStatsRequest* request = &parsed;
   uint32_t interval_ms = request->interval_ms() == 0 ? 1000 : request->interval_ms();
   if (interval_ms < 100) {
     return new FailedWatch(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

@@ -10,7 +10,11 @@
 
 namespace control {
 
-class StreamControlService final : public streamcontrol::v1::StreamControl::CallbackService {
+// WatchStats is served raw (grpc::ByteBuffer): every subscriber is written the
+// same serialized bytes of a sample (control/published_sample.h).
+class StreamControlService final
+    : public streamcontrol::v1::StreamControl::WithRawCallbackMethod_WatchStats<
+          streamcontrol::v1::StreamControl::CallbackService> {
  public:
   StreamControlService(StreamRegistry* registry, StatsHub* hub) : registry_(registry), hub_(hub) {}
 
@@ -35,9 +39,8 @@ class StreamControlService final : public streamcontrol::v1::StreamControl::Call
   grpc::ServerUnaryReactor* Disconnect(grpc::CallbackServerContext* context,
                                        const streamcontrol::v1::DisconnectRequest* request,
                                        streamcontrol::v1::Stream* response) override;
-  grpc::ServerWriteReactor<streamcontrol::v1::StreamStats>* WatchStats(
-      grpc::CallbackServerContext* context,
-      const streamcontrol::v1::WatchStatsRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchStats(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request) override;
 
  private:
   StreamRegistry* registry_;

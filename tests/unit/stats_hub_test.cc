@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace control {
 namespace {
 
@@ -17,10 +20,27 @@ StreamStats Sample(const std::string& id, int64_t ts) {
 
 struct Collector : StatsHub::Subscriber {
   std::vector<StreamStats> got;
+  std::vector<SamplePtr> shared;
   bool closed = false;
-  void Deliver(const StreamStats& s) override { got.push_back(s); }
+  void Deliver(const SamplePtr& s) override {
+    got.push_back(s->message());
+    shared.push_back(s);
+  }
   void Close() override { closed = true; }
 };
+
+// What a WatchStats client reads: the subscriber's bytes parsed back.
+StreamStats Parse(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(buffer.Dump(&slices).ok());
+  std::string wire;
+  for (const auto& slice : slices) {
+    wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  StreamStats out;
+  EXPECT_TRUE(out.ParseFromString(wire));
+  return out;
+}
 
 TEST(StatsHubTest, FiltersByStreamAndFansOut) {
   StatsHub hub;
@@ -78,18 +98,56 @@ TEST(StatsHubTest, RefusesSubscribersBeyondTheCapUntilOneLeaves) {
   hub.Unsubscribe(&c);
 }
 
+// Every subscriber of one publish shares one sample object, hence one set
+// of wire bytes, and those bytes parse back to the message.
+TEST(StatsHubTest, EverySubscriberGetsTheSameSerializedSample) {
+  StatsHub hub;
+  std::vector<Collector> subscribers(50);
+  for (auto& c : subscribers) {
+    ASSERT_EQ(kSubscribed, hub.Subscribe(&c, "", std::chrono::milliseconds(0)));
+  }
+  StreamStats sample = Sample("a", 42);
+  sample.set_send_bitrate_kbps(1234.5);
+  sample.add_viewers()->set_session_id("v1");
+  hub.PublishSample(sample);
+  const grpc::Slice& first = subscribers[0].shared.at(0)->bytes();
+  for (auto& c : subscribers) {
+    ASSERT_EQ(c.shared.size(), 1u);
+    EXPECT_EQ(c.shared[0].get(), subscribers[0].shared[0].get()) << "one sample for all";
+    EXPECT_EQ(c.shared[0]->bytes().begin(), first.begin()) << "one serialization for all";
+    StreamStats read = Parse(c.shared[0]->ForSubscriber(0));
+    EXPECT_EQ(read.SerializeAsString(), sample.SerializeAsString());
+  }
+  for (auto& c : subscribers) hub.Unsubscribe(&c);
+}
+
+// A subscriber that missed samples reads dropped_samples set, the rest of
+// the message unchanged.
+TEST(PublishedSampleTest, DroppedSamplesRideAfterTheSharedBytes) {
+  StreamStats sample = Sample("cam", 7);
+  sample.set_bytes_sent(99999);
+  PublishedSample published(sample);
+  StreamStats read = Parse(published.ForSubscriber(29));
+  EXPECT_EQ(read.dropped_samples(), 29u);
+  read.clear_dropped_samples();
+  EXPECT_EQ(read.SerializeAsString(), sample.SerializeAsString());
+  EXPECT_EQ(Parse(published.ForSubscriber(0)).dropped_samples(), 0u);
+}
+
 TEST(SampleQueueTest, DropsOldestAndReportsDrops) {
   SampleQueue q(2);
-  q.Push(Sample("a", 1));
-  q.Push(Sample("a", 2));
-  q.Push(Sample("a", 3));  // drops ts=1
-  StreamStats out;
-  ASSERT_TRUE(q.Pop(&out));
-  EXPECT_EQ(out.timestamp_unix_ms(), 2);
-  EXPECT_EQ(out.dropped_samples(), 1u);
-  ASSERT_TRUE(q.Pop(&out));
-  EXPECT_EQ(out.timestamp_unix_ms(), 3);
-  EXPECT_FALSE(q.Pop(&out));
+  auto push = [&](int64_t ts) { q.Push(std::make_shared<const PublishedSample>(Sample("a", ts))); };
+  push(1);
+  push(2);
+  push(3);  // drops ts=1
+  SamplePtr out;
+  uint64_t dropped = 0;
+  ASSERT_TRUE(q.Pop(&out, &dropped));
+  EXPECT_EQ(out->message().timestamp_unix_ms(), 2);
+  EXPECT_EQ(dropped, 1u);
+  ASSERT_TRUE(q.Pop(&out, &dropped));
+  EXPECT_EQ(out->message().timestamp_unix_ms(), 3);
+  EXPECT_FALSE(q.Pop(&out, &dropped));
 }
 
 }  // namespace
