@@ -7,6 +7,7 @@
 // wandered from +1.6 % to +30 % between runs; capped, it measured +1.8 % and
 // +2.0 %. The encoder leak this test once found grew it by +50 %.
 #include <dirent.h>
+#include <glib.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/element_census.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
 #include "engine/heap.h"
@@ -45,6 +47,9 @@ int CountEntries(const char* dir) {
 }
 
 Usage Measure() {
+  // GLib keeps finished streaming threads parked in its thread pool for
+  // reuse (they exit after 15 s idle): count only threads that still work.
+  g_thread_pool_stop_unused_threads();
   Usage u;
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
@@ -55,71 +60,18 @@ Usage Measure() {
   return u;
 }
 
-// Counts live GstElements of the types a session creates: a tracer hook
-// sees every element made, a weak reference sees it disposed. (GLib's
-// GOBJECT_DEBUG=instance-count counts only in debug builds of GLib, and the
-// leaks tracer's get-live-objects races with elements being disposed on
-// streaming threads in GStreamer 1.22 and crashed the process.)
-struct GwaCensusTracer {
-  GstTracer parent;
-};
-struct GwaCensusTracerClass {
-  GstTracerClass parent_class;
-};
-G_DEFINE_TYPE(GwaCensusTracer, gwa_census_tracer, GST_TYPE_TRACER)
-void gwa_census_tracer_class_init(GwaCensusTracerClass*) {}
-void gwa_census_tracer_init(GwaCensusTracer*) {}
-
-class ElementCensus {
- public:
-  ElementCensus() {
-    tracer_ = GST_TRACER(g_object_new(gwa_census_tracer_get_type(), nullptr));
-    gst_tracing_register_hook(tracer_, "element-new", G_CALLBACK(&ElementCensus::OnNew));
-    instance_ = this;
+// The census of live GstElements (engine/element_census.h), narrowed to the
+// types a session creates.
+std::vector<std::string> AliveSessionElements() {
+  static const std::set<std::string> kSessionTypes = {
+      "GstPipeline", "GstWebRTCBin", "GstX264Enc",      "GstAppSrc",
+      "GstAppSink",  "GstNiceSrc",   "GstVideoTestSrc", "GstNiceSink"};
+  std::vector<std::string> live;
+  for (const auto& [type, n] : engine::LiveElements()) {
+    if (kSessionTypes.count(type) && n > 0) live.push_back(type + " x" + std::to_string(n));
   }
-  // The tracer stays registered for the process (GStreamer offers no way
-  // to remove a hook); it stops counting once this object is gone.
-  ~ElementCensus() {
-    std::lock_guard<std::mutex> lock(mu_);
-    instance_ = nullptr;
-  }
-
-  std::vector<std::string> Alive() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> live;
-    for (const auto& [type, n] : alive_) {
-      if (n > 0) live.push_back(type + " x" + std::to_string(n));
-    }
-    return live;
-  }
-
- private:
-  static bool Counted(const std::string& type) {
-    static const std::set<std::string> kSessionTypes = {
-        "GstPipeline", "GstWebRTCBin", "GstX264Enc",      "GstAppSrc",
-        "GstAppSink",  "GstNiceSrc",   "GstVideoTestSrc", "GstNiceSink"};
-    return kSessionTypes.count(type) > 0;
-  }
-  static void OnNew(GstTracer*, guint64, GstElement* element) {
-    const std::string type = G_OBJECT_TYPE_NAME(element);
-    if (!Counted(type)) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!instance_) return;
-    ++instance_->alive_[type];
-    g_object_weak_ref(G_OBJECT(element), &ElementCensus::OnGone,
-                      new std::string(type));  // freed in OnGone
-  }
-  static void OnGone(gpointer type_name, GObject*) {
-    std::unique_ptr<std::string> type(static_cast<std::string*>(type_name));
-    std::lock_guard<std::mutex> lock(mu_);
-    if (instance_) --instance_->alive_[*type];
-  }
-
-  static inline std::mutex mu_;
-  static inline ElementCensus* instance_ = nullptr;
-  GstTracer* tracer_ = nullptr;
-  std::map<std::string, int> alive_;
-};
+  return live;
+}
 
 struct NullListener : engine::Feed::Listener {
   void OnFeedState(const engine::FeedSnapshot&) override {}
@@ -129,7 +81,7 @@ struct NullListener : engine::Feed::Listener {
 TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
   engine::CapMallocArenas();  // as the agent's main does, before any thread
   engine::Engine engine;      // initialises GStreamer, and with it the tracers
-  ElementCensus census;
+  engine::InstallElementCensus();
   NullListener listener;
   engine::FeedConfig config;
   config.source_uri = "test://ball";
@@ -152,7 +104,7 @@ TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
     if (cycle == 1) {
       // The check below can fail: while a session runs, the tracer sees its
       // encoder (only the agent encodes here) and webrtcbins (both peers).
-      std::vector<std::string> running = census.Alive();
+      std::vector<std::string> running = AliveSessionElements();
       EXPECT_NE(std::find(running.begin(), running.end(), "GstX264Enc x1"), running.end())
           << "the census does not see the running encoder";
     }
@@ -172,7 +124,7 @@ TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
   EXPECT_EQ((*feed)->Snapshot().viewer_sessions, static_cast<uint32_t>(kCycles));
   (*feed)->Shutdown();
 
-  std::vector<std::string> live = census.Alive();
+  std::vector<std::string> live = AliveSessionElements();
   EXPECT_TRUE(live.empty()) << "elements outlived their session, e.g. "
                             << (live.empty() ? "" : live.front());
 }
