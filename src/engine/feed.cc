@@ -421,8 +421,10 @@ void Feed::EndViewer(const std::string& id, std::optional<std::string> error) {
   // Detach first so no frame reaches a pipeline on its way to NULL, then
   // destroying the session sets its pipeline to NULL and frees it.
   if (viewer.session && viewer.fanout) viewer.fanout->Remove(viewer.session->feeder());
-  viewer.session.reset();
+  // The last viewer: the source goes first, as its producer, so nothing is
+  // produced for a pipeline being torn down.
   StopSourceIfIdle();
+  viewer.session.reset();
   // The session's pages back to the OS (engine/heap.h says why).
   ReturnFreedHeap();
   if (error && viewers_.empty()) {
