@@ -9,6 +9,8 @@
 //   gwa_bench control  [--rate 200] [--seconds 10]
 //   gwa_bench cost     [--streams 1,2,4,8] [--seconds 10] [--bitrate 1000]
 //   gwa_bench fanout   [--subscribers 0,1,100,1000] [--streams 4] [--seconds 10]
+//   gwa_bench audience [--viewers 1,2,4,8] [--seconds 8] [--width 1280 --height 720]
+//                      (one feed, N viewers: per-viewer vs shared encode)
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
 //   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
 //                      (the plain gst pipeline: no agent, no webrtcbin)
@@ -27,6 +29,7 @@
 #include <sstream>
 #include <thread>
 
+#include "audience_bench.h"
 #include "bench_util.h"
 #include "director_viewer.h"
 #include "engine/engine.h"
@@ -881,8 +884,8 @@ int RunFloor(const Args& args) {
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   if (argc < 2) {
-    std::cerr
-        << "usage: gwa_bench start|control|cost|fanout|latency|floor|setq|version [--flags]\n";
+    std::cerr << "usage: gwa_bench start|control|cost|fanout|audience|latency|floor|setq|version "
+                 "[--flags]\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -892,6 +895,7 @@ int main(int argc, char** argv) {
   if (cmd == "control") return bench::RunControl(args, bin_dir);
   if (cmd == "cost") return bench::RunCost(args, bin_dir);
   if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
+  if (cmd == "audience") return bench::RunAudience(args, bin_dir);
   if (cmd == "latency") return bench::RunLatency(args, bin_dir);
   if (cmd == "floor") return bench::RunFloor(args);
   if (cmd == "setq") return bench::RunSetq(args);

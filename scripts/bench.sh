@@ -4,7 +4,7 @@
 # passes or fails on a timing.
 #
 #   scripts/bench.sh                 # everything (~11 min on 2 cores; prints how long it took)
-#   scripts/bench.sh start control   # only some: start control browser cost fanout latency
+#   scripts/bench.sh start control   # only some: start control browser cost fanout audience latency
 #                                    #   browser-latency floor
 #
 # Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
@@ -31,7 +31,7 @@ BIN=$(cd "$BUILD_DIR/bin" && pwd)
 export GWA_BIN_DIR=$BIN
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout latency browser-latency floor)
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout audience latency browser-latency floor)
 out="$BUILD_DIR/bench-results.md"
 : >"$out"
 {
@@ -50,13 +50,14 @@ for b in "${which[@]}"; do
     browser) node bench/browser.mjs 20 10 ;;
     cost) "$BIN/gwa_bench" cost --streams 1,4,8,16 --seconds 10 ;;
     fanout) "$BIN/gwa_bench" fanout --subscribers 0,1,100,1000 --streams 4 --seconds 10 ;;
+    audience) "$BIN/gwa_bench" audience --viewers 1,2,4,8 --seconds 6 ;;
     latency)
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 200 ;;
     # >= 630 painted frames (21 s at 30 fps) per configuration, at most 35 s each.
     browser-latency) xvfb-run -a node bench/browser_latency.mjs 630 35 ;;
     floor) "$BIN/gwa_bench" floor --seconds 22 ;;
-    *) echo "unknown benchmark $b (start control browser cost fanout latency browser-latency floor)" >&2
+    *) echo "unknown benchmark $b (start control browser cost fanout audience latency browser-latency floor)" >&2
        exit 2 ;;
   esac | tee -a "$out"
 done

@@ -1,5 +1,6 @@
 #include "director_server.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -75,9 +76,10 @@ void DirectorServer::OnAgentClose(ConnId conn) {
   const auto feed_it = feeds_.find(*name);
   if (feed_it == feeds_.end() || feed_it->second.agent != conn) return;
   spdlog::info("feed '{}' removed: agent disconnected", *name);
-  if (const auto& session = feed_it->second.session;
-      session && viewers_.count(session->viewer) != 0) {
-    outbox_.Send(session->viewer, EncodeViewerError(*name, "agent disconnected"));
+  for (const auto& [uuid, session] : feed_it->second.sessions) {
+    if (viewers_.count(session.viewer) != 0) {
+      outbox_.Send(session.viewer, EncodeViewerError(*name, "agent disconnected", session.tile));
+    }
   }
   feeds_.erase(feed_it);
   BroadcastFeeds();
@@ -107,7 +109,10 @@ void DirectorServer::HandleRegister(ConnId conn, AgentLink& link, const ahoy::Re
         conn, "feed name '" + reg.name + "' is already registered by another live connection");
   }
   link.feed = reg.name;
-  feeds_[reg.name] = Feed{reg.name, reg.codecs, conn, std::nullopt};
+  Feed& feed = feeds_[reg.name];
+  feed.name = reg.name;
+  feed.codecs = reg.codecs;
+  feed.agent = conn;
   ++counters_[reg.name].registrations;
   outbox_.Send(conn, ahoy::EncodeDirectorMessage(ahoy::RegisterResponse{true, reg.name, ""}));
   spdlog::info("feed '{}' registered ({} codec(s))", reg.name, reg.codecs.size());
@@ -130,9 +135,8 @@ void DirectorServer::HandleEnvelope(AgentLink& link, const ahoy::Envelope& envel
     // Never log `to`: it embeds a key.
     spdlog::warn("feed '{}': {} addressed to another director (message.to); ignored", feed.name,
                  KindName(envelope.payload.kind));
-    if (feed.session && feed.session->uuid == envelope.payload.uuid) {
-      EndSession(feed, "agent addressed its response to another director (message.to)", true);
-    }
+    EndSession(feed, envelope.payload.uuid,
+               "agent addressed its response to another director (message.to)", true);
     return;
   }
   HandleResponse(feed, envelope.payload);
@@ -140,12 +144,13 @@ void DirectorServer::HandleEnvelope(AgentLink& link, const ahoy::Envelope& envel
 
 void DirectorServer::HandleResponse(Feed& feed, const ahoy::Response& response) {
   const char* kind = KindName(response.kind);
-  if (!feed.session || feed.session->uuid != response.uuid) {
+  const auto it = feed.sessions.find(response.uuid);
+  if (it == feed.sessions.end()) {
     spdlog::debug("feed '{}': {} for uuid {} (no pending request; {})", feed.name, kind,
                   response.uuid, response.success ? "ok" : response.error);
     return;
   }
-  Session& session = *feed.session;
+  Session& session = it->second;
   const bool start = response.kind == ahoy::ResponseKind::kStreamStart;
   const bool sdp = response.kind == ahoy::ResponseKind::kSdp;
   if ((start && session.phase != Phase::kStarting) ||
@@ -153,51 +158,59 @@ void DirectorServer::HandleResponse(Feed& feed, const ahoy::Response& response) 
     spdlog::warn("feed '{}': unexpected {} for session {}; ignored", feed.name, kind, session.uuid);
     return;
   }
+  if (start && feed.sessions_support == Sessions::kUnknown) {
+    // A v1.1 agent echoes the sessionId (on success and failure alike).
+    feed.sessions_support = response.session_id == session.uuid ? Sessions::kMany : Sessions::kOne;
+    spdlog::info("feed '{}': agent {} several viewers (sessionId {})", feed.name,
+                 feed.sessions_support == Sessions::kMany ? "takes" : "takes one of",
+                 response.session_id ? "echoed" : "not echoed");
+  }
   if (!response.success) {
     spdlog::warn("feed '{}': {} failed: {}", feed.name, kind, response.error);
     EndSession(
-        feed,
+        feed, session.uuid,
         WithReason(start ? "agent could not start the stream" : "agent could not answer the offer",
                    response.error),
         /*send_stop=*/sdp);
     return;
   }
   if (!response.feed_uuid.empty() && response.feed_uuid != feed.name) {
-    EndSession(feed, std::string(kind) + " names another feed '" + response.feed_uuid + "'", true);
+    EndSession(feed, session.uuid,
+               std::string(kind) + " names another feed '" + response.feed_uuid + "'", true);
     return;
   }
   if (start) {
     ahoy::SdpRequest request;
     request.uuid = session.uuid;
     request.feed_uuid = feed.name;
+    request.session_id = session.uuid;
     request.sdp = std::move(session.offer);
     session.offer.clear();
     session.phase = Phase::kNegotiating;
     ++counters_[feed.name].negotiations;
     spdlog::info("feed '{}': session {} started, sending sdpRequest", feed.name, session.uuid);
     SendToAgent(feed, request);
-    ArmTimer(feed, "sdpRequest");
+    ArmTimer(feed, session, "sdpRequest");
+    BroadcastFeeds();  // joinable may have changed
     return;
   }
   if (response.sdp.empty()) {
-    EndSession(feed, "agent sent an empty answer", true);
+    EndSession(feed, session.uuid, "agent sent an empty answer", true);
     return;
   }
   session.phase = Phase::kPlaying;
   session.timer.reset();
   spdlog::info("feed '{}': session {} answered, relaying to viewer {}", feed.name, session.uuid,
                session.viewer);
-  outbox_.Send(session.viewer, EncodeAnswer(feed.name, response.sdp));
+  outbox_.Send(session.viewer, EncodeAnswer(feed.name, response.sdp, session.tile));
 }
 
 void DirectorServer::HandleMalformed(const AgentLink& link, const ahoy::DecodeError& error) {
   const std::string who = link.feed ? "feed '" + *link.feed + "'" : "unregistered agent";
   spdlog::warn("{} sent a malformed frame: {}", who, error.reason);
   if (!link.feed || !error.uuid) return;
-  Feed& feed = feeds_.at(*link.feed);
-  if (feed.session && feed.session->uuid == *error.uuid) {
-    EndSession(feed, "agent sent a malformed response: " + error.reason, true);
-  }
+  EndSession(feeds_.at(*link.feed), *error.uuid, "agent sent a malformed response: " + error.reason,
+             true);
 }
 
 // ---- viewers ------------------------------------------------------------------
@@ -229,10 +242,14 @@ void DirectorServer::OnViewerClose(ConnId conn) {
   spdlog::debug("viewer {} disconnected", conn);
   bool changed = false;
   for (auto& [name, feed] : feeds_) {
-    if (feed.session && feed.session->viewer == conn) {
-      spdlog::info("feed '{}': viewer left, stopping session {}", name, feed.session->uuid);
-      SendToAgent(feed, ahoy::StreamStopRequest{feed.session->uuid, feed.name});
-      feed.session.reset();
+    for (auto it = feed.sessions.begin(); it != feed.sessions.end();) {
+      if (it->second.viewer != conn) {
+        ++it;
+        continue;
+      }
+      spdlog::info("feed '{}': viewer left, stopping session {}", name, it->first);
+      SendStop(feed, it->second);
+      it = feed.sessions.erase(it);
       changed = true;
     }
   }
@@ -242,68 +259,87 @@ void DirectorServer::OnViewerClose(ConnId conn) {
 void DirectorServer::Play(ConnId viewer, const PlayCommand& play) {
   const auto it = feeds_.find(play.feed);
   if (it == feeds_.end()) {
-    outbox_.Send(viewer, EncodeViewerError(play.feed, "unknown feed"));
+    outbox_.Send(viewer, EncodeViewerError(play.feed, "unknown feed", play.tile));
     return;
   }
   Feed& feed = it->second;
-  if (feed.session) {
-    if (feed.session->viewer != viewer) {
-      outbox_.Send(viewer, EncodeViewerError(play.feed, "feed busy"));
-      return;
-    }
-    spdlog::info("feed '{}': viewer replays, stopping session {}", feed.name, feed.session->uuid);
-    SendToAgent(feed, ahoy::StreamStopRequest{feed.session->uuid, feed.name});
-    feed.session.reset();
+  if (Session* old = FindSession(feed, viewer, play.tile)) {
+    spdlog::info("feed '{}': viewer replays, stopping session {}", feed.name, old->uuid);
+    SendStop(feed, *old);
+    feed.sessions.erase(old->uuid);
   }
-  Session& session = feed.session.emplace();
-  session.uuid = NewUuid();
+  if (!feed.sessions.empty() && feed.sessions_support != Sessions::kMany) {
+    outbox_.Send(viewer, EncodeViewerError(play.feed, "feed busy", play.tile));
+    return;
+  }
+  std::string uuid = NewUuid();
+  Session& session = feed.sessions[uuid];
+  session.uuid = std::move(uuid);
   session.viewer = viewer;
+  session.tile = play.tile;
   session.offer = play.sdp;
   ++counters_[feed.name].sessions;
-  spdlog::info("feed '{}': viewer {} plays, session {}", feed.name, viewer, session.uuid);
-  SendToAgent(feed, ahoy::StreamStartRequest{session.uuid, feed.name});
-  ArmTimer(feed, "streamStartRequest");
+  spdlog::info("feed '{}': viewer {} plays, session {} ({} in all)", feed.name, viewer,
+               session.uuid, feed.sessions.size());
+  SendToAgent(feed, ahoy::StreamStartRequest{session.uuid, feed.name, session.uuid});
+  ArmTimer(feed, session, "streamStartRequest");
   BroadcastFeeds();
 }
 
 void DirectorServer::Stop(ConnId viewer, const StopCommand& stop) {
   const auto it = feeds_.find(stop.feed);
-  if (it != feeds_.end() && it->second.session && it->second.session->viewer == viewer) {
+  if (it != feeds_.end()) {
     Feed& feed = it->second;
-    spdlog::info("feed '{}': viewer {} stops session {}", feed.name, viewer, feed.session->uuid);
-    SendToAgent(feed, ahoy::StreamStopRequest{feed.session->uuid, feed.name});
-    feed.session.reset();
-    BroadcastFeeds();
+    if (Session* session = FindSession(feed, viewer, stop.tile)) {
+      spdlog::info("feed '{}': viewer {} stops session {}", feed.name, viewer, session->uuid);
+      SendStop(feed, *session);
+      feed.sessions.erase(session->uuid);
+      BroadcastFeeds();
+    }
   }
-  outbox_.Send(viewer, EncodeStopped(stop.feed));
+  outbox_.Send(viewer, EncodeStopped(stop.feed, stop.tile));
 }
 
 // ---- helpers ------------------------------------------------------------------
 
-void DirectorServer::ArmTimer(Feed& feed, const char* waiting_for) {
-  Session& session = *feed.session;
+DirectorServer::Session* DirectorServer::FindSession(Feed& feed, ConnId viewer,
+                                                     const std::string& tile) {
+  for (auto& [uuid, session] : feed.sessions) {
+    if (session.viewer == viewer && session.tile == tile) return &session;
+  }
+  return nullptr;
+}
+
+void DirectorServer::ArmTimer(Feed& feed, Session& session, const char* waiting_for) {
   session.timer = std::make_unique<asio::steady_timer>(io_, options_.response_timeout);
   session.timer->async_wait([this, name = feed.name, uuid = session.uuid,
                              waiting_for](const std::error_code& ec) {
     if (ec || shut_down_) return;
     const auto it = feeds_.find(name);
-    if (it == feeds_.end() || !it->second.session || it->second.session->uuid != uuid) return;
+    if (it == feeds_.end()) return;
     const std::string message = std::string("agent did not answer ") + waiting_for + " within " +
                                 std::to_string(options_.response_timeout.count()) + " ms";
-    spdlog::warn("feed '{}': {}", name, message);
-    EndSession(it->second, message, /*send_stop=*/true);
+    if (it->second.sessions.count(uuid) != 0) spdlog::warn("feed '{}': {}", name, message);
+    EndSession(it->second, uuid, message, /*send_stop=*/true);
   });
 }
 
-void DirectorServer::EndSession(Feed& feed, const std::string& viewer_error, bool send_stop) {
-  if (!feed.session) return;
-  const ConnId viewer = feed.session->viewer;
-  if (send_stop) SendToAgent(feed, ahoy::StreamStopRequest{feed.session->uuid, feed.name});
-  feed.session.reset();
+void DirectorServer::EndSession(Feed& feed, const std::string& uuid,
+                                const std::string& viewer_error, bool send_stop) {
+  const auto it = feed.sessions.find(uuid);
+  if (it == feed.sessions.end()) return;
+  const ConnId viewer = it->second.viewer;
+  const std::string tile = it->second.tile;
+  if (send_stop) SendStop(feed, it->second);
+  feed.sessions.erase(it);
   if (!viewer_error.empty() && viewers_.count(viewer) != 0) {
-    outbox_.Send(viewer, EncodeViewerError(feed.name, viewer_error));
+    outbox_.Send(viewer, EncodeViewerError(feed.name, viewer_error, tile));
   }
   BroadcastFeeds();
+}
+
+void DirectorServer::SendStop(const Feed& feed, const Session& session) {
+  SendToAgent(feed, ahoy::StreamStopRequest{session.uuid, feed.name, session.uuid});
 }
 
 void DirectorServer::SendToAgent(const Feed& feed, const ahoy::DirectorMessage& message) {
@@ -322,20 +358,16 @@ std::vector<FeedSummary> DirectorServer::Feeds() const {
     FeedSummary summary;
     summary.name = name;
     summary.codecs = feed.codecs;
-    summary.busy = feed.session.has_value();
-    if (feed.session) {
-      switch (feed.session->phase) {
-        case Phase::kStarting:
-          summary.phase = "starting";
-          break;
-        case Phase::kNegotiating:
-          summary.phase = "negotiating";
-          break;
-        case Phase::kPlaying:
-          summary.phase = "playing";
-          break;
-      }
+    summary.busy = !feed.sessions.empty();
+    summary.viewers = feed.sessions.size();
+    summary.joinable = feed.sessions_support == Sessions::kMany;
+    // The most advanced session's phase (Phase is ordered).
+    static constexpr const char* kPhaseNames[] = {"starting", "negotiating", "playing"};
+    int most = -1;
+    for (const auto& [uuid, session] : feed.sessions) {
+      most = std::max(most, static_cast<int>(session.phase));
     }
+    if (most >= 0) summary.phase = kPhaseNames[most];
     if (const auto c = counters_.find(name); c != counters_.end()) {
       summary.registrations = c->second.registrations;
       summary.sessions = c->second.sessions;
@@ -348,7 +380,7 @@ std::vector<FeedSummary> DirectorServer::Feeds() const {
 
 void DirectorServer::Shutdown() {
   shut_down_ = true;
-  for (auto& [name, feed] : feeds_) feed.session.reset();
+  for (auto& [name, feed] : feeds_) feed.sessions.clear();
 }
 
 std::string DirectorServer::NewUuid() {

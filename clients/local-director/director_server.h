@@ -12,18 +12,29 @@
 //   Empty name, URL mismatch, or a name held by another live connection:
 //   registerResponse {success:false, error} and the link is closed.
 // - Per viewer session the director generates one uuid and uses it for the
-//   session's streamStartRequest, sdpRequest and streamStopRequest; responses
-//   are matched on uuid + type. With an API key configured, envelopes whose
-//   `to` is not "director.api_<key>" are rejected (never logged).
+//   session's streamStartRequest, sdpRequest and streamStopRequest, both as
+//   `uuid` and as the v1.1 `sessionId`; responses are matched on uuid + type.
+//   With an API key configured, envelopes whose `to` is not
+//   "director.api_<key>" are rejected (never logged).
+// - Several viewers per feed: an agent that echoes `sessionId` in its
+//   streamStartResponse (v1.1) holds any number of sessions at once (its own
+//   per-feed limit answers success:false, relayed to that viewer). Until a
+//   link has echoed one, and for good when it answered without (a v1 agent,
+//   which ignores sessionId and has one session), a feed has one session at a
+//   time and other plays get "feed busy" -- v1's behaviour.
 // - Each request must be answered within --response-timeout-ms, else the
 //   viewer gets an error and the agent a streamStopRequest.
 // - Agent link closed: the feed disappears, its viewer gets an error.
 //
 // ---- Browsers: WebSocket /viewer, one JSON object per text frame -------------
 // director -> browser
-//   {"feeds":[{"name":"demo","codecs":["H264"],"state":"idle"|"playing"}]}
+//   {"feeds":[{"name":"demo","codecs":["H264"],"state":"idle"|"playing",
+//              "viewers":2,"joinable":true}]}
 //       on connect and after every change (feed added/removed, session
-//       started/ended). "playing" means some viewer holds the feed.
+//       started/ended). "playing" means some viewer holds the feed; viewers
+//       counts its sessions; joinable means its agent takes more viewers.
+// Every frame below about one play carries that play's "tile" when the
+// browser gave one (see play).
 //   {"answer":{"feed":"demo","sdp":"<answer SDP>"}}
 //       the agent's answer to this browser's play.
 //   {"error":{"feed":"demo","message":"..."}}
@@ -32,16 +43,17 @@
 //   {"stopped":{"feed":"demo"}}
 //       acknowledges a stop (also sent when nothing was playing).
 // browser -> director
-//   {"play":{"feed":"demo","sdp":"<offer SDP>"}}
+//   {"play":{"feed":"demo","sdp":"<offer SDP>"[,"tile":"2"]}}
 //       recvonly offer sent after ICE gathering completed (a=candidate lines
 //       inline). The director sends streamStartRequest, then on success
 //       sdpRequest {sdp, candidates: []}, then relays the answer.
-//       One viewer session per feed: a play of a feed held by another browser
-//       connection gets {"error":{"feed":..,"message":"feed busy"}}. A play
-//       by the browser already holding the feed replaces its session
-//       (streamStopRequest for the old one first).
-//   {"stop":{"feed":"demo"}}
-//       ends this browser's session on that feed (streamStopRequest).
+//       A session is keyed by (browser connection, feed, tile; "" when
+//       absent): a play of a key that has a session replaces it
+//       (streamStopRequest for the old one first). A play of a feed whose
+//       agent holds one session only (see above) gets
+//       {"error":{"feed":..,"message":"feed busy"}}.
+//   {"stop":{"feed":"demo"[,"tile":"2"]}}
+//       ends this browser's session of that feed and tile (streamStopRequest).
 //   Closing the WebSocket stops every session the browser holds.
 // Origin: a /viewer upgrade carrying an Origin whose host differs from the
 // Host header is refused (403), so other web sites cannot drive the director.
@@ -113,17 +125,22 @@ class DirectorServer {
  private:
   enum class Phase { kStarting, kNegotiating, kPlaying };
   struct Session {
-    std::string uuid;
+    std::string uuid;  // also the Ahoy sessionId
     ConnId viewer = 0;
+    std::string tile;
     Phase phase = Phase::kStarting;
     std::string offer;  // kept until the sdpRequest is sent
     std::unique_ptr<asio::steady_timer> timer;
   };
+  // Whether the feed's agent link speaks v1.1 sessionId (learnt from its
+  // first streamStartResponse).
+  enum class Sessions { kUnknown, kOne, kMany };
   struct Feed {
     std::string name;
     std::vector<std::string> codecs;
     ConnId agent = 0;
-    std::optional<Session> session;
+    Sessions sessions_support = Sessions::kUnknown;
+    std::map<std::string, Session> sessions;  // by uuid
   };
   struct AgentLink {
     std::string path_name;
@@ -144,9 +161,12 @@ class DirectorServer {
   void Play(ConnId viewer, const PlayCommand& play);
   void Stop(ConnId viewer, const StopCommand& stop);
 
-  void ArmTimer(Feed& feed, const char* waiting_for);
+  Session* FindSession(Feed& feed, ConnId viewer, const std::string& tile);
+  void ArmTimer(Feed& feed, Session& session, const char* waiting_for);
   // Ends the session: optional error to the viewer, optional streamStopRequest.
-  void EndSession(Feed& feed, const std::string& viewer_error, bool send_stop);
+  void EndSession(Feed& feed, const std::string& uuid, const std::string& viewer_error,
+                  bool send_stop);
+  void SendStop(const Feed& feed, const Session& session);
   void SendToAgent(const Feed& feed, const signaling::ahoy::DirectorMessage& message);
   void BroadcastFeeds();
   std::string NewUuid();

@@ -1,5 +1,7 @@
 #include "viewer_protocol.h"
 
+#include <cstddef>
+
 #include <nlohmann/json.hpp>
 
 namespace local_director {
@@ -22,6 +24,21 @@ std::string Dump(const json& value, int indent = -1) {
 
 const char* StateName(const FeedSummary& feed) { return feed.busy ? "playing" : "idle"; }
 
+// Optional `tile`: a string when present, at most kMaxTileLength characters.
+constexpr std::size_t kMaxTileLength = 64;
+bool ReadTile(const json& body, std::string* out) {
+  const auto it = body.find("tile");
+  if (it == body.end()) return true;
+  if (!it->is_string()) return false;
+  *out = it->get<std::string>();
+  return out->size() <= kMaxTileLength;
+}
+
+json WithTile(json body, std::string_view tile) {
+  if (!tile.empty()) body["tile"] = tile;
+  return body;
+}
+
 }  // namespace
 
 std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_view text) {
@@ -37,6 +54,9 @@ std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_
     if (!ReadString(*it, "sdp", &play.sdp) || play.sdp.empty()) {
       return ViewerCommandError{"play.sdp must be a non-empty string", play.feed};
     }
+    if (!ReadTile(*it, &play.tile)) {
+      return ViewerCommandError{"play.tile must be a string of at most 64 characters", play.feed};
+    }
     return ViewerCommand{std::move(play)};
   }
   if (const auto it = root.find("stop"); it != root.end()) {
@@ -44,6 +64,9 @@ std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_
     StopCommand stop;
     if (!ReadString(*it, "feed", &stop.feed) || stop.feed.empty()) {
       return ViewerCommandError{"stop.feed must be a non-empty string", ""};
+    }
+    if (!ReadTile(*it, &stop.tile)) {
+      return ViewerCommandError{"stop.tile must be a string of at most 64 characters", stop.feed};
     }
     return ViewerCommand{std::move(stop)};
   }
@@ -53,21 +76,26 @@ std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_
 std::string EncodeFeedList(const std::vector<FeedSummary>& feeds) {
   json list = json::array();
   for (const auto& feed : feeds) {
-    list.push_back({{"name", feed.name}, {"codecs", feed.codecs}, {"state", StateName(feed)}});
+    list.push_back({{"name", feed.name},
+                    {"codecs", feed.codecs},
+                    {"state", StateName(feed)},
+                    {"viewers", feed.viewers},
+                    {"joinable", feed.joinable}});
   }
   return Dump(json{{"feeds", std::move(list)}});
 }
 
-std::string EncodeAnswer(std::string_view feed, std::string_view sdp) {
-  return Dump(json{{"answer", {{"feed", feed}, {"sdp", sdp}}}});
+std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile) {
+  return Dump(json{{"answer", WithTile({{"feed", feed}, {"sdp", sdp}}, tile)}});
 }
 
-std::string EncodeViewerError(std::string_view feed, std::string_view message) {
-  return Dump(json{{"error", {{"feed", feed}, {"message", message}}}});
+std::string EncodeViewerError(std::string_view feed, std::string_view message,
+                              std::string_view tile) {
+  return Dump(json{{"error", WithTile({{"feed", feed}, {"message", message}}, tile)}});
 }
 
-std::string EncodeStopped(std::string_view feed) {
-  return Dump(json{{"stopped", {{"feed", feed}}}});
+std::string EncodeStopped(std::string_view feed, std::string_view tile) {
+  return Dump(json{{"stopped", WithTile({{"feed", feed}}, tile)}});
 }
 
 std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds) {
@@ -77,6 +105,8 @@ std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds) {
                     {"codecs", feed.codecs},
                     {"state", StateName(feed)},
                     {"phase", feed.phase},
+                    {"viewers", feed.viewers},
+                    {"joinable", feed.joinable},
                     {"registrations", feed.registrations},
                     {"sessions", feed.sessions},
                     {"negotiations", feed.negotiations}});

@@ -11,12 +11,16 @@
 namespace local_director {
 
 // ---- browser -> director ----------------------------------------------------
+// `tile` names one of the browser's plays of a feed, so one page can watch a
+// feed in several tiles; "" (absent) is the page's default tile.
 struct PlayCommand {
   std::string feed;
   std::string sdp;  // the browser's offer, ICE gathering complete
+  std::string tile;
 };
 struct StopCommand {
   std::string feed;
+  std::string tile;
 };
 struct ViewerCommandError {
   std::string reason;
@@ -29,24 +33,29 @@ std::variant<ViewerCommand, ViewerCommandError> DecodeViewerCommand(std::string_
 struct FeedSummary {
   std::string name;
   std::vector<std::string> codecs;
-  bool busy = false;  // a viewer session exists
-  std::string phase;  // "", "starting", "negotiating", "playing"
+  bool busy = false;          // a viewer session exists
+  std::string phase;          // "", "starting", "negotiating", "playing" (most advanced session)
+  std::uint64_t viewers = 0;  // viewer sessions now
+  bool joinable = false;      // the agent speaks v1.1 sessionId: more viewers may play
   std::uint64_t registrations = 0;
   std::uint64_t sessions = 0;      // streamStartRequests sent
   std::uint64_t negotiations = 0;  // sdpRequests sent
 };
-// {"feeds":[{"name":..,"codecs":[..],"state":"idle"|"playing"}]}
+// {"feeds":[{"name":..,"codecs":[..],"state":"idle"|"playing","viewers":n,
+//            "joinable":bool}]}
 std::string EncodeFeedList(const std::vector<FeedSummary>& feeds);
-// {"answer":{"feed":..,"sdp":..}}
-std::string EncodeAnswer(std::string_view feed, std::string_view sdp);
-// {"error":{"feed":..,"message":..}}
-std::string EncodeViewerError(std::string_view feed, std::string_view message);
-// {"stopped":{"feed":..}}
-std::string EncodeStopped(std::string_view feed);
+// `tile` is added to each of these only when not empty (the default tile).
+// {"answer":{"feed":..,"sdp":..[,"tile":..]}}
+std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile = "");
+// {"error":{"feed":..,"message":..[,"tile":..]}}
+std::string EncodeViewerError(std::string_view feed, std::string_view message,
+                              std::string_view tile = "");
+// {"stopped":{"feed":..[,"tile":..]}}
+std::string EncodeStopped(std::string_view feed, std::string_view tile = "");
 
 // ---- GET /api/feeds ---------------------------------------------------------
-// {"feeds":[{"name","codecs","state","phase","registrations","sessions",
-//            "negotiations"}]}
+// {"feeds":[{"name","codecs","state","phase","viewers","joinable",
+//            "registrations","sessions","negotiations"}]}
 std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds);
 
 }  // namespace local_director

@@ -200,6 +200,9 @@ void Feed::PublishViewers() {
         id, v.since, v.connected ? ViewerState::kStreaming : ViewerState::kNegotiating, v.quality,
         v.selected_pair});
   }
+  // Oldest first, as the API promises (viewers_ is keyed by session id).
+  std::stable_sort(viewers.begin(), viewers.end(),
+                   [](const auto& a, const auto& b) { return a.since < b.since; });
   std::lock_guard<std::mutex> lock(mu_);
   snapshot_.viewers = std::move(viewers);
   snapshot_.pipeline_running =

@@ -27,6 +27,9 @@ ABSL_FLAG(std::string, feed, "", "feed to play");
 ABSL_FLAG(std::string, codec, "H264", "H264, VP8, VP9 or H265");
 ABSL_FLAG(int, seconds, 30, "how long to watch before exiting");
 ABSL_FLAG(int, report_ms, 500, "interval between sample lines");
+ABSL_FLAG(bool, parse_only, false,
+          "count parsed access units instead of decoding (a cheap viewer, for CPU measurements "
+          "of the agent)");
 
 namespace {
 
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
     return Fail(std::string(s.message()));
   }
   testing_support::WebrtcReceiver receiver(absl::GetFlag(FLAGS_codec));
+  if (absl::GetFlag(FLAGS_parse_only)) receiver.SetParseOnly();
   const std::string offer = receiver.CreateOffer();
   const auto offered = Clock::now();
   auto answer = viewer.Play(absl::GetFlag(FLAGS_feed), offer, std::chrono::seconds(15));

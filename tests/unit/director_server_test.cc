@@ -1,8 +1,10 @@
 // local-director's protocol logic with a recording outbox: one browser
 // connection holding sessions on several feeds at once (the viewer page's
-// tiles), each keyed by feed, ending independently.
+// tiles), each keyed by feed and tile, ending independently; several viewers of
+// one feed when the agent speaks v1.1 sessionId, one when it does not (v1).
 #include "director_server.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,15 +52,19 @@ ahoy::DirectorMessage DecodeForAgent(const std::string& text) {
   return std::get<ahoy::DirectorMessage>(decoded);
 }
 
+// `session_id`: what the agent echoes (a v1 agent echoes nothing).
 std::string Reply(ahoy::ResponseKind kind, const std::string& uuid, const std::string& feed,
-                  const std::string& sdp = "") {
+                  const std::string& sdp = "", std::optional<std::string> session_id = {},
+                  bool success = true, const std::string& error = "") {
   ahoy::Envelope envelope;
   envelope.to = "director";
   envelope.payload.kind = kind;
-  envelope.payload.success = true;
+  envelope.payload.success = success;
   envelope.payload.uuid = uuid;
   envelope.payload.feed_uuid = feed;
   envelope.payload.sdp = sdp;
+  envelope.payload.session_id = std::move(session_id);
+  envelope.payload.error = error;
   return ahoy::EncodeAgentMessage(envelope);
 }
 
@@ -82,28 +88,45 @@ class DirectorServerTest : public ::testing::Test {
     outbox_.Take(conn);
   }
 
-  // Plays `feed` from kBrowser through start + sdp; returns the session uuid.
-  std::string PlayThrough(ConnId agent, const std::string& feed) {
-    director_.OnViewerMessage(kBrowser,
-                              json{{"play", {{"feed", feed}, {"sdp", "offer-" + feed}}}}.dump());
+  // Sends a play of `feed` (and `tile` when not empty) from `browser`;
+  // returns the streamStartRequest the agent got (uuid empty when none).
+  ahoy::StreamStartRequest SendPlay(ConnId agent, const std::string& feed,
+                                    const std::string& tile = "", ConnId browser = kBrowser) {
+    json play = {{"feed", feed}, {"sdp", "offer-" + feed}};
+    if (!tile.empty()) play["tile"] = tile;
+    director_.OnViewerMessage(browser, json{{"play", play}}.dump());
     auto frames = outbox_.Take(agent);
+    if (frames.empty()) return {};
     EXPECT_EQ(frames.size(), 1u);
-    if (frames.empty()) return "";
     auto start = DecodeForAgent(frames.back());
     const auto* request = std::get_if<ahoy::StreamStartRequest>(&start);
     EXPECT_NE(request, nullptr) << frames.back();
-    if (request == nullptr) return "";
-    const std::string uuid = request->uuid;
-    director_.OnAgentMessage(agent, Reply(ahoy::ResponseKind::kStreamStart, uuid, feed));
-    frames = outbox_.Take(agent);
+    return request != nullptr ? *request : ahoy::StreamStartRequest{};
+  }
+
+  // Plays `feed` from `browser` through start + sdp; returns the session
+  // uuid. `v11`: the agent echoes sessionId as a v1.1 agent does.
+  std::string PlayThrough(ConnId agent, const std::string& feed, const std::string& tile = "",
+                          ConnId browser = kBrowser, bool v11 = false) {
+    const ahoy::StreamStartRequest request = SendPlay(agent, feed, tile, browser);
+    EXPECT_FALSE(request.uuid.empty());
+    if (request.uuid.empty()) return "";
+    const std::string uuid = request.uuid;
+    EXPECT_EQ(request.session_id, uuid) << "every play is its own sessionId";
+    const std::optional<std::string> echo = v11 ? request.session_id : std::nullopt;
+    director_.OnAgentMessage(agent, Reply(ahoy::ResponseKind::kStreamStart, uuid, feed, "", echo));
+    auto frames = outbox_.Take(agent);
     EXPECT_EQ(frames.size(), 1u);
+    if (frames.empty()) return "";
     auto sdp = DecodeForAgent(frames.back());
     const auto* sdp_request = std::get_if<ahoy::SdpRequest>(&sdp);
     EXPECT_NE(sdp_request, nullptr) << frames.back();
     if (sdp_request != nullptr) {
       EXPECT_EQ(sdp_request->sdp, "offer-" + feed);
+      EXPECT_EQ(sdp_request->session_id, uuid);
     }
-    director_.OnAgentMessage(agent, Reply(ahoy::ResponseKind::kSdp, uuid, feed, "answer-" + feed));
+    director_.OnAgentMessage(
+        agent, Reply(ahoy::ResponseKind::kSdp, uuid, feed, "answer-" + feed + tile, echo));
     return uuid;
   }
 
@@ -115,11 +138,34 @@ class DirectorServerTest : public ::testing::Test {
   }
 
   std::string StateOf(const std::string& feed) {
-    for (const auto& f : director_.Feeds()) {
-      if (f.name == feed) return f.busy ? f.phase : "idle";
-    }
-    return "absent";
+    const FeedSummary* f = Summary(feed);
+    return f == nullptr ? "absent" : f->busy ? f->phase : "idle";
   }
+
+  const FeedSummary* Summary(const std::string& feed) {
+    feeds_ = director_.Feeds();
+    for (const auto& f : feeds_) {
+      if (f.name == feed) return &f;
+    }
+    return nullptr;
+  }
+
+  // The stop requests `agent` got since the last call, as sessionIds.
+  std::vector<std::string> StopsTo(ConnId agent) {
+    std::vector<std::string> out;
+    for (const auto& text : outbox_.Take(agent)) {
+      auto message = DecodeForAgent(text);
+      const auto* stop = std::get_if<ahoy::StreamStopRequest>(&message);
+      EXPECT_NE(stop, nullptr) << text;
+      if (stop != nullptr) {
+        EXPECT_EQ(stop->session_id, stop->uuid);
+        out.push_back(stop->session_id.value_or(""));
+      }
+    }
+    return out;
+  }
+
+  std::vector<FeedSummary> feeds_;
 
   asio::io_context io_;
   RecordingOutbox outbox_;
@@ -190,7 +236,7 @@ TEST_F(DirectorServerTest, ClosingTheBrowserStopsEverySessionItHolds) {
   EXPECT_EQ(StateOf("b"), "idle");
 }
 
-TEST_F(DirectorServerTest, AFeedHeldByOneBrowserIsBusyForAnother) {
+TEST_F(DirectorServerTest, AV1AgentsFeedHeldByOneBrowserIsBusyForAnother) {
   PlayThrough(kAgentA, "a");
   director_.OnViewerOpen(kOtherBrowser);
   BrowserFrames(kOtherBrowser);
@@ -201,6 +247,91 @@ TEST_F(DirectorServerTest, AFeedHeldByOneBrowserIsBusyForAnother) {
   EXPECT_EQ(frames[0]["error"]["message"], "feed busy");
   EXPECT_TRUE(outbox_.Take(kAgentA).empty());
   EXPECT_EQ(StateOf("a"), "playing");
+  EXPECT_FALSE(Summary("a")->joinable);
+  EXPECT_EQ(Summary("a")->viewers, 1u);
+}
+
+TEST_F(DirectorServerTest, AV1AgentsFeedIsBusyForASecondTileOfTheSameBrowser) {
+  PlayThrough(kAgentA, "a");
+  BrowserFrames();
+  EXPECT_TRUE(SendPlay(kAgentA, "a", "2").uuid.empty()) << "the agent is not asked";
+  const auto frames = BrowserFrames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["error"]["message"], "feed busy");
+  EXPECT_EQ(frames[0]["error"]["tile"], "2");
+}
+
+TEST_F(DirectorServerTest, AV11AgentsFeedPlaysInTwoTilesAndTwoBrowsersEachItsOwnSession) {
+  director_.OnViewerOpen(kOtherBrowser);
+  BrowserFrames(kOtherBrowser);
+  const std::string first = PlayThrough(kAgentA, "a", "", kBrowser, /*v11=*/true);
+  EXPECT_TRUE(Summary("a")->joinable);
+  const std::string second = PlayThrough(kAgentA, "a", "2", kBrowser, /*v11=*/true);
+  const std::string other = PlayThrough(kAgentA, "a", "", kOtherBrowser, /*v11=*/true);
+  EXPECT_NE(first, second);
+  EXPECT_NE(second, other);
+  EXPECT_NE(first, other);
+  EXPECT_EQ(Summary("a")->viewers, 3u);
+  EXPECT_EQ(StateOf("a"), "playing");
+
+  // Each answer reaches its own tile.
+  std::vector<std::string> answers;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("answer")) {
+      answers.push_back(frame["answer"]["sdp"].get<std::string>() + "@" +
+                        frame["answer"].value("tile", "-"));
+    }
+    EXPECT_FALSE(frame.contains("error")) << frame.dump();
+  }
+  EXPECT_EQ(answers, (std::vector<std::string>{"answer-a@-", "answer-a2@2"}));
+  const auto other_frames = BrowserFrames(kOtherBrowser);
+  ASSERT_FALSE(other_frames.empty());
+  EXPECT_EQ(other_frames.back()["answer"]["sdp"], "answer-a");
+
+  // Stopping tile 2 stops that session only.
+  director_.OnViewerMessage(kBrowser, R"({"stop":{"feed":"a","tile":"2"}})");
+  EXPECT_EQ(StopsTo(kAgentA), std::vector<std::string>{second});
+  EXPECT_EQ(Summary("a")->viewers, 2u);
+  bool acked = false;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("stopped")) acked = frame["stopped"].value("tile", "") == "2";
+  }
+  EXPECT_TRUE(acked);
+
+  // Closing the other browser stops its session only; the first keeps playing.
+  director_.OnViewerClose(kOtherBrowser);
+  EXPECT_EQ(StopsTo(kAgentA), std::vector<std::string>{other});
+  EXPECT_EQ(Summary("a")->viewers, 1u);
+  EXPECT_EQ(StateOf("a"), "playing");
+}
+
+TEST_F(DirectorServerTest, AV11AgentsRefusalBeyondItsLimitReachesThatTileWithTheReason) {
+  PlayThrough(kAgentA, "a", "", kBrowser, /*v11=*/true);
+  BrowserFrames();
+  const ahoy::StreamStartRequest request = SendPlay(kAgentA, "a", "2");
+  ASSERT_FALSE(request.uuid.empty());
+  director_.OnAgentMessage(
+      kAgentA, Reply(ahoy::ResponseKind::kStreamStart, request.uuid, "a", "", request.session_id,
+                     /*success=*/false, "stream a has 1 viewers, its limit (max_viewers 1)"));
+  EXPECT_TRUE(outbox_.Take(kAgentA).empty()) << "a refused start needs no stop";
+  json error;
+  for (const auto& frame : BrowserFrames()) {
+    if (frame.contains("error")) error = frame["error"];
+  }
+  ASSERT_TRUE(error.is_object());
+  EXPECT_EQ(error["tile"], "2");
+  EXPECT_EQ(error["message"],
+            "agent could not start the stream: stream a has 1 viewers, its limit (max_viewers 1)");
+  EXPECT_EQ(Summary("a")->viewers, 1u);
+  EXPECT_EQ(StateOf("a"), "playing");
+}
+
+TEST_F(DirectorServerTest, AMistypedTileIsABadCommand) {
+  director_.OnViewerMessage(kBrowser, R"({"play":{"feed":"a","sdp":"x","tile":2}})");
+  const auto frames = BrowserFrames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["error"]["message"], "play.tile must be a string of at most 64 characters");
+  EXPECT_TRUE(outbox_.Take(kAgentA).empty());
 }
 
 }  // namespace
