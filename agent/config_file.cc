@@ -41,6 +41,9 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
     read("keyframe_interval", &spec.quality.keyframe_interval);
     read("speed_preset", &spec.quality.speed_preset);
     read("mtu", &spec.quality.mtu);
+    read("min_bitrate_kbps", &spec.quality.min_bitrate_kbps);
+    read("max_bitrate_kbps", &spec.quality.max_bitrate_kbps);
+    if (q["adaptive"]) spec.quality.adaptive = q["adaptive"].as<bool>();
     if (q["nack"]) spec.quality.nack = q["nack"].as<bool>();
     if (q["preset"]) spec.quality.preset = q["preset"].as<std::string>();
   }

@@ -57,6 +57,11 @@ Quality flags (a field is left unset unless its flag is given):
   --speed_preset N     x264 speed-preset 1..10 (1 ultrafast; only while no
                        viewer watches) or vpx cpu-used (VP8 0..16, VP9 0..9, live)
   --mtu N              largest RTP packet, 576..1400 bytes, live
+  --adaptive on|off    congestion control: each viewer's bitrate follows its
+                       link between --min_bitrate_kbps and --bitrate_kbps
+                       (and --max_bitrate_kbps); off: exactly --bitrate_kbps
+  --min_bitrate_kbps N adaptive floor, 50..50000 (default 150)
+  --max_bitrate_kbps N adaptive cap, 50..50000
 
 Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)

@@ -41,6 +41,10 @@ ABSL_FLAG(std::string, speed_preset, "",
           "encoder speed: x264 speed-preset 1..10 (1 ultrafast) or vpx cpu-used (VP8 0..16, "
           "VP9 0..9)");
 ABSL_FLAG(std::string, mtu, "", "largest RTP packet in bytes, 576..1400 (unset if empty)");
+ABSL_FLAG(std::string, adaptive, "",
+          "on/off: each viewer's bitrate follows its link (congestion control), live");
+ABSL_FLAG(std::string, min_bitrate_kbps, "", "adaptive floor, 50..50000 (unset if empty)");
+ABSL_FLAG(std::string, max_bitrate_kbps, "", "adaptive cap, 50..50000 (unset if empty)");
 ABSL_FLAG(std::string, rtsp_transport, "", "start: RTSP lower transport auto, udp or tcp");
 ABSL_FLAG(bool, loop, false, "start: loop a file:// source at its end");
 ABSL_FLAG(bool, passthrough, false,
@@ -89,6 +93,9 @@ bool IsStreamctlFlag(absl::string_view name) {
                                                  "nack",
                                                  "speed_preset",
                                                  "mtu",
+                                                 "adaptive",
+                                                 "min_bitrate_kbps",
+                                                 "max_bitrate_kbps",
                                                  "rtsp_transport",
                                                  "loop",
                                                  "passthrough"};

@@ -36,10 +36,20 @@ struct Command {
 };
 
 const std::vector<Command>& Commands() {
-  static const std::vector<std::string> kQuality = {
-      "bitrate_kbps",   "framerate",    "width",  "height",
-      "fec_percentage", "size",         "preset", "keyframe_interval",
-      "nack",           "speed_preset", "mtu"};
+  static const std::vector<std::string> kQuality = {"bitrate_kbps",
+                                                    "framerate",
+                                                    "width",
+                                                    "height",
+                                                    "fec_percentage",
+                                                    "size",
+                                                    "preset",
+                                                    "keyframe_interval",
+                                                    "nack",
+                                                    "speed_preset",
+                                                    "mtu",
+                                                    "adaptive",
+                                                    "min_bitrate_kbps",
+                                                    "max_bitrate_kbps"};
   static const std::vector<Command> kCommands = [] {
     std::vector<std::string> start_flags = {
         "codec",          "encoder", "template",    "feed",          "director",

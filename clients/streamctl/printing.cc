@@ -92,6 +92,14 @@ std::string FormatStats(const pb::StreamStats& s) {
                   " ice=", s.ice_connection_state().empty() ? "-" : s.ice_connection_state());
   absl::StrAppend(&line, " link=", LinkName(s.link_state()));
   if (s.dropped_samples() != 0) absl::StrAppend(&line, " dropped=", s.dropped_samples());
+  for (const pb::ViewerStats& v : s.viewers()) {
+    if (!v.has_congestion()) continue;
+    const pb::Congestion& c = v.congestion();
+    absl::StrAppend(&line, " [", v.session_id().empty() ? "default" : v.session_id(),
+                    " est=", c.estimate_kbps(), "kbps target=", c.target_kbps(),
+                    "kbps acked=", c.acked_kbps(), "kbps ",
+                    c.adaptive() ? c.last_reason() : "fixed", "]");
+  }
   return line;
 }
 

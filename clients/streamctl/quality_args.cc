@@ -56,6 +56,10 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
        &pb::Quality::set_keyframe_interval},
       {"speed_preset", absl::GetFlag(FLAGS_speed_preset), &pb::Quality::set_speed_preset},
       {"mtu", absl::GetFlag(FLAGS_mtu), &pb::Quality::set_mtu},
+      {"min_bitrate_kbps", absl::GetFlag(FLAGS_min_bitrate_kbps),
+       &pb::Quality::set_min_bitrate_kbps},
+      {"max_bitrate_kbps", absl::GetFlag(FLAGS_max_bitrate_kbps),
+       &pb::Quality::set_max_bitrate_kbps},
   };
   for (const Field& field : fields) {
     bool present = false;
@@ -73,6 +77,17 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
       quality->set_nack(false);
     } else {
       return absl::StrCat("--nack needs on or off, got '", absl::GetFlag(FLAGS_nack), "'");
+    }
+  }
+
+  if (given.count("adaptive") != 0) {
+    const std::string adaptive = absl::AsciiStrToLower(absl::GetFlag(FLAGS_adaptive));
+    if (adaptive == "on" || adaptive == "true" || adaptive == "1") {
+      quality->set_adaptive(true);
+    } else if (adaptive == "off" || adaptive == "false" || adaptive == "0") {
+      quality->set_adaptive(false);
+    } else {
+      return absl::StrCat("--adaptive needs on or off, got '", absl::GetFlag(FLAGS_adaptive), "'");
     }
   }
 

@@ -13,31 +13,41 @@ namespace pb = streamcontrol::v1;
 using Row = std::vector<std::string>;
 
 const Row& Header() {
-  static const Row kHeader = {"STREAM", "STATE",  "SIZE@FPS", "TARGET", "SENT kbps", "ENC fps",
-                              "RTT ms", "LOSS %", "LOST",     "ICE",    "LINK",      "DROPPED"};
+  static const Row kHeader = {"STREAM",  "STATE",   "SIZE@FPS", "TARGET", "SENT kbps",
+                              "ENC fps", "RTT ms",  "LOSS %",   "LOST",   "ICE",
+                              "LINK",    "DROPPED", "EST kbps", "ADAPT"};
   return kHeader;
+}
+
+// "delay->640" : why the target last changed and where it is now; "fixed"
+// when adaptation is off.
+std::string AdaptCell(const pb::Congestion& c) {
+  if (!c.adaptive()) return "fixed";
+  return absl::StrCat(c.last_reason(), "->", c.target_kbps());
 }
 
 Row Cells(const pb::StreamStats& s) {
   const pb::Quality& q = s.quality();
-  return {s.stream_id(),
-          StateName(s.state()),
-          FrameShape(q),
-          q.has_bitrate_kbps() ? absl::StrCat(q.bitrate_kbps()) : "?",
-          Fixed(s.send_bitrate_kbps(), 1),
-          Fixed(s.encode_fps(), 1),
-          s.has_round_trip_time_ms() ? Fixed(s.round_trip_time_ms(), 1) : "-",
-          s.has_fraction_lost() ? Fixed(s.fraction_lost() * 100.0, 2) : "-",
-          s.has_packets_lost() ? absl::StrCat(s.packets_lost()) : "-",
-          s.ice_connection_state().empty() ? "-" : s.ice_connection_state(),
-          LinkName(s.link_state()),
-          absl::StrCat(s.dropped_samples())};
+  return {
+      s.stream_id(), StateName(s.state()), FrameShape(q),
+      q.has_bitrate_kbps() ? absl::StrCat(q.bitrate_kbps()) : "?", Fixed(s.send_bitrate_kbps(), 1),
+      Fixed(s.encode_fps(), 1), s.has_round_trip_time_ms() ? Fixed(s.round_trip_time_ms(), 1) : "-",
+      s.has_fraction_lost() ? Fixed(s.fraction_lost() * 100.0, 2) : "-",
+      s.has_packets_lost() ? absl::StrCat(s.packets_lost()) : "-",
+      s.ice_connection_state().empty() ? "-" : s.ice_connection_state(), LinkName(s.link_state()),
+      absl::StrCat(s.dropped_samples()),
+      // Congestion control of the longest-watching viewer (the first).
+      s.viewers_size() > 0 && s.viewers(0).has_congestion()
+          ? absl::StrCat(s.viewers(0).congestion().estimate_kbps())
+          : "-",
+      s.viewers_size() > 0 && s.viewers(0).has_congestion() ? AdaptCell(s.viewers(0).congestion())
+                                                            : "-"};
 }
 
 // Text columns left-aligned, numbers right-aligned, two spaces between.
 std::string JoinPadded(const Row& row, const std::vector<std::size_t>& widths) {
-  static constexpr bool kRightAligned[] = {false, false, false, true,  true,  true,
-                                           true,  true,  true,  false, false, true};
+  static constexpr bool kRightAligned[] = {false, false, false, true,  true, true, true,
+                                           true,  true,  false, false, true, true, false};
   std::string line;
   for (std::size_t i = 0; i < row.size(); ++i) {
     const std::string padding(widths[i] - row[i].size(), ' ');

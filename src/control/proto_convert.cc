@@ -15,6 +15,9 @@ engine::Quality FromProto(const pb::Quality& q) {
   if (q.has_nack()) out.nack = q.nack();
   if (q.has_speed_preset()) out.speed_preset = q.speed_preset();
   if (q.has_mtu()) out.mtu = q.mtu();
+  if (q.has_adaptive()) out.adaptive = q.adaptive();
+  if (q.has_min_bitrate_kbps()) out.min_bitrate_kbps = q.min_bitrate_kbps();
+  if (q.has_max_bitrate_kbps()) out.max_bitrate_kbps = q.max_bitrate_kbps();
   out.preset = q.preset();
   return out;
 }
@@ -29,7 +32,26 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (q.nack) out->set_nack(*q.nack);
   if (q.speed_preset) out->set_speed_preset(*q.speed_preset);
   if (q.mtu) out->set_mtu(*q.mtu);
+  if (q.adaptive) out->set_adaptive(*q.adaptive);
+  if (q.min_bitrate_kbps) out->set_min_bitrate_kbps(*q.min_bitrate_kbps);
+  if (q.max_bitrate_kbps) out->set_max_bitrate_kbps(*q.max_bitrate_kbps);
   if (!q.preset.empty()) out->set_preset(q.preset);
+}
+
+void ToProto(const engine::SessionCongestion& c, pb::Congestion* out) {
+  const engine::RateEstimate& e = c.estimate;
+  out->set_adaptive(c.adaptive);
+  out->set_estimate_kbps(static_cast<uint32_t>(e.delay_based_bps / 1000));
+  out->set_loss_based_kbps(static_cast<uint32_t>(e.loss_based_bps / 1000));
+  out->set_target_kbps(static_cast<uint32_t>(e.target_bps / 1000));
+  out->set_acked_kbps(static_cast<uint32_t>(e.acked_bps / 1000));
+  out->set_loss_fraction(e.loss_fraction);
+  out->set_last_reason(engine::AdaptReasonName(e.reason));
+  out->set_last_change_unix_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(c.changed_at.time_since_epoch())
+          .count());
+  out->set_feedback_reports(c.feedback_events);
+  out->set_round_trip_time_ms(static_cast<double>(e.rtt_us) / 1000.0);
 }
 
 absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& in) {
@@ -170,6 +192,7 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
                                                                  : pb::VIEWER_NEGOTIATING);
     ToProto(v.quality, viewer->mutable_quality());
     if (v.selected_pair) ToProto(*v.selected_pair, viewer->mutable_selected_candidate_pair());
+    if (v.congestion) ToProto(*v.congestion, viewer->mutable_congestion());
   }
   pb::AhoyStatus* ahoy = out->mutable_ahoy();
   ahoy->set_director_url(info.director_url);
@@ -211,6 +234,7 @@ pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedSta
     viewer->set_encode_fps(v.encode_fps);
     viewer->set_ice_connection_state(v.ice_connection_state);
     ToProto(v.quality, viewer->mutable_quality());
+    if (v.congestion) ToProto(*v.congestion, viewer->mutable_congestion());
   }
   return out;
 }

@@ -16,6 +16,7 @@ namespace pb = ::streamcontrol::v1;
 
 engine::Quality FromProto(const pb::Quality& quality);
 void ToProto(const engine::Quality& quality, pb::Quality* out);
+void ToProto(const engine::SessionCongestion& congestion, pb::Congestion* out);
 pb::Codec ToProto(engine::Codec codec);
 // INVALID_ARGUMENT for an rtsp_transport value this build does not know.
 absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& options);

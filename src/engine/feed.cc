@@ -196,9 +196,17 @@ void Feed::UpdateState(std::optional<std::string> error) {
 void Feed::PublishViewers() {
   std::vector<ViewerSnapshot> viewers;
   for (const auto& [id, v] : viewers_) {
-    viewers.push_back(ViewerSnapshot{
-        id, v.since, v.connected ? ViewerState::kStreaming : ViewerState::kNegotiating, v.quality,
-        v.selected_pair});
+    ViewerSnapshot snap{id,
+                        v.since,
+                        v.connected ? ViewerState::kStreaming : ViewerState::kNegotiating,
+                        v.quality,
+                        v.selected_pair,
+                        std::nullopt};
+    if (v.session) {
+      snap.quality = v.session->InForce(v.quality);
+      snap.congestion = v.session->congestion();
+    }
+    viewers.push_back(std::move(snap));
   }
   // Oldest first, as the API promises (viewers_ is keyed by session id).
   std::stable_sort(viewers.begin(), viewers.end(),

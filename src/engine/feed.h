@@ -89,6 +89,8 @@ struct ViewerSnapshot {
   // encoder's settings (the shared encoder's with shared encode).
   Quality quality;
   std::optional<CandidatePairStats> selected_pair;  // from the latest stats
+  // Congestion control, when the viewer negotiated transport-wide feedback.
+  std::optional<SessionCongestion> congestion;
 };
 
 struct FeedSnapshot {
@@ -110,7 +112,8 @@ struct ViewerStats {
   double send_bitrate_kbps = 0;
   double encode_fps = 0;
   std::string ice_connection_state;
-  Quality quality;  // in force for this viewer
+  Quality quality;  // in force for this viewer (bitrate: congestion control's)
+  std::optional<SessionCongestion> congestion;
 };
 
 // One sample per stats interval, also while nobody watches (then zero rates).
@@ -212,6 +215,7 @@ class Feed : public std::enable_shared_from_this<Feed> {
   void OnSourceUp();
   void StartStatsTimer();
   void OnStatsTick();
+  void AdaptSharedEncoder();
   void OnViewerStats(uint64_t round, const std::string& id, const RtpSenderStats& rtp);
   void EmitStats();
   Viewer* Longest();

@@ -2,6 +2,7 @@
 // session (asked for at once, gathered as they come back on the engine
 // thread), turned into per-viewer rates and the feed's totals.
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/feed.h"
 
@@ -32,10 +33,33 @@ void Feed::StartStatsTimer() {
   g_source_attach(stats_timer_, engine_->context());
 }
 
+void Feed::AdaptSharedEncoder() {
+  // One encoder for every viewer: it sends what the thinnest adaptive
+  // viewer's link takes (once per stats interval; each viewer's own encoder
+  // follows its target on every feedback instead).
+  if (!shared_ || !quality_.adaptive.value_or(false)) return;
+  std::optional<int64_t> lowest;
+  for (const auto& [id, viewer] : viewers_) {
+    if (!viewer.session) continue;
+    if (auto c = viewer.session->congestion()) {
+      lowest = std::min(lowest.value_or(c->estimate.target_bps), c->estimate.target_bps);
+    }
+  }
+  if (!lowest) return;
+  const uint32_t kbps = std::clamp<uint32_t>(static_cast<uint32_t>(*lowest / 1000),
+                                             limits::kMinBitrateKbps, quality_.CeilingKbps());
+  const uint32_t now = shared_->quality().bitrate_kbps.value_or(0);
+  if (now != 0 && std::abs(static_cast<int64_t>(kbps) - now) * 100 < 3 * now) return;
+  Quality next = shared_->quality();
+  next.bitrate_kbps = kbps;
+  shared_->Apply(next);
+}
+
 void Feed::OnStatsTick() {
   // A round a session never answered (it was going away) ends now with what
   // came back.
   if (!round_.pending.empty()) EmitStats();
+  AdaptSharedEncoder();
   round_ = StatsRound{round_.id + 1, {}, {}};
   for (auto& [id, viewer] : viewers_) {
     if (viewer.session) round_.pending.insert(id);
@@ -61,7 +85,8 @@ void Feed::OnViewerStats(uint64_t round, const std::string& id, const RtpSenderS
   stats.frames_encoded = viewer.session->frames_encoded();
   stats.keyframes_encoded = viewer.session->keyframes_encoded();
   stats.ice_connection_state = viewer.ice_state;
-  stats.quality = viewer.quality;
+  stats.quality = shared_ ? shared_->quality() : viewer.session->InForce(viewer.quality);
+  stats.congestion = viewer.session->congestion();
   const auto now = std::chrono::steady_clock::now();
   if (viewer.rate_base) {
     const double seconds = Seconds(now - viewer.rate_base->at);

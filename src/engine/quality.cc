@@ -1,5 +1,7 @@
 #include "engine/quality.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/quoted.h"
@@ -70,6 +72,11 @@ Quality Quality::Defaults(Codec codec) {
   q.height = 720;
   q.fec_percentage = 0;
   q.keyframe_interval = 0;
+  // What a browser does: follow the link. 150 kbps still carries a small
+  // picture; below it a viewer sees nothing useful.
+  q.adaptive = true;
+  q.min_bitrate_kbps = 150;
+  q.max_bitrate_kbps = limits::kMaxBitrateKbps;
   return q;
 }
 
@@ -124,6 +131,9 @@ Quality Quality::Overlay(const Quality& changes) const {
   if (changes.nack) out.nack = changes.nack;
   if (changes.speed_preset) out.speed_preset = changes.speed_preset;
   if (changes.mtu) out.mtu = changes.mtu;
+  if (changes.adaptive) out.adaptive = changes.adaptive;
+  if (changes.min_bitrate_kbps) out.min_bitrate_kbps = changes.min_bitrate_kbps;
+  if (changes.max_bitrate_kbps) out.max_bitrate_kbps = changes.max_bitrate_kbps;
   return out;
 }
 
@@ -156,8 +166,14 @@ absl::Status Quality::Validate(Codec codec) const {
                           : "speed_preset (cpu-used)",
                       speed_preset, speed.min, speed.max),
            CheckRange("mtu", mtu, kMinMtu, kMaxMtu),
+           CheckRange("min_bitrate_kbps", min_bitrate_kbps, kMinBitrateKbps, kMaxBitrateKbps),
+           CheckRange("max_bitrate_kbps", max_bitrate_kbps, kMinBitrateKbps, kMaxBitrateKbps),
        }) {
     if (!s.ok()) return s;
+  }
+  if (min_bitrate_kbps && max_bitrate_kbps && *min_bitrate_kbps > *max_bitrate_kbps) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_bitrate_kbps ", *min_bitrate_kbps, " is above max_bitrate_kbps ", *max_bitrate_kbps));
   }
   // I420 subsamples chroma 2x2: odd sizes cannot be encoded exactly.
   if (width && *width % 2 != 0) {
@@ -173,7 +189,13 @@ bool Quality::operator==(const Quality& o) const {
   return bitrate_kbps == o.bitrate_kbps && framerate == o.framerate && width == o.width &&
          height == o.height && fec_percentage == o.fec_percentage &&
          keyframe_interval == o.keyframe_interval && nack == o.nack &&
-         speed_preset == o.speed_preset && mtu == o.mtu && preset == o.preset;
+         speed_preset == o.speed_preset && mtu == o.mtu && preset == o.preset &&
+         adaptive == o.adaptive && min_bitrate_kbps == o.min_bitrate_kbps &&
+         max_bitrate_kbps == o.max_bitrate_kbps;
+}
+
+uint32_t Quality::CeilingKbps() const {
+  return std::min(bitrate_kbps.value_or(2000), max_bitrate_kbps.value_or(limits::kMaxBitrateKbps));
 }
 
 bool Quality::Empty() const { return *this == Quality(); }
@@ -192,7 +214,11 @@ std::string Quality::ToString() const {
   return absl::StrCat(field(width), "x", field(height), "@", field(framerate), " ",
                       field(bitrate_kbps), "kbps fec=", field(fec_percentage), "% gop=", gop,
                       " nack=", nack ? (*nack ? "on" : "off") : "?", " speed=", field(speed_preset),
-                      " mtu=", field(mtu));
+                      " mtu=", field(mtu), " adaptive=",
+                      adaptive
+                          ? (*adaptive ? absl::StrCat(field(min_bitrate_kbps), "..", CeilingKbps())
+                                       : std::string("off"))
+                          : std::string("?"));
 }
 
 }  // namespace engine

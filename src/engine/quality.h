@@ -34,13 +34,23 @@ struct Quality {
   std::optional<uint32_t> speed_preset;
   // Largest RTP packet the payloader sends, bytes.
   std::optional<uint32_t> mtu;
+  // Congestion control (engine/rate_estimator.h): with `adaptive` on, each
+  // viewer's encoder bitrate follows that viewer's link, between
+  // min_bitrate_kbps and the ceiling min(bitrate_kbps, max_bitrate_kbps);
+  // off, the encoder sends bitrate_kbps whatever happens (an external
+  // controller drives it through SetQuality). Takes effect for viewers that
+  // negotiate transport-wide congestion control (browsers do).
+  std::optional<bool> adaptive;
+  std::optional<uint32_t> min_bitrate_kbps;
+  std::optional<uint32_t> max_bitrate_kbps;
   // Input only: a named preset (low, medium, high, hd, fhd) applied before the
   // explicit fields above. Never set in the quality in force.
   std::string preset;
 
   // 1280x720@30, 2000 kbps, no FEC, automatic keyframe interval, NACK on,
   // MTU 1400, the codec's realtime speed (x264/x265 ultrafast, VP8 cpu-used
-  // 16, VP9 cpu-used 8).
+  // 16, VP9 cpu-used 8); adaptive on between 150 kbps and the bitrate
+  // (max_bitrate_kbps 50000: no cap of its own).
   static Quality Defaults(Codec codec = Codec::kH264);
   // The fields a preset sets (size, framerate, bitrate); INVALID_ARGUMENT
   // naming the valid presets for an unknown name. Case-insensitive.
@@ -59,7 +69,9 @@ struct Quality {
   // The keyframe interval in frames with "automatic" resolved.
   uint32_t EffectiveKeyframeInterval() const;
   bool operator==(const Quality& other) const;
-  // "1280x720@30 2000kbps fec=0% gop=auto nack=on speed=1 mtu=1400"
+  // The adaptive ceiling: min(bitrate_kbps, max_bitrate_kbps) (complete quality).
+  uint32_t CeilingKbps() const;
+  // "1280x720@30 2000kbps fec=0% gop=auto nack=on speed=1 mtu=1400 adaptive=150..2000"
   std::string ToString() const;
 };
 

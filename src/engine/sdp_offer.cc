@@ -65,6 +65,34 @@ std::string FmtpFor(const GstSDPMedia* media, int pt) {
   return "";
 }
 
+// "3 http://...transport-wide-cc-extensions-01" (or "3/sendrecv ...") -> 3
+int TwccExtensionId(const GstSDPMedia* media) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+    if (!a->key || !a->value || std::string_view(a->key) != "extmap") continue;
+    std::vector<std::string> parts = absl::StrSplit(a->value, ' ', absl::SkipEmpty());
+    if (parts.size() < 2 || parts[1] != kTwccExtensionUri) continue;
+    int id = 0;
+    absl::string_view number = parts[0];
+    number = number.substr(0, number.find('/'));
+    // RFC 8285: one-byte header ids 1..14, two-byte up to 255.
+    if (absl::SimpleAtoi(number, &id) && id >= 1 && id <= 255) return id;
+  }
+  return 0;
+}
+
+bool HasFeedback(const GstSDPMedia* media, int pt, absl::string_view type) {
+  const std::string wanted = absl::StrCat(pt, " ", type);
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+    if (a->key && a->value && std::string_view(a->key) == "rtcp-fb" &&
+        absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(a->value), wanted)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Codec codec) {
@@ -106,7 +134,10 @@ absl::StatusOr<OfferedVideo> FindOfferedVideo(const std::string& offer_sdp, Code
                                                : "",
                        " format"));
     }
-    return OfferedVideo{static_cast<int>(m), best_pt};
+    OfferedVideo found{static_cast<int>(m), best_pt};
+    found.twcc_extension_id = TwccExtensionId(media);
+    found.transport_cc = HasFeedback(media, best_pt, "transport-cc");
+    return found;
   }
   return absl::InvalidArgumentError("offer SDP has no video m-line");
 }

@@ -30,11 +30,13 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(Engine* eng
   auto offered = FindOfferedVideo(offer_sdp, config.codec);
   if (!offered.ok()) return offered.status();
   std::shared_ptr<ViewerSession> session(new ViewerSession(engine, config, std::move(events)));
-  if (absl::Status s = session->Build(offered->payload_type); !s.ok()) return s;
+  if (absl::Status s = session->Build(*offered); !s.ok()) return s;
   return session;
 }
 
-absl::Status ViewerSession::Build(int payload_type) {
+absl::Status ViewerSession::Build(const OfferedVideo& offered) {
+  const int payload_type = offered.payload_type;
+  in_force_ = config_.quality;
   // RFC 3550: a random SSRC per source; never 0 (some stacks treat it as unset).
   std::random_device random;
   const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
@@ -101,6 +103,9 @@ absl::Status ViewerSession::Build(int payload_type) {
   }
 
   if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice); !s.ok()) return s;
+  if (offered.twcc_extension_id > 0) {
+    if (absl::Status s = EnableTransportCc(offered); !s.ok()) return s;
+  }
 
   // The payloader's pad created a transceiver; pinning it sendonly makes the
   // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@
 #include "engine/ice_options.h"
 #include "engine/pipeline_template.h"
 #include "engine/quality.h"
+#include "engine/rate_estimator.h"
+#include "engine/sdp_offer.h"
 #include "engine/webrtc_stats.h"
 
 namespace engine {
@@ -67,6 +70,15 @@ struct SessionSettings {
   IceAgentSettings ice;         // the live NiceAgent's (upnp, ice-tcp)
 };
 
+// Congestion control of one viewer (only when the viewer negotiated
+// transport-wide congestion control).
+struct SessionCongestion {
+  bool adaptive = false;  // the target drives this viewer's encoder
+  RateEstimate estimate;
+  std::chrono::system_clock::time_point changed_at;  // of estimate.target_bps
+  uint64_t feedback_events = 0;                      // RTPTWCCPackets received
+};
+
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
  public:
   // Called on the engine thread.
@@ -101,7 +113,13 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   absl::Status ApplyQuality(const Quality& previous, const Quality& next);
   // The refusals of ApplyQuality without applying anything.
   absl::Status CheckQuality(const Quality& previous, const Quality& next) const;
+  // The operator's quality for this session (adaptive: its bounds).
   const Quality& quality() const { return config_.quality; }
+  // `next` with the bitrate congestion control holds now (adaptive, own
+  // encoder), else `next` itself: what the encoder runs at.
+  Quality InForce(const Quality& next) const;
+  // Nothing without transport-wide congestion control.
+  std::optional<SessionCongestion> congestion() const;
   SessionSettings Settings() const;
   void RequestStats(std::function<void(RtpSenderStats)> done);
   // Raw input: asks the session's encoder for a keyframe.
@@ -111,7 +129,13 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
-  absl::Status Build(int payload_type);
+  absl::Status Build(const OfferedVideo& offered);
+  // viewer_session_congestion.cc
+  absl::Status EnableTransportCc(const OfferedVideo& offered);
+  void OnCongestionFeedback(std::vector<PacketReport> packets, int64_t now_us);
+  bool adaptive() const;
+  void ApplyTarget();
+  void UpdateCongestionBounds(const Quality& next);
   void WatchKeyframeRequests();
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
@@ -134,6 +158,12 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   AnswerCallback answer_done_;
   GSource* gather_timeout_ = nullptr;
   std::shared_ptr<FrameCounters> counters_;
+  // Congestion control: the estimator exists when the viewer negotiated
+  // transport-wide feedback; in_force_ is what the own encoder runs at.
+  std::unique_ptr<RateEstimator> rate_;
+  Quality in_force_;
+  std::chrono::system_clock::time_point congestion_changed_at_;
+  uint64_t feedback_events_ = 0;
 };
 
 // What webrtcbin's threads get as user data: never the session itself, only

@@ -27,7 +27,14 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
   if (absl::Status s = CheckQuality(previous, next); !s.ok()) return s;
   // Bitrate, size, framerate, keyframe interval and speed belong to the
   // session's own encoder; with coded input the producer has them.
-  if (encoder_) encoder_->Apply(previous, next);
+  // With congestion control the bounds move first, so the encoder gets the
+  // target inside the new ones.
+  UpdateCongestionBounds(next);
+  if (encoder_) {
+    const Quality in_force = InForce(next);
+    encoder_->Apply(in_force_, in_force);
+    in_force_ = in_force;
+  }
   if (next.fec_percentage != previous.fec_percentage) {
     // webrtcbin binds this to its rtpulpfecenc's percentage.
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);

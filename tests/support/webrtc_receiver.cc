@@ -130,6 +130,24 @@ void WebrtcReceiver::OnPadAdded(GstElement*, GstPad* pad, gpointer data) {
   }
 }
 
+void WebrtcReceiver::SetTransportCc(int extension_id) {
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceiver", 0, &transceiver);
+  if (!transceiver) throw std::runtime_error("receiver: no transceiver");
+  GstCaps* caps = nullptr;
+  g_object_get(transceiver, "codec-preferences", &caps, nullptr);
+  if (!caps) throw std::runtime_error("receiver: transceiver has no codec preferences");
+  caps = gst_caps_make_writable(caps);
+  GstStructure* s = gst_caps_get_structure(caps, 0);
+  const std::string field = "extmap-" + std::to_string(extension_id);
+  gst_structure_set(s, field.c_str(), G_TYPE_STRING,
+                    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+                    "rtcp-fb-transport-cc", G_TYPE_BOOLEAN, TRUE, nullptr);
+  g_object_set(transceiver, "codec-preferences", caps, nullptr);
+  gst_caps_unref(caps);
+  gst_object_unref(transceiver);
+}
+
 void WebrtcReceiver::SetDoNack(bool on) {
   GstWebRTCRTPTransceiver* transceiver = nullptr;
   g_signal_emit_by_name(webrtc_, "get-transceiver", 0, &transceiver);

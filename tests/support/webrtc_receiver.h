@@ -54,6 +54,10 @@ class WebrtcReceiver {
   void SetRtpHook(std::function<void(GstBuffer*)> hook) { rtp_hook_ = std::move(hook); }
   // Offer NACK feedback (and RTX) like a browser does. Before CreateOffer.
   void SetDoNack(bool on);
+  // Offer transport-wide congestion control like a browser does: the
+  // header extension under `extension_id` and a=rtcp-fb transport-cc; the
+  // receiving rtpsession then sends TWCC feedback. Before CreateOffer.
+  void SetTransportCc(int extension_id);
   // Count parsed access units (parsebin) instead of decoded frames; width and
   // height then come from the stream's own SPS. For H265, whose only Debian
   // decoder (libde265 1.0.11) aborts on x265's output after a few frames

@@ -15,6 +15,31 @@ TEST(QualityTest, DefaultsAreCompleteAndValid) {
   EXPECT_TRUE(q.Validate(Codec::kH264).ok());
 }
 
+TEST(QualityTest, AdaptiveBoundsDefaultValidateAndOverlay) {
+  Quality q = Quality::Defaults();
+  EXPECT_TRUE(*q.adaptive);
+  EXPECT_EQ(*q.min_bitrate_kbps, 150u);
+  EXPECT_EQ(q.CeilingKbps(), 2000u) << "bitrate_kbps is the ceiling";
+  Quality change;
+  change.adaptive = false;
+  change.max_bitrate_kbps = 900;
+  Quality out = q.Overlay(change);
+  EXPECT_FALSE(*out.adaptive);
+  EXPECT_EQ(out.CeilingKbps(), 900u);
+  EXPECT_NE(out.ToString().find("adaptive=off"), std::string::npos) << out.ToString();
+  EXPECT_NE(q.ToString().find("adaptive=150..2000"), std::string::npos) << q.ToString();
+
+  Quality inverted;
+  inverted.min_bitrate_kbps = 800;
+  inverted.max_bitrate_kbps = 400;
+  absl::Status s = inverted.Validate(Codec::kH264);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(s.message()).find("min_bitrate_kbps"), std::string::npos) << s;
+  Quality low;
+  low.min_bitrate_kbps = 10;
+  EXPECT_EQ(low.Validate(Codec::kVP8).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(QualityTest, OverlayChangesOnlySetFields) {
   Quality change;
   change.bitrate_kbps = 800;

@@ -44,6 +44,29 @@ TEST_F(SdpOfferTest, PicksConstrainedBaselinePacketizationMode1ForH264) {
   EXPECT_EQ(offered->mline_index, 0);
 }
 
+TEST_F(SdpOfferTest, ReadsTransportWideCongestionControl) {
+  std::string offer =
+      std::string(kChromeLikeOffer) +
+      "a=extmap:2 urn:ietf:params:rtp-hdrext:toffset\r\n"
+      "a=extmap:3/recvonly "
+      "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+      "a=rtcp-fb:104 transport-cc\r\n"
+      "a=rtcp-fb:96 nack\r\n";
+  auto offered = FindOfferedVideo(offer, Codec::kH264);
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->twcc_extension_id, 3);
+  EXPECT_TRUE(offered->transport_cc);
+  auto vp8 = FindOfferedVideo(offer, Codec::kVP8);
+  ASSERT_TRUE(vp8.ok());
+  EXPECT_EQ(vp8->twcc_extension_id, 3);
+  EXPECT_FALSE(vp8->transport_cc) << "the feedback is per payload type";
+
+  auto plain = FindOfferedVideo(kChromeLikeOffer, Codec::kH264);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->twcc_extension_id, 0);
+  EXPECT_FALSE(plain->transport_cc);
+}
+
 TEST_F(SdpOfferTest, PicksVp8) {
   auto offered = FindOfferedVideo(kChromeLikeOffer, Codec::kVP8);
   ASSERT_TRUE(offered.ok());

@@ -63,6 +63,26 @@ TEST(WatchTableTest, ColumnsLineUpAcrossRows) {
   EXPECT_EQ(lines[3].find("12345.5") + 7, sent_end) << lines[3];
 }
 
+TEST(WatchTableTest, ShowsTheFirstViewersCongestionControl) {
+  WatchTable table;
+  pb::StreamStats s = Sample("cam", 700);
+  pb::Congestion* c = s.add_viewers()->mutable_congestion();
+  c->set_adaptive(true);
+  c->set_estimate_kbps(812);
+  c->set_target_kbps(690);
+  c->set_last_reason("delay");
+  table.Update(s);
+  std::vector<std::string> lines = table.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[1].find("EST kbps"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("812"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find("delay->690"), std::string::npos) << lines[2];
+  c->set_adaptive(false);
+  table.Update(s);
+  lines = table.Lines();
+  EXPECT_NE(lines[2].find("fixed"), std::string::npos) << lines[2];
+}
+
 TEST(WatchTableTest, UnsetMeasurementsShowADash) {
   pb::StreamStats s;
   s.set_stream_id("idle");
