@@ -50,6 +50,12 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, auth_token_file, "",
           "File holding the bearer token every StreamControl RPC must send (health and "
           "reflection are exempt). Never pass the token itself.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of a Prometheus scrape endpoint (GET /metrics); empty: none. Same TLS "
+          "files and bearer token as the gRPC API");
+ABSL_FLAG(int, reload_interval_s, 60,
+          "How often the TLS files, --auth-token-file and --api-key-file are checked for "
+          "changes (rotation without a restart); 0: read once at start");
 ABSL_FLAG(int, max_watchers, 256, "Most concurrent WatchStats subscribers");
 ABSL_FLAG(int, max_message_bytes, 1 << 20, "Largest gRPC request the agent accepts, in bytes");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical, off");
@@ -145,10 +151,26 @@ int main(int argc, char** argv) {
 
   control::AgentOptions options;
   options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.security.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.security.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.security.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.security.auth_token = ReadAuthToken();
+  const int reload_interval_s = absl::GetFlag(FLAGS_reload_interval_s);
+  if (reload_interval_s < 0) {
+    spdlog::critical("--reload-interval-s must be 0 or more");
+    return 2;
+  }
+  options.security.reload_interval_s = static_cast<unsigned>(reload_interval_s);
+  if (reload_interval_s > 0 && !options.security.auth_token.empty()) {
+    auto token =
+        control::RotatingSecret::Open(absl::GetFlag(FLAGS_auth_token_file), "--auth-token-file");
+    if (!token.ok()) {
+      spdlog::critical("{}", std::string(token.status().message()));
+      return 2;
+    }
+    options.security.auth_token_source = *token;
+  }
   if (absl::GetFlag(FLAGS_max_watchers) < 1 || absl::GetFlag(FLAGS_max_message_bytes) < 1) {
     spdlog::critical("--max-watchers and --max-message-bytes must be positive");
     return 2;
@@ -157,6 +179,15 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.registry.default_director_url = absl::GetFlag(FLAGS_director_url);
   options.registry.default_api_key = ReadApiKey();
+  if (reload_interval_s > 0 && !absl::GetFlag(FLAGS_api_key_file).empty() &&
+      !options.registry.default_api_key.empty()) {
+    auto key = control::RotatingSecret::Open(absl::GetFlag(FLAGS_api_key_file), "--api-key-file");
+    if (!key.ok()) {
+      spdlog::critical("{}", std::string(key.status().message()));
+      return 2;
+    }
+    options.registry.default_api_key_source = *key;
+  }
   options.registry.max_streams = static_cast<size_t>(absl::GetFlag(FLAGS_max_streams));
   const int max_viewers = absl::GetFlag(FLAGS_max_viewers_per_feed);
   if (max_viewers < 1 || max_viewers > static_cast<int>(engine::kMaxViewersLimit)) {
@@ -194,7 +225,9 @@ int main(int argc, char** argv) {
     }
   }
   // Scripts wait for this line before talking to the agent.
-  std::cout << "gstwebrtc-agent ready: gRPC on port " << (*agent)->grpc_port() << std::endl;
+  std::cout << "gstwebrtc-agent ready: gRPC on port " << (*agent)->grpc_port();
+  if ((*agent)->metrics_port() != 0) std::cout << ", metrics on port " << (*agent)->metrics_port();
+  std::cout << std::endl;
 
   std::thread signal_thread([&] {
     int received = 0;

@@ -21,6 +21,8 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev
   # agent config file (YAML)
   libyaml-cpp-dev
+  # Prometheus metrics (core library only: metric types and text exposition)
+  prometheus-cpp-dev
   # tests (gst-rtsp-server: the stand-in RTSP camera of the source-restart test)
   libgtest-dev libgmock-dev chromium openssl libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   # network tests: namespaces, NAT, rate limits and captures (tests/support/net_lab.h)

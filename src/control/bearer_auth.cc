@@ -56,7 +56,7 @@ grpc::Status BearerTokenProcessor::Process(const InputMetadata& auth_metadata,
   absl::string_view value = ToView(header->second);
   // The scheme name is case-insensitive (RFC 7235); the token is not.
   bool ok = absl::StartsWithIgnoreCase(value, kBearerPrefix) &&
-            SecretsEqual(value.substr(kBearerPrefix.size()), token_);
+            SecretsEqual(value.substr(kBearerPrefix.size()), token_->Get());
   if (!ok) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kRefusal);
   // Consumed: handlers (and anything they might log) never see the token.
   consumed_auth_metadata->insert(

@@ -12,9 +12,11 @@
 
 #include <grpcpp/security/auth_metadata_processor.h>
 
+#include <memory>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "control/rotating_secret.h"
 
 namespace control {
 
@@ -31,7 +33,11 @@ class BearerTokenProcessor final : public grpc::AuthMetadataProcessor {
   // The one reason given to every refused call: it never says what was sent.
   static constexpr char kRefusal[] = "missing or invalid bearer token";
 
-  explicit BearerTokenProcessor(std::string token) : token_(std::move(token)) {}
+  explicit BearerTokenProcessor(std::string token)
+      : token_(RotatingSecret::Fixed(std::move(token))) {}
+  // The token in force is the secret's value at each call (rotation).
+  explicit BearerTokenProcessor(std::shared_ptr<const RotatingSecret> token)
+      : token_(std::move(token)) {}
 
   // The check is a hash and a compare: cheap enough for gRPC's own thread.
   bool IsBlocking() const override { return false; }
@@ -41,7 +47,7 @@ class BearerTokenProcessor final : public grpc::AuthMetadataProcessor {
                        OutputMetadata* response_metadata) override;
 
  private:
-  const std::string token_;
+  const std::shared_ptr<const RotatingSecret> token_;
 };
 
 }  // namespace control

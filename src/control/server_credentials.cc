@@ -1,6 +1,8 @@
 #include "control/server_credentials.h"
 
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <fstream>
 #include <sstream>
@@ -32,6 +34,26 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
   auto key = ReadPemFile(options.tls_key_file, "--tls-key");
   if (!key.ok()) return key.status();
 
+  if (options.reload_interval_s > 0) {
+    // The files were checked above so a bad path fails now, with a clear
+    // error, rather than at each handshake. Replace them by rename (write a
+    // new file, then mv): the watcher may otherwise read a half-written one
+    // (it keeps the previous pair when key and certificate do not match).
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
+        options.reload_interval_s);
+    grpc::experimental::TlsServerCredentialsOptions tls(provider);
+    tls.watch_identity_key_cert_pairs();
+    if (options.tls_client_ca_file.empty()) {
+      tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    } else {
+      auto ca = ReadPemFile(options.tls_client_ca_file, "--tls-client-ca");
+      if (!ca.ok()) return ca.status();
+      tls.watch_root_certs();
+      tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    }
+    return grpc::experimental::TlsServerCredentials(tls);
+  }
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   if (options.tls_client_ca_file.empty()) {
@@ -82,8 +104,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
     return grpc::InsecureServerCredentials();
   }
   if (!options.auth_token.empty()) {
-    credentials->SetAuthMetadataProcessor(
-        std::make_shared<BearerTokenProcessor>(options.auth_token));
+    credentials->SetAuthMetadataProcessor(std::make_shared<BearerTokenProcessor>(
+        options.auth_token_source ? options.auth_token_source
+                                  : RotatingSecret::Fixed(options.auth_token)));
   }
   return credentials;
 }
@@ -93,6 +116,9 @@ std::string DescribeSecurity(const SecurityOptions& options) {
                     : options.tls_client_ca_file.empty() ? "TLS"
                                                          : "mutual TLS";
   if (!options.auth_token.empty()) absl::StrAppend(&out, ", bearer token required");
+  if (options.reload_interval_s > 0 && !options.tls_cert_file.empty()) {
+    absl::StrAppend(&out, ", TLS files watched every ", options.reload_interval_s, " s");
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "control/rotating_secret.h"
 
 namespace control {
 
@@ -21,6 +22,13 @@ struct SecurityOptions {
   // Non-empty: every StreamControl call needs `authorization: Bearer <token>`
   // (health and reflection are exempt, see bearer_auth.h). Secret.
   std::string auth_token;
+  // Set: the token in force at each call (rotation); auth_token is then its
+  // value at start-up.
+  std::shared_ptr<RotatingSecret> auth_token_source;
+  // > 0: the TLS files are watched (gRPC's FileWatcherCertificateProvider)
+  // and a changed certificate, key or client CA is served to new
+  // connections within this many seconds. 0: read once.
+  unsigned reload_interval_s = 0;
 };
 
 // Errors name the option or file at fault, never a file's content.

@@ -90,7 +90,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     return absl::InvalidArgumentError("source_uri is required");
   }
   if (spec.director_url.empty()) spec.director_url = options_.default_director_url;
-  if (spec.api_key.empty()) spec.api_key = options_.default_api_key;
+  if (spec.api_key.empty()) {
+    spec.api_key = options_.default_api_key_source ? options_.default_api_key_source->Get()
+                                                   : options_.default_api_key;
+  }
   if (spec.feed_name.empty()) spec.feed_name = spec.stream_id;
   if (absl::Status s = ValidateDirectorUrl(spec.director_url); !s.ok()) return s;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "control/rotating_secret.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
 #include "engine/pipeline_template.h"
@@ -57,6 +58,9 @@ struct StreamInfo {
 struct RegistryOptions {
   std::string default_director_url;  // used when a spec leaves it empty
   std::string default_api_key;       // likewise (secret)
+  // Set: used instead of default_api_key, read at each Start (rotation:
+  // streams started after a change get the new key).
+  std::shared_ptr<RotatingSecret> default_api_key_source;
   size_t max_streams = 64;
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};

@@ -1,0 +1,91 @@
+#include "metrics/process_collector.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "metrics/families.h"
+
+namespace metrics {
+namespace {
+
+std::string ReadAll(const char* path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+double BootTimeSeconds() {
+  std::istringstream stat(ReadAll("/proc/stat"));
+  std::string key;
+  double value = 0;
+  while (stat >> key) {
+    if (key == "btime" && stat >> value) return value;
+    stat.ignore(1 << 16, '\n');
+  }
+  return 0;
+}
+
+double OpenFds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return 0;
+  double count = 0;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count - 1;  // the directory stream's own descriptor
+}
+
+}  // namespace
+
+std::optional<ProcessFigures> ParseProcStat(const std::string& stat, long ticks_per_second,
+                                            long page_size, double boot_time_seconds) {
+  // The command name (field 2) may hold spaces and parentheses: the fields
+  // we want follow the last ')'.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos || ticks_per_second <= 0) return std::nullopt;
+  std::istringstream rest(stat.substr(close + 1));
+  std::vector<std::string> fields;  // fields[0] is field 3 (state)
+  for (std::string field; rest >> field;) fields.push_back(field);
+  if (fields.size() < 22) return std::nullopt;
+  auto number = [&](int field) { return std::stod(fields[field - 3]); };
+  ProcessFigures figures;
+  figures.cpu_seconds = (number(14) + number(15)) / ticks_per_second;
+  figures.threads = number(20);
+  figures.start_time_seconds = boot_time_seconds + number(22) / ticks_per_second;
+  figures.virtual_bytes = number(23);
+  figures.resident_bytes = number(24) * page_size;
+  return figures;
+}
+
+std::optional<ProcessFigures> ReadProcessFigures() {
+  auto figures = ParseProcStat(ReadAll("/proc/self/stat"), sysconf(_SC_CLK_TCK),
+                               sysconf(_SC_PAGESIZE), BootTimeSeconds());
+  if (figures) figures->open_fds = OpenFds();
+  return figures;
+}
+
+std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
+  const auto figures = ReadProcessFigures();
+  if (!figures) return {};
+  std::vector<prometheus::MetricFamily> out;
+  AddSingle(&out, "process_cpu_seconds_total", "User and system CPU time spent, in seconds",
+            prometheus::MetricType::Counter, figures->cpu_seconds);
+  AddSingle(&out, "process_resident_memory_bytes", "Resident memory size in bytes",
+            prometheus::MetricType::Gauge, figures->resident_bytes);
+  AddSingle(&out, "process_virtual_memory_bytes", "Virtual memory size in bytes",
+            prometheus::MetricType::Gauge, figures->virtual_bytes);
+  AddSingle(&out, "process_threads", "Threads of the process", prometheus::MetricType::Gauge,
+            figures->threads);
+  AddSingle(&out, "process_open_fds", "Open file descriptors", prometheus::MetricType::Gauge,
+            figures->open_fds);
+  AddSingle(&out, "process_start_time_seconds", "Start time of the process since the Unix epoch",
+            prometheus::MetricType::Gauge, figures->start_time_seconds);
+  return out;
+}
+
+}  // namespace metrics
