@@ -87,6 +87,10 @@ class Outbox {
 struct DirectorOptions {
   std::optional<std::string> api_key;  // secret; nullopt = no key configured
   std::chrono::milliseconds response_timeout{15000};
+  // --ice-server: handed to every agent (registerResponse and each
+  // sdpRequest's iceServers) and to the viewer page (GET /api/ice-servers).
+  // Empty: none sent (agents use their own).
+  std::vector<signaling::ahoy::IceServer> ice_servers;
 };
 
 class DirectorServer {
@@ -106,6 +110,7 @@ class DirectorServer {
   void OnViewerClose(ConnId conn);
 
   std::vector<FeedSummary> Feeds() const;
+  const std::vector<signaling::ahoy::IceServer>& IceServers() const { return options_.ice_servers; }
 
   // Drops every session and timer; later events are ignored.
   void Shutdown();
@@ -149,6 +154,7 @@ class DirectorServer {
   void EndSession(Feed& feed, const std::string& viewer_error, bool send_stop);
   void SendToAgent(const Feed& feed, const signaling::ahoy::DirectorMessage& message);
   void BroadcastFeeds();
+  signaling::ahoy::RegisterResponse Registered(const std::string& name) const;
   std::string NewUuid();
 
   asio::io_context& io_;

@@ -100,7 +100,7 @@ absl::Status ViewerSession::Build(int payload_type) {
     WatchKeyframeRequests();
   }
 
-  if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice); !s.ok()) return s;
+  if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice, &relays_); !s.ok()) return s;
 
   // The payloader's pad created a transceiver; pinning it sendonly makes the
   // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).
@@ -232,8 +232,14 @@ void ViewerSession::RequestStats(std::function<void(RtpSenderStats)> done) {
         if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
           stats = ReadSenderStats(gst_promise_get_reply(p));
         }
-        ctx->ref.engine->Post([weak = ctx->ref.session, done = ctx->done, stats] {
-          if (weak.lock()) done(stats);
+        ctx->ref.engine->Post([weak = ctx->ref.session, done = ctx->done, stats]() mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          auto& pair = stats.selected_pair;
+          if (pair && pair->local_type == "relay" && pair->local_relay_protocol.empty()) {
+            pair->local_relay_protocol = RelayProtocolFor(self->relays_, pair->local_relay_server);
+          }
+          done(stats);
         });
       },
       new Ctx{{weak_from_this(), engine_}, std::move(done)},

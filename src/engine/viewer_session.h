@@ -108,6 +108,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void ForceKeyframe();
   uint64_t frames_encoded() const { return counters_->frames.load(); }
   uint64_t keyframes_encoded() const { return counters_->keyframes.load(); }
+  // Why this session may not connect, found while answering ("" = nothing
+  // seen): e.g. a TURN server that gave no relayed candidate.
+  const std::string& ice_problem() const { return ice_problem_; }
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
@@ -117,6 +120,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
   void FinishAnswer(absl::StatusOr<std::string> result);
+  void NoteMissingRelays(const std::string& answer_sdp);
   static gboolean OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
 
   Engine* engine_;
@@ -134,6 +138,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   AnswerCallback answer_done_;
   GSource* gather_timeout_ = nullptr;
   std::shared_ptr<FrameCounters> counters_;
+  // The TURN servers handed to webrtcbin: relay protocol of the selected pair.
+  std::vector<RelayEndpoint> relays_;
+  std::string ice_problem_;
 };
 
 // What webrtcbin's threads get as user data: never the session itself, only
