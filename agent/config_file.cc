@@ -115,6 +115,20 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std:
       const std::string key = entry.first.as<std::string>();
       if (key == "streams" || key == "pipeline_templates") continue;
       if (key == "config") return Invalid(origin, key, "a config file cannot name another");
+      if (key == "ice_server" && entry.second.IsSequence()) {
+        // A list of URLs (the flag's comma-separated form).
+        std::string joined;
+        for (const auto& url : entry.second) {
+          absl::StrAppend(&joined, joined.empty() ? "" : ",", url.as<std::string>());
+        }
+        config.settings[key] = joined;
+        continue;
+      }
+      if (key == "turn_credential" || key == "turn_username") {
+        return Invalid(origin, key,
+                       "TURN credentials are not read from config files; use "
+                       "--turn-credentials-file or GWA_TURN_USERNAME/GWA_TURN_CREDENTIAL");
+      }
       if (!entry.second.IsScalar()) return Invalid(origin, key, "must be a single value");
       config.settings[key] = entry.second.as<std::string>();
     }

@@ -17,6 +17,8 @@
 #include "config_flags.h"
 #include "control/agent_server.h"
 #include "engine/heap.h"
+#include "engine/ice_options.h"
+#include "ice_flags.h"
 #include "log_setup.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051", "gRPC listen address (host:port)");
@@ -29,11 +31,24 @@ ABSL_FLAG(std::string, config, "",
           "to start at launch (see configs/agent.example.yaml)");
 ABSL_FLAG(int, stats_interval_ms, 1000, "Stats sampling interval");
 ABSL_FLAG(int, ice_gather_timeout_ms, 2000, "Longest wait for ICE gathering before answering");
+ABSL_FLAG(int, ice_connect_timeout_ms, 30000,
+          "A viewer whose ICE has not connected this long after its play is dropped, the "
+          "stream FAILED with the reason");
 ABSL_FLAG(bool, ice_tcp, false,
           "Also gather ICE-TCP candidates (slower answers; for UDP-less paths)");
 ABSL_FLAG(bool, ice_upnp, false,
           "Let libnice ask the site's router to open ports over UPnP-IGD (SSDP multicast on "
           "every interface). Off by default: only for a site whose operator wants it");
+ABSL_FLAG(std::vector<std::string>, ice_server, {},
+          "STUN/TURN server URL for every viewer session (stun:host[:port], "
+          "turn:host[:port][?transport=udp|tcp], turns:host[:port]); repeatable or "
+          "comma-separated. TURN credentials come from --turn-credentials-file or "
+          "GWA_TURN_USERNAME/GWA_TURN_CREDENTIAL, never from here");
+ABSL_FLAG(std::string, ice_transport_policy, "all",
+          "all, or relay: only relayed (TURN) candidates, never a direct path");
+ABSL_FLAG(std::string, turn_credentials_file, "",
+          "File holding the TURN username (first line) and credential (second line) for the "
+          "--ice-server TURN URLs (else env GWA_TURN_USERNAME and GWA_TURN_CREDENTIAL)");
 ABSL_FLAG(bool, latency_probe, false,
           "Stamp the wall clock into every picture before encoding, for glass-to-glass "
           "latency benchmarks (bench/); visible as blocks at the top-left corner");
@@ -100,6 +115,22 @@ std::string ReadApiKey() {
   return env ? env : "";
 }
 
+// TURN credentials: a file or the environment, never argv (like the API key).
+agent::TurnCredentials ReadTurnCredentials() {
+  const std::string path = absl::GetFlag(FLAGS_turn_credentials_file);
+  if (!path.empty()) {
+    auto read = agent::ReadTurnCredentialsFile(path);
+    if (!read.ok()) {
+      spdlog::critical("{}", std::string(read.status().message()));
+      std::exit(2);
+    }
+    return *read;
+  }
+  const char* user = std::getenv("GWA_TURN_USERNAME");
+  const char* credential = std::getenv("GWA_TURN_CREDENTIAL");
+  return {user ? user : "", credential ? credential : ""};
+}
+
 std::string ReadAuthToken() {
   std::string path = absl::GetFlag(FLAGS_auth_token_file);
   if (path.empty()) return "";
@@ -128,6 +159,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("gstwebrtc-agent [--grpc-listen HOST:PORT] [--config FILE]");
   std::vector<std::string> storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
+  // --ice-server may be repeated: absl would keep only the last.
+  storage = agent::JoinRepeatedFlag(storage, "ice_server");
+  args.clear();
+  for (auto& s : storage) args.push_back(s.data());
   // The config file first (its settings become flag values), then the
   // command line, so flags given there win.
   agent::AgentConfig config;
@@ -199,8 +234,24 @@ int main(int argc, char** argv) {
       std::chrono::milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
   options.registry.ice_gather_timeout =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_ice_gather_timeout_ms));
+  options.registry.ice_connect_timeout =
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_ice_connect_timeout_ms));
   options.registry.ice.tcp = absl::GetFlag(FLAGS_ice_tcp);
   options.registry.ice.upnp = absl::GetFlag(FLAGS_ice_upnp);
+  auto ice_servers =
+      agent::IceServersFromFlags(absl::GetFlag(FLAGS_ice_server), ReadTurnCredentials());
+  auto ice_policy = engine::ParseIceTransportPolicy(absl::GetFlag(FLAGS_ice_transport_policy));
+  if (!ice_servers.ok() || !ice_policy.ok()) {
+    const absl::Status& bad = !ice_servers.ok() ? ice_servers.status() : ice_policy.status();
+    spdlog::critical("{}", std::string(bad.message()));
+    return 2;
+  }
+  options.registry.ice.servers = std::move(*ice_servers);
+  options.registry.ice.transport_policy = *ice_policy;
+  if (absl::Status ice = engine::ValidateIceOptions(options.registry.ice); !ice.ok()) {
+    spdlog::critical("{}", std::string(ice.message()));
+    return 2;
+  }
   options.registry.latency_probe = absl::GetFlag(FLAGS_latency_probe);
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);

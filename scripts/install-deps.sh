@@ -27,6 +27,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev chromium openssl libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   # network tests: namespaces, NAT, rate limits and captures (tests/support/net_lab.h)
   iproute2 iptables tcpdump
+  # NAT traversal tests: a real STUN/TURN server (tests/integration/nat_traversal_test.cc)
+  coturn
   # example clients: Python stubs generated at build time
   python3-grpcio python3-protobuf
 )

@@ -85,12 +85,18 @@ void DirectorServer::OnAgentClose(ConnId conn) {
   BroadcastFeeds();
 }
 
+ahoy::RegisterResponse DirectorServer::Registered(const std::string& name) const {
+  ahoy::RegisterResponse response{true, name, ""};
+  if (!options_.ice_servers.empty()) response.ice_servers = options_.ice_servers;
+  return response;
+}
+
 void DirectorServer::HandleRegister(ConnId conn, AgentLink& link, const ahoy::Register& reg) {
   if (link.feed) {
     // A repeated register on a registered link: idempotent for the same name.
     if (reg.name == *link.feed) {
       feeds_.at(*link.feed).codecs = reg.codecs;
-      outbox_.Send(conn, ahoy::EncodeDirectorMessage(ahoy::RegisterResponse{true, reg.name, ""}));
+      outbox_.Send(conn, ahoy::EncodeDirectorMessage(Registered(reg.name)));
     } else {
       outbox_.Send(
           conn, ahoy::EncodeDirectorMessage(ahoy::RegisterResponse{
@@ -114,7 +120,7 @@ void DirectorServer::HandleRegister(ConnId conn, AgentLink& link, const ahoy::Re
   feed.codecs = reg.codecs;
   feed.agent = conn;
   ++counters_[reg.name].registrations;
-  outbox_.Send(conn, ahoy::EncodeDirectorMessage(ahoy::RegisterResponse{true, reg.name, ""}));
+  outbox_.Send(conn, ahoy::EncodeDirectorMessage(Registered(reg.name)));
   spdlog::info("feed '{}' registered ({} codec(s))", reg.name, reg.codecs.size());
   BroadcastFeeds();
 }
@@ -185,6 +191,7 @@ void DirectorServer::HandleResponse(Feed& feed, const ahoy::Response& response) 
     request.feed_uuid = feed.name;
     request.session_id = session.uuid;
     request.sdp = std::move(session.offer);
+    if (!options_.ice_servers.empty()) request.ice_servers = options_.ice_servers;
     session.offer.clear();
     session.phase = Phase::kNegotiating;
     ++counters_[feed.name].negotiations;

@@ -99,6 +99,10 @@ class Outbox {
 struct DirectorOptions {
   std::optional<std::string> api_key;  // secret; nullopt = no key configured
   std::chrono::milliseconds response_timeout{15000};
+  // --ice-server: handed to every agent (registerResponse and each
+  // sdpRequest's iceServers) and to the viewer page (GET /api/ice-servers).
+  // Empty: none sent (agents use their own).
+  std::vector<signaling::ahoy::IceServer> ice_servers;
 };
 
 class DirectorServer {
@@ -118,6 +122,7 @@ class DirectorServer {
   void OnViewerClose(ConnId conn);
 
   std::vector<FeedSummary> Feeds() const;
+  const std::vector<signaling::ahoy::IceServer>& IceServers() const { return options_.ice_servers; }
 
   // Drops every session and timer; later events are ignored.
   void Shutdown();
@@ -169,6 +174,7 @@ class DirectorServer {
   void SendStop(const Feed& feed, const Session& session);
   void SendToAgent(const Feed& feed, const signaling::ahoy::DirectorMessage& message);
   void BroadcastFeeds();
+  signaling::ahoy::RegisterResponse Registered(const std::string& name) const;
   std::string NewUuid();
 
   asio::io_context& io_;

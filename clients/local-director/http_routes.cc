@@ -41,6 +41,8 @@ HttpReply RouteHttp(std::string_view method, std::string_view resource,
     reply = Reply(200, "text/html; charset=utf-8", std::string(kViewerPage, kViewerPageSize));
   } else if (path == "/api/feeds") {
     reply = Reply(200, "application/json", EncodeFeedsApi(director.Feeds()) + "\n");
+  } else if (path == "/api/ice-servers") {
+    reply = Reply(200, "application/json", EncodeIceServersApi(director.IceServers()) + "\n");
   } else if (path == "/viewer" || path.rfind("/feeds/", 0) == 0) {
     reply = Text(426, "WebSocket upgrade required");
     reply.headers.emplace_back("Upgrade", "websocket");

@@ -17,6 +17,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <asio/io_context.hpp>
+#include <sstream>
+
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -36,6 +38,7 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert");
 ABSL_FLAG(int64_t, response_timeout_ms, 15000,
           "How long an agent may take to answer streamStartRequest or sdpRequest");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or off");
+// --ice-server is read before absl (it may repeat): see TakeIceServers.
 
 namespace {
 
@@ -74,6 +77,50 @@ void StopWhenDrained(asio::io_context& io, local_director::WsEndpoint& endpoint,
   });
 }
 
+// Every "--ice_server VALUE" / "--ice_server=VALUE" taken out of `args`:
+// VALUE is URL or URL,USERNAME,CREDENTIAL_FILE (the credential is read from
+// the file, never from argv). Returns false with `error` naming the problem.
+bool TakeIceServers(std::vector<std::string>& args,
+                    std::vector<signaling::ahoy::IceServer>* servers, std::string* error) {
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string value;
+    if (args[i] == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<long>(i), args.end());
+      break;
+    }
+    if (args[i].rfind("--ice_server=", 0) == 0) {
+      value = args[i].substr(13);
+    } else if (args[i] == "--ice_server" && i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      rest.push_back(args[i]);
+      continue;
+    }
+    std::vector<std::string> parts;
+    std::stringstream in(value);
+    for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
+    if (parts.size() != 1 && parts.size() != 3) {
+      *error = "--ice-server takes URL or URL,USERNAME,CREDENTIAL_FILE";
+      return false;
+    }
+    signaling::ahoy::IceServer server;
+    server.urls.push_back(parts[0]);
+    if (parts.size() == 3) {
+      server.username = parts[1];
+      auto credential = local_director::LoadApiKey(parts[2], error);
+      if (!credential) {
+        *error = "--ice-server " + parts[0] + ": credential file: " + *error;
+        return false;
+      }
+      server.credential = *credential;
+    }
+    servers->push_back(std::move(server));
+  }
+  args = std::move(rest);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +128,12 @@ int main(int argc, char** argv) {
       "Ahoy-compatible director: agents connect to ws://HOST:PORT/feeds/<name>, "
       "browsers open http://HOST:PORT/ (?feed=NAME autoplays).");
   std::vector<std::string> args = NormalizeFlagNames(argc, argv);
+  std::vector<signaling::ahoy::IceServer> ice_servers;
+  std::string ice_error;
+  if (!TakeIceServers(args, &ice_servers, &ice_error)) {
+    std::cerr << ice_error << "\n";
+    return 2;
+  }
   std::vector<char*> arg_ptrs;
   for (std::string& arg : args) arg_ptrs.push_back(arg.data());
   const std::vector<char*> positional =
@@ -140,7 +193,8 @@ int main(int argc, char** argv) {
   local_director::WsEndpoint endpoint(io, api_key, tls);
   local_director::DirectorServer director(
       io, endpoint,
-      local_director::DirectorOptions{api_key, std::chrono::milliseconds(timeout_ms)});
+      local_director::DirectorOptions{api_key, std::chrono::milliseconds(timeout_ms),
+                                      std::move(ice_servers)});
   endpoint.Attach(&director);
 
   const auto port = endpoint.Listen(*address, &error);

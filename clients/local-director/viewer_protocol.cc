@@ -114,4 +114,15 @@ std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds) {
   return Dump(json{{"feeds", std::move(list)}}, 2);
 }
 
+std::string EncodeIceServersApi(const std::vector<signaling::ahoy::IceServer>& servers) {
+  json list = json::array();
+  for (const auto& server : servers) {
+    json entry = {{"urls", server.urls}};
+    if (!server.username.empty()) entry["username"] = server.username;
+    if (!server.credential.empty()) entry["credential"] = server.credential;
+    list.push_back(std::move(entry));
+  }
+  return Dump(list, 2);
+}
+
 }  // namespace local_director

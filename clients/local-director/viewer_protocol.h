@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "signaling/ahoy_codec.h"
+
 namespace local_director {
 
 // ---- browser -> director ----------------------------------------------------
@@ -57,5 +59,10 @@ std::string EncodeStopped(std::string_view feed, std::string_view tile = "");
 // {"feeds":[{"name","codecs","state","phase","viewers","joinable",
 //            "registrations","sessions","negotiations"}]}
 std::string EncodeFeedsApi(const std::vector<FeedSummary>& feeds);
+
+// ---- GET /api/ice-servers -----------------------------------------------------
+// [{"urls":[..],"username":..,"credential":..}]: the page's RTCPeerConnection
+// configuration (the browser needs the TURN credential to use the server).
+std::string EncodeIceServersApi(const std::vector<signaling::ahoy::IceServer>& servers);
 
 }  // namespace local_director

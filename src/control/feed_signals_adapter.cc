@@ -8,16 +8,26 @@ void FeedSignalsAdapter::OnStreamStart(const signaling::SessionId& session,
   feed_->StartViewer(session.value_or(""), std::move(done));
 }
 
-void FeedSignalsAdapter::OnOffer(const signaling::SessionId& session, std::string offer_sdp,
-                                 std::vector<signaling::ahoy::IceCandidate> candidates,
-                                 std::function<void(absl::StatusOr<std::string>)> done) {
+void FeedSignalsAdapter::OnOffer(
+    const signaling::SessionId& session, std::string offer_sdp,
+    std::vector<signaling::ahoy::IceCandidate> candidates,
+    std::function<void(absl::StatusOr<std::string>)> done,
+    std::optional<std::vector<signaling::ahoy::IceServer>> ice_servers) {
   std::vector<engine::IceCandidate> converted;
   converted.reserve(candidates.size());
   for (auto& c : candidates) {
     if (c.sdp_mline_index < 0) continue;  // not addressable: webrtcbin wants an index
     converted.push_back({std::move(c.candidate), static_cast<unsigned>(c.sdp_mline_index)});
   }
-  feed_->Offer(session.value_or(""), std::move(offer_sdp), std::move(converted), std::move(done));
+  std::optional<std::vector<engine::IceServer>> servers;
+  if (ice_servers) {
+    servers.emplace();
+    for (auto& s : *ice_servers) {
+      servers->push_back({std::move(s.urls), std::move(s.username), std::move(s.credential)});
+    }
+  }
+  feed_->Offer(session.value_or(""), std::move(offer_sdp), std::move(converted), std::move(done),
+               std::move(servers));
 }
 
 // Without a sessionId every session stops (shared/ahoy-signaling.md).

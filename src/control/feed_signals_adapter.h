@@ -17,7 +17,8 @@ class FeedSignalsAdapter : public signaling::FeedSignals {
                      std::function<void(absl::Status)> done) override;
   void OnOffer(const signaling::SessionId& session, std::string offer_sdp,
                std::vector<signaling::ahoy::IceCandidate> candidates,
-               std::function<void(absl::StatusOr<std::string>)> done) override;
+               std::function<void(absl::StatusOr<std::string>)> done,
+               std::optional<std::vector<signaling::ahoy::IceServer>> ice_servers) override;
   void OnStreamStop(const signaling::SessionId& session,
                     std::function<void(absl::Status)> done) override;
   void OnLinkLost() override;

@@ -143,6 +143,29 @@ int64_t UnixMs(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+}  // namespace
+
+std::vector<engine::IceServer> FromProto(
+    const google::protobuf::RepeatedPtrField<pb::IceServer>& servers) {
+  std::vector<engine::IceServer> out;
+  for (const pb::IceServer& server : servers) {
+    out.push_back(
+        {{server.urls().begin(), server.urls().end()}, server.username(), server.credential()});
+  }
+  return out;
+}
+
+void ToProto(const engine::IceOptions& ice, pb::IceConfig* out) {
+  for (const engine::IceServer& server : ice.servers) {
+    pb::IceServer* p = out->add_servers();
+    for (const std::string& url : server.urls) p->add_urls(url);
+    p->set_username(server.username);
+  }
+  out->set_transport_policy(engine::IceTransportPolicyName(ice.transport_policy));
+}
+
+namespace {
+
 void ToProto(const engine::CandidatePairStats& pair, pb::CandidatePair* p) {
   p->set_local_address(pair.local_address);
   p->set_local_port(pair.local_port);
@@ -151,6 +174,7 @@ void ToProto(const engine::CandidatePairStats& pair, pb::CandidatePair* p) {
   p->set_remote_port(pair.remote_port);
   p->set_remote_type(pair.remote_type);
   p->set_protocol(pair.protocol);
+  p->set_local_relay_protocol(pair.local_relay_protocol);
 }
 
 // The figures one viewer (or the feed as a whole) reports.
@@ -184,6 +208,7 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
   out->set_source_loops(info.feed.source_loops);
   out->set_shared_encode(info.shared_encode);
   out->set_max_viewers(info.max_viewers);
+  ToProto(info.ice, out->mutable_ice());
   for (const engine::ViewerSnapshot& v : info.feed.viewers) {
     pb::Viewer* viewer = out->add_viewers();
     viewer->set_session_id(v.session_id);

@@ -24,6 +24,10 @@ void ToProto(const engine::SourceOptions& options, pb::SourceOptions* out);
 pb::StreamState ToProto(engine::FeedState state);
 pb::LinkState ToProto(signaling::LinkState state);
 void ToProto(const StreamInfo& info, pb::Stream* out);
+std::vector<engine::IceServer> FromProto(
+    const google::protobuf::RepeatedPtrField<pb::IceServer>& servers);
+// Every credential left out: the agent never echoes one.
+void ToProto(const engine::IceOptions& ice, pb::IceConfig* out);
 pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedStats& stats,
                              signaling::LinkState link_state);
 pb::StreamStats StateEventToProto(const std::string& stream_id,

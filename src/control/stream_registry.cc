@@ -133,7 +133,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.quality = spec.quality;
   config.stats_interval = options_.stats_interval;
   config.ice_gather_timeout = options_.ice_gather_timeout;
+  config.ice_connect_timeout = options_.ice_connect_timeout;
   config.ice = options_.ice;
+  if (spec.ice_servers) config.ice.servers = *spec.ice_servers;
+  if (spec.ice_transport_policy) config.ice.transport_policy = *spec.ice_transport_policy;
   config.latency_probe = options_.latency_probe;
   config.encoder = spec.encoder;
   config.pipeline_template = tmpl;
@@ -284,6 +287,7 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.pipeline_template = entry.spec.pipeline_template;
   info.shared_encode = entry.spec.shared_encode || entry.spec.source_options.passthrough;
   info.max_viewers = entry.feed ? entry.feed->config().max_viewers : 0;
+  if (entry.feed) info.ice = entry.feed->config().ice;
   info.director_url = entry.spec.director_url;
   info.feed_name = entry.spec.feed_name;
   info.api_key_set = !entry.spec.api_key.empty();

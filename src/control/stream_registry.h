@@ -36,6 +36,10 @@ struct StreamSpec {
   std::string pipeline_template;  // a name from RegistryOptions::templates
   bool shared_encode = false;
   std::optional<uint32_t> max_viewers;  // unset: RegistryOptions::max_viewers_per_feed
+  // This stream's ICE servers / policy instead of RegistryOptions::ice's
+  // (credentials are secrets). A director's iceServers still win per session.
+  std::optional<std::vector<engine::IceServer>> ice_servers;
+  std::optional<engine::IceTransportPolicy> ice_transport_policy;
 };
 
 // What callers may see of a stream: never the API key.
@@ -49,6 +53,7 @@ struct StreamInfo {
   std::string pipeline_template;
   bool shared_encode = false;
   uint32_t max_viewers = 0;  // in force
+  engine::IceOptions ice;    // in force; ToProto clears every credential
   std::string director_url;
   std::string feed_name;
   bool api_key_set = false;
@@ -64,6 +69,7 @@ struct RegistryOptions {
   size_t max_streams = 64;
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
+  std::chrono::milliseconds ice_connect_timeout{30000};
   engine::IceOptions ice;
   uint32_t max_viewers_per_feed = engine::kDefaultMaxViewers;
   bool latency_probe = false;           // benchmarks only: engine/latency_probe.h

@@ -74,6 +74,7 @@ absl::Status CheckSpeedSettable(const FeedConfig& config, const Quality& request
 
 absl::StatusOr<std::shared_ptr<Feed>> Feed::Create(Engine* engine, FeedConfig config,
                                                    Listener* listener) {
+  if (absl::Status s = ValidateIceOptions(config.ice); !s.ok()) return s;
   const PipelineTemplate* tmpl = config.pipeline_template.get();
   // A template with a source part brings its own source; no URI to check.
   const bool uri_source = !tmpl || tmpl->source.empty();
@@ -321,13 +322,14 @@ void Feed::StopSourceIfIdle() {
 }
 
 absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::string& id,
-                                                                  const std::string& offer_sdp) {
+                                                                  const std::string& offer_sdp,
+                                                                  const IceOptions& ice) {
   const bool passthrough = config_.source_options.passthrough;
   SessionConfig config;
   config.codec = config_.codec;
   config.quality = shared_ ? shared_->quality() : quality_;
   config.ice_gather_timeout = config_.ice_gather_timeout;
-  config.ice = config_.ice;
+  config.ice = ice;
   config.latency_probe = config_.latency_probe;
   config.encoder = config_.encoder;
   config.pipeline_template = config_.pipeline_template;
@@ -354,9 +356,11 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::str
 
 void Feed::Offer(const std::string& session_id, std::string offer_sdp,
                  std::vector<IceCandidate> candidates,
-                 std::function<void(absl::StatusOr<std::string>)> done) {
+                 std::function<void(absl::StatusOr<std::string>)> done,
+                 std::optional<std::vector<IceServer>> ice_servers) {
   engine_->Post([self = shared_from_this(), session_id, offer = std::move(offer_sdp),
-                 candidates = std::move(candidates), done = std::move(done)]() mutable {
+                 candidates = std::move(candidates), done = std::move(done),
+                 ice_servers = std::move(ice_servers)]() mutable {
     auto it = self->viewers_.find(session_id);
     if (it == self->viewers_.end()) {
       return done(absl::FailedPreconditionError("sdpRequest without streamStartRequest"));
@@ -370,7 +374,9 @@ void Feed::Offer(const std::string& session_id, std::string offer_sdp,
       done(status);
     };
     if (absl::Status s = self->EnsureSource(); !s.ok()) return fail(s);
-    auto session = self->BuildSession(session_id, offer);
+    IceOptions ice = self->config_.ice;
+    if (ice_servers) ice.servers = std::move(*ice_servers);
+    auto session = self->BuildSession(session_id, offer, ice);
     if (!session.ok()) return fail(session.status());
     Viewer& viewer = it->second;
     viewer.session = *session;
@@ -392,6 +398,7 @@ void Feed::Offer(const std::string& session_id, std::string offer_sdp,
                         std::chrono::steady_clock::now() - offered_at)
                         .count();
           spdlog::info("answer {} after {} ms", answer.ok() ? "ready" : "failed", ms);
+          if (answer.ok() && feed) feed->NoteIceProblem(session_id);
           if (!answer.ok() && feed && answer.status().code() != absl::StatusCode::kCancelled) {
             feed->EndViewer(session_id, std::string(answer.status().message()));
           }
@@ -463,6 +470,21 @@ void Feed::OnSourceUp() {
   UpdateState();
 }
 
+// A session answered but saw something that may keep it from connecting: the
+// operator reads it in last_error while the feed carries on.
+void Feed::NoteIceProblem(const std::string& id) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end() || !it->second.session) return;
+  const std::string& problem = it->second.session->ice_problem();
+  if (problem.empty()) return;
+  FeedState state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state = snapshot_.state;
+  }
+  SetState(state, problem);
+}
+
 void Feed::OnIceState(const std::string& id, GstWebRTCICEConnectionState state) {
   auto it = viewers_.find(id);
   if (it == viewers_.end()) return;
@@ -473,9 +495,14 @@ void Feed::OnIceState(const std::string& id, GstWebRTCICEConnectionState state) 
       it->second.connected = true;
       UpdateState();
       break;
-    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
-      EndViewer(id, "ICE connectivity to the viewer failed");
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED: {
+      std::string why = "ICE connectivity to the viewer failed";
+      if (it->second.session && !it->second.session->ice_problem().empty()) {
+        absl::StrAppend(&why, ": ", it->second.session->ice_problem());
+      }
+      EndViewer(id, std::move(why));
       break;
+    }
     default:
       break;
   }

@@ -62,6 +62,9 @@ struct FeedConfig {
   Quality quality;  // complete after Feed::Create
   std::chrono::milliseconds stats_interval{1000};
   std::chrono::milliseconds ice_gather_timeout{2000};
+  // A viewer not connected this long after its play ends, the feed FAILED
+  // with the reason (checked at each stats interval).
+  std::chrono::milliseconds ice_connect_timeout{30000};
   IceOptions ice;
   bool latency_probe = false;  // see engine/latency_probe.h
   // A running source that delivers no frame for this long is restarted.
@@ -154,10 +157,13 @@ class Feed : public std::enable_shared_from_this<Feed> {
   // A viewer asked to play. RESOURCE_EXHAUSTED past max_viewers;
   // FAILED_PRECONDITION when that session already has a pipeline.
   void StartViewer(const std::string& session_id, std::function<void(absl::Status)> done);
-  // The viewer's offer; `done` gets the full answer SDP.
+  // The viewer's offer; `done` gets the full answer SDP. `ice_servers`, when
+  // set (the director's list for this viewer), replaces the feed's own
+  // FeedConfig::ice.servers for this session; validated here.
   void Offer(const std::string& session_id, std::string offer_sdp,
              std::vector<IceCandidate> candidates,
-             std::function<void(absl::StatusOr<std::string>)> done);
+             std::function<void(absl::StatusOr<std::string>)> done,
+             std::optional<std::vector<IceServer>> ice_servers = std::nullopt);
   // The viewer left (or its link did): its pipeline to NULL and freed;
   // nullopt: every viewer. Idempotent.
   void StopViewer(const std::optional<std::string>& session_id,
@@ -202,7 +208,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
 
   Feed(Engine* engine, FeedConfig config, Listener* listener);
   absl::StatusOr<std::shared_ptr<ViewerSession>> BuildSession(const std::string& id,
-                                                              const std::string& offer_sdp);
+                                                              const std::string& offer_sdp,
+                                                              const IceOptions& ice);
   absl::Status EnsureSource();
   void StopSourceIfIdle();
   void EndViewer(const std::string& id, std::optional<std::string> error);
@@ -211,6 +218,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
   void SetState(FeedState state, std::optional<std::string> error);
   void PublishViewers();
   void OnIceState(const std::string& id, GstWebRTCICEConnectionState state);
+  void NoteIceProblem(const std::string& id);
+  void EndViewersThatNeverConnected();
   void OnSourceDown(std::string error);
   void OnSourceUp();
   void StartStatsTimer();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "engine/feed.h"
 
 namespace engine {
@@ -55,7 +56,29 @@ void Feed::AdaptSharedEncoder() {
   shared_->Apply(next);
 }
 
+// A viewer whose ICE never connects (both ends behind symmetric NATs without
+// TURN, a relay that refused us...) would stay NEGOTIATING for as long as
+// libnice keeps trying: it ends after ice_connect_timeout with the reason.
+void Feed::EndViewersThatNeverConnected() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> stalled;
+  for (const auto& [id, viewer] : viewers_) {
+    if (viewer.session && !viewer.connected &&
+        now - viewer.since_steady > config_.ice_connect_timeout) {
+      stalled.push_back(id);
+    }
+  }
+  for (const std::string& id : stalled) {
+    std::string why = absl::StrCat("ICE did not connect to the viewer within ",
+                                   config_.ice_connect_timeout.count(), " ms");
+    const std::string& problem = viewers_.at(id).session->ice_problem();
+    if (!problem.empty()) absl::StrAppend(&why, ": ", problem);
+    EndViewer(id, std::move(why));
+  }
+}
+
 void Feed::OnStatsTick() {
+  EndViewersThatNeverConnected();
   // A round a session never answered (it was going away) ends now with what
   // came back.
   if (!round_.pending.empty()) EmitStats();

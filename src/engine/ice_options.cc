@@ -1,12 +1,29 @@
 #include "engine/ice_options.h"
 
+#include <arpa/inet.h>
+#include <gst/webrtc/webrtc.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <functional>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
 #include "engine/gst_ptr.h"
 
 namespace engine {
 namespace {
+
+// libnice 0.1.21 (Debian 12) speaks TURN over TLS only in its Google/MSOC
+// modes; in the RFC 5245 mode webrtcbin uses, a TURN_TLS relay is plain TCP
+// to the TLS port. Using it would send TURN unencrypted where the operator
+// asked for TLS, so turns: is refused rather than silently downgraded.
+constexpr char kNoTurnsReason[] =
+    "turns: (TURN over TLS) is not supported: libnice would speak TURN to it unencrypted; "
+    "use turn:HOST:PORT?transport=tcp";
 
 bool HasProperty(gpointer object, const char* name) {
   return g_object_class_find_property(G_OBJECT_GET_CLASS(object), name) != nullptr;
@@ -33,13 +50,164 @@ absl::Status WithAgents(GstElement* webrtcbin,
   return absl::OkStatus();
 }
 
+// libnice wants numeric addresses; a name is resolved here (the first
+// address getaddrinfo gives).
+absl::StatusOr<std::string> NumericHost(const std::string& host, const std::string& url) {
+  unsigned char buffer[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+      inet_pton(AF_INET6, host.c_str(), buffer) == 1) {
+    return host;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ICE server '", url, "': cannot resolve ", host));
+  }
+  char text[NI_MAXHOST] = {};
+  int rc = getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof(text), nullptr, 0,
+                       NI_NUMERICHOST);
+  freeaddrinfo(found);
+  if (rc != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ICE server '", url, "': cannot resolve ", host));
+  }
+  return std::string(text);
+}
+
+std::string Escaped(const std::string& text) {
+  gchar* escaped = g_uri_escape_string(text.c_str(), nullptr, FALSE);
+  std::string out = escaped;
+  g_free(escaped);
+  return out;
+}
+
+std::string HostPort(const std::string& ip, uint16_t port) {
+  bool v6 = ip.find(':') != std::string::npos;
+  return absl::StrCat(v6 ? "[" : "", ip, v6 ? "]" : "", ":", port);
+}
+
+// webrtcnice logs the TURN URI it validates (credential included) at debug
+// level: its category is muted while one is handed over.
+class MutedCategory {
+ public:
+  explicit MutedCategory(const char* name) {
+    GST_DEBUG_CATEGORY_GET(category_, name);
+    if (category_) {
+      saved_ = gst_debug_category_get_threshold(category_);
+      gst_debug_category_set_threshold(category_, GST_LEVEL_NONE);
+    }
+  }
+  ~MutedCategory() {
+    if (category_) gst_debug_category_set_threshold(category_, saved_);
+  }
+  MutedCategory(const MutedCategory&) = delete;
+  MutedCategory& operator=(const MutedCategory&) = delete;
+
+ private:
+  GstDebugCategory* category_ = nullptr;
+  GstDebugLevel saved_ = GST_LEVEL_NONE;
+};
+
+absl::Status ApplyServers(GstElement* webrtcbin, const IceOptions& options,
+                          std::vector<RelayEndpoint>* relays) {
+  if (absl::Status valid = ValidateIceServers(options.servers); !valid.ok()) return valid;
+  bool stun_set = false;
+  bool any_turn = false;
+  for (const IceServer& server : options.servers) {
+    for (const std::string& text : server.urls) {
+      absl::StatusOr<IceUrl> url = ParseIceUrl(text);
+      if (!url.ok()) return url.status();
+      if (!url->is_turn() && stun_set) continue;  // libnice takes one STUN server
+      if (url->scheme == IceUrl::Scheme::kTurns) {
+        // A director's list is also the browsers': its turns: entries are
+        // skipped here, not fatal (the operator's own are refused earlier).
+        spdlog::warn("ICE server '{}' not used: {}", text, kNoTurnsReason);
+        continue;
+      }
+      absl::StatusOr<std::string> ip = NumericHost(url->host, text);
+      if (!ip.ok()) return ip.status();
+      if (!url->is_turn()) {
+        std::string uri = absl::StrCat("stun://", HostPort(*ip, url->port));
+        g_object_set(webrtcbin, "stun-server", uri.c_str(), nullptr);
+        stun_set = true;
+        continue;
+      }
+      std::string uri = absl::StrCat(url->scheme == IceUrl::Scheme::kTurns ? "turns://" : "turn://",
+                                     Escaped(server.username), ":", Escaped(server.credential), "@",
+                                     HostPort(*ip, url->port),
+                                     url->transport.empty() ? "" : "?transport=", url->transport);
+      gboolean added = FALSE;
+      {
+        MutedCategory muted("webrtcnice");
+        g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &added);
+      }
+      // Overwritten before the memory is given back.
+      std::fill(uri.begin(), uri.end(), '\0');
+      if (!added) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("ICE server '", text, "': webrtcbin refused the TURN server"));
+      }
+      any_turn = true;
+      if (relays) relays->push_back({*ip, text, url->RelayProtocol()});
+    }
+  }
+  if (options.transport_policy == IceTransportPolicy::kRelay && !any_turn) {
+    return absl::InvalidArgumentError(
+        "ICE transport policy relay needs at least one usable TURN server (turn:)");
+  }
+  g_object_set(webrtcbin, "ice-transport-policy",
+               options.transport_policy == IceTransportPolicy::kRelay
+                   ? GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY
+                   : GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL,
+               nullptr);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status ApplyIceOptions(GstElement* webrtcbin, const IceOptions& options) {
-  return WithAgents(webrtcbin, [&](GObject* ice, GObject* nice) {
+absl::Status ValidateIceOptions(const IceOptions& options) {
+  if (absl::Status valid = ValidateIceServers(options.servers); !valid.ok()) return valid;
+  bool any_turn = false;
+  for (const IceServer& server : options.servers) {
+    for (const std::string& text : server.urls) {
+      const IceUrl url = *ParseIceUrl(text);
+      if (url.scheme == IceUrl::Scheme::kTurns) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("ICE server '", text, "': ", kNoTurnsReason));
+      }
+      any_turn = any_turn || url.is_turn();
+    }
+  }
+  if (options.transport_policy == IceTransportPolicy::kRelay && !any_turn) {
+    return absl::InvalidArgumentError("ICE transport policy relay needs at least one TURN server");
+  }
+  return absl::OkStatus();
+}
+
+std::string RelayProtocolFor(const std::vector<RelayEndpoint>& relays,
+                             const std::string& server_address) {
+  std::string found;
+  for (const RelayEndpoint& relay : relays) {
+    // Without the server's address (stats that lack "url"), every relay
+    // counts: one protocol among them is still an answer.
+    if (!server_address.empty() && relay.address != server_address) continue;
+    if (!found.empty() && found != relay.protocol) return "";
+    found = relay.protocol;
+  }
+  return found;
+}
+
+absl::Status ApplyIceOptions(GstElement* webrtcbin, const IceOptions& options,
+                             std::vector<RelayEndpoint>* relays) {
+  absl::Status agent = WithAgents(webrtcbin, [&](GObject* ice, GObject* nice) {
     g_object_set(nice, "upnp", options.upnp ? TRUE : FALSE, nullptr);
     g_object_set(ice, "ice-tcp", options.tcp ? TRUE : FALSE, nullptr);
   });
+  if (!agent.ok()) return agent;
+  return ApplyServers(webrtcbin, options, relays);
 }
 
 absl::StatusOr<IceAgentSettings> ReadIceAgentSettings(GstElement* webrtcbin) {

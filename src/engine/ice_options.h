@@ -6,8 +6,12 @@
 
 #include <gst/gst.h>
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/ice_servers.h"
 
 namespace engine {
 
@@ -21,13 +25,48 @@ struct IceOptions {
   // agent that quietly opens ports in someone's router is a security
   // finding, and tests may not send traffic off the machine.
   bool upnp = false;
+  // STUN and TURN servers (validated: ValidateIceServers). libnice takes one
+  // STUN server: the first stun: URL; every TURN URL is added.
+  std::vector<IceServer> servers;
+  IceTransportPolicy transport_policy = IceTransportPolicy::kAll;
 };
+
+// For the operator's own servers (flags, config, StartRequest):
+// ValidateIceServers, no turns: URL (libnice 0.1.21 has no TLS for TURN in
+// webrtcbin's mode: it would talk to the TLS port unencrypted), and a relay
+// policy has a TURN URL to relay through. INVALID_ARGUMENT otherwise. A
+// director's list is applied as it comes: its turns: URLs are skipped with a
+// warning (the same list serves browsers, which do speak TLS).
+absl::Status ValidateIceOptions(const IceOptions& options);
+
+// A TURN server as libnice was given it: which relay protocol a relayed
+// candidate whose server is `address` came through.
+struct RelayEndpoint {
+  std::string address;   // numeric IP, as stats report the candidate's server
+  std::string url;       // the configured URL (no credential)
+  std::string protocol;  // udp, tcp, tls ("" = turn: without transport)
+};
+
+// The relay protocol of a relayed local candidate whose TURN server is
+// `server_address` (stats' "url"; "" matches every endpoint): "" when no
+// endpoint or several with different protocols match.
+std::string RelayProtocolFor(const std::vector<RelayEndpoint>& relays,
+                             const std::string& server_address);
 
 // Sets `options` on the NiceAgent behind webrtcbin's `ice-agent`. Call right
 // after the webrtcbin is made, before any description is set (gathering, and
 // with it UPnP discovery, starts then). INTERNAL when the ICE agent is not
 // libnice's or lacks a property: better no session than one with UPnP on.
-absl::Status ApplyIceOptions(GstElement* webrtcbin, const IceOptions& options);
+// ICE servers go to webrtcbin (`stun-server`, `add-turn-server`,
+// `ice-transport-policy`); TURN credentials travel only inside the URI given
+// to `add-turn-server`, never through a readable property (a pipeline dump
+// would print it), with libnice's GStreamer debug category muted while they
+// are handed over (it logs that URI at debug level). Host names are resolved
+// here (blocking; IP literals cost nothing). INVALID_ARGUMENT names the
+// server's URL when one cannot be used. `relays` (optional) receives what was
+// added, for reporting relay protocols.
+absl::Status ApplyIceOptions(GstElement* webrtcbin, const IceOptions& options,
+                             std::vector<RelayEndpoint>* relays = nullptr);
 
 // What the live NiceAgent says: proof for tests that the setting took.
 struct IceAgentSettings {

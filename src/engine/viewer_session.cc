@@ -102,7 +102,7 @@ absl::Status ViewerSession::Build(const OfferedVideo& offered) {
     WatchKeyframeRequests();
   }
 
-  if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice); !s.ok()) return s;
+  if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice, &relays_); !s.ok()) return s;
   if (offered.twcc_extension_id > 0) {
     if (absl::Status s = EnableTransportCc(offered); !s.ok()) return s;
   }
@@ -237,8 +237,14 @@ void ViewerSession::RequestStats(std::function<void(RtpSenderStats)> done) {
         if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
           stats = ReadSenderStats(gst_promise_get_reply(p));
         }
-        ctx->ref.engine->Post([weak = ctx->ref.session, done = ctx->done, stats] {
-          if (weak.lock()) done(stats);
+        ctx->ref.engine->Post([weak = ctx->ref.session, done = ctx->done, stats]() mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          auto& pair = stats.selected_pair;
+          if (pair && pair->local_type == "relay" && pair->local_relay_protocol.empty()) {
+            pair->local_relay_protocol = RelayProtocolFor(self->relays_, pair->local_relay_server);
+          }
+          done(stats);
         });
       },
       new Ctx{{weak_from_this(), engine_}, std::move(done)},

@@ -126,6 +126,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void ForceKeyframe();
   uint64_t frames_encoded() const { return counters_->frames.load(); }
   uint64_t keyframes_encoded() const { return counters_->keyframes.load(); }
+  // Why this session may not connect, found while answering ("" = nothing
+  // seen): e.g. a TURN server that gave no relayed candidate.
+  const std::string& ice_problem() const { return ice_problem_; }
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
@@ -141,6 +144,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
   void FinishAnswer(absl::StatusOr<std::string> result);
+  void NoteMissingRelays(const std::string& answer_sdp);
   static gboolean OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
 
   Engine* engine_;
@@ -164,6 +168,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   Quality in_force_;
   std::chrono::system_clock::time_point congestion_changed_at_;
   uint64_t feedback_events_ = 0;
+  // The TURN servers handed to webrtcbin: relay protocol of the selected pair.
+  std::vector<RelayEndpoint> relays_;
+  std::string ice_problem_;
 };
 
 // What webrtcbin's threads get as user data: never the session itself, only

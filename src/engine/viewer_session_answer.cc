@@ -156,6 +156,20 @@ void ViewerSession::WaitForGathering() {
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) FinishAnswer(std::string());
 }
 
+// TURN servers that produced no relayed candidate by answer time: wrong
+// credentials, an unreachable server or a slow one. Named by URL (never the
+// credential) so an operator knows which server to look at.
+void ViewerSession::NoteMissingRelays(const std::string& answer_sdp) {
+  if (relays_.empty() || answer_sdp.find(" typ relay") != std::string::npos) return;
+  std::string urls;
+  for (const RelayEndpoint& relay : relays_) {
+    absl::StrAppend(&urls, urls.empty() ? "" : ", ", "'", relay.url, "'");
+  }
+  ice_problem_ = absl::StrCat("no relayed candidate from TURN server ", urls,
+                              " (wrong credentials, or not reachable within the gather timeout)");
+  spdlog::warn("{}", ice_problem_);
+}
+
 // An empty string result means "read the local description now".
 void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
   if (!answer_done_) return;  // already answered (timeout and completion race)
@@ -173,6 +187,7 @@ void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
     } else {
       GCharPtr text(gst_sdp_message_as_text(local->sdp));
       result = std::string(text.get());
+      NoteMissingRelays(*result);
     }
   }
   AnswerCallback done = std::move(answer_done_);

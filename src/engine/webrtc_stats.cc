@@ -96,6 +96,13 @@ std::optional<CandidatePairStats> SelectedPair(const Collector& c) {
   out.remote_port = IntField<uint32_t>(remote, "port");
   out.remote_type = StringField(remote, "candidate-type");
   out.protocol = StringField(local, "protocol");
+  if (out.local_type == "relay") {
+    out.local_relay_server = StringField(local, "url");
+    // webrtcbin derives it from its single `turn-server` property, which the
+    // agent never sets (engine/ice_options.h): "none" means "ask the session".
+    std::string relay = StringField(local, "relay-protocol");
+    if (relay == "udp" || relay == "tcp" || relay == "tls") out.local_relay_protocol = relay;
+  }
   return out;
 }
 

@@ -19,6 +19,10 @@ struct CandidatePairStats {
   uint32_t remote_port = 0;
   std::string remote_type;
   std::string protocol;  // udp, tcp
+  // A relayed local candidate's TURN server address (stats' "url") and how
+  // media reaches it: udp, tcp or tls ("" = not relayed or not known).
+  std::string local_relay_server;
+  std::string local_relay_protocol;
 };
 
 // Cumulative counters and the viewer's latest RTCP-derived figures.

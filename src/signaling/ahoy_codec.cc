@@ -116,6 +116,67 @@ int RequiredIndex(const json& object, const std::string& path) {
   return static_cast<int>(index);
 }
 
+std::string BoundedString(const json& value, const std::string& path) {
+  if (!value.is_string()) throw FieldError{path + ": not a string"};
+  std::string out = value.get<std::string>();
+  if (out.size() > kMaxIceServerFieldLength) {
+    throw FieldError{path + ": longer than " + std::to_string(kMaxIceServerFieldLength) +
+                     " characters"};
+  }
+  return out;
+}
+
+// v1.1's optional iceServers (RTCIceServer shape). Errors name the field,
+// never its value: a credential must not reach a log through an error.
+std::optional<std::vector<IceServer>> IceServers(const json& body, const std::string& type) {
+  const json* list = Find(body, "iceServers");
+  if (list == nullptr || list->is_null()) return std::nullopt;
+  const std::string path = type + ".iceServers";
+  if (!list->is_array()) throw FieldError{path + ": not an array"};
+  if (list->size() > kMaxIceServers) {
+    throw FieldError{path + ": more than " + std::to_string(kMaxIceServers) + " servers"};
+  }
+  std::vector<IceServer> out;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& entry = (*list)[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!entry.is_object()) throw FieldError{at + ": not an object"};
+    IceServer server;
+    const json* urls = Find(entry, "urls");
+    if (urls == nullptr) throw FieldError{MissingOr(at + ".urls", "a string or an array")};
+    if (urls->is_string()) {
+      server.urls.push_back(BoundedString(*urls, at + ".urls"));
+    } else if (urls->is_array()) {
+      if (urls->empty()) throw FieldError{at + ".urls: empty"};
+      if (urls->size() > kMaxIceServerUrls) {
+        throw FieldError{at + ".urls: more than " + std::to_string(kMaxIceServerUrls) + " URLs"};
+      }
+      for (const json& url : *urls) server.urls.push_back(BoundedString(url, at + ".urls"));
+    } else {
+      throw FieldError{at + ".urls: not a string or an array"};
+    }
+    if (const json* user = Find(entry, "username"); user && !user->is_null()) {
+      server.username = BoundedString(*user, at + ".username");
+    }
+    if (const json* credential = Find(entry, "credential"); credential && !credential->is_null()) {
+      server.credential = BoundedString(*credential, at + ".credential");
+    }
+    out.push_back(std::move(server));
+  }
+  return out;
+}
+
+json EncodeIceServers(const std::vector<IceServer>& servers) {
+  json list = json::array();
+  for (const IceServer& server : servers) {
+    json entry = {{"urls", server.urls}};
+    if (!server.username.empty()) entry["username"] = server.username;
+    if (!server.credential.empty()) entry["credential"] = server.credential;
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
 std::vector<IceCandidate> Candidates(const json& body) {
   std::vector<IceCandidate> out;
   const json* list = Find(body, "candidates");
@@ -185,6 +246,7 @@ DirectorMessage DecodeDirectorBody(const std::string& type, const json& body) {
     out.success = RequiredBool(body, type, "success");
     out.feed_uuid = OptionalString(body, type, "feedUuid").value_or("");
     out.error = OptionalString(body, type, "error").value_or("");
+    out.ice_servers = IceServers(body, type);
     return out;
   }
   if (type == kStreamStartRequest) {
@@ -208,6 +270,7 @@ DirectorMessage DecodeDirectorBody(const std::string& type, const json& body) {
   out.sdp = RequiredString(body, type, "sdp");
   out.candidates = Candidates(body);
   out.session_id = SessionId(body, type);
+  out.ice_servers = IceServers(body, type);
   return out;
 }
 
@@ -378,6 +441,7 @@ std::string EncodeDirectorMessage(const DirectorMessage& message) {
       json body = {{"success", m->success}};
       if (m->success || !m->feed_uuid.empty()) body["feedUuid"] = m->feed_uuid;
       if (!m->success) body["error"] = m->error;
+      if (m->ice_servers) body["iceServers"] = EncodeIceServers(*m->ice_servers);
       root[kRegisterResponse] = std::move(body);
     } else if (const auto* m = std::get_if<StreamStartRequest>(&message)) {
       json body = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};
@@ -392,6 +456,7 @@ std::string EncodeDirectorMessage(const DirectorMessage& message) {
       }
       body["candidates"] = std::move(candidates);
       if (m->session_id) body["sessionId"] = *m->session_id;
+      if (m->ice_servers) body["iceServers"] = EncodeIceServers(*m->ice_servers);
       root[kSdpRequest] = std::move(body);
     } else if (const auto* m = std::get_if<StreamStopRequest>(&message)) {
       json body = {{"uuid", m->uuid}, {"feedUuid", m->feed_uuid}};

@@ -19,11 +19,26 @@ struct IceCandidate {
   int sdp_mline_index = 0;
 };
 
+// v1.1 `iceServers`: the browser's RTCIceServer shape (`urls` a string or an
+// array of strings). `credential` is a secret: never logged, never echoed.
+// The codec checks the shape and the sizes; the URLs' syntax is checked where
+// they are used (engine/ice_servers.h).
+struct IceServer {
+  std::vector<std::string> urls;
+  std::string username;
+  std::string credential;
+};
+inline constexpr std::size_t kMaxIceServers = 8;
+inline constexpr std::size_t kMaxIceServerUrls = 8;
+inline constexpr std::size_t kMaxIceServerFieldLength = 512;
+
 // ---- director -> agent ----------------------------------------------------
 struct RegisterResponse {
   bool success = false;
   std::string feed_uuid;
   std::string error;  // set when success is false
+  // For every session of this feed on this link (absent: the agent's own).
+  std::optional<std::vector<IceServer>> ice_servers = std::nullopt;
 };
 // v1.1 `sessionId`: names one viewer session of the feed; absent means the
 // feed's single default session (v1). At most kMaxSessionIdLength
@@ -32,20 +47,22 @@ inline constexpr std::size_t kMaxSessionIdLength = 128;
 struct StreamStartRequest {
   std::string uuid;
   std::string feed_uuid;
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id = std::nullopt;
 };
 struct SdpRequest {
   std::string uuid;
   std::optional<std::string> feed_uuid;  // older directors omit it
   std::string sdp;                       // the viewer's offer
   std::vector<IceCandidate> candidates;  // may be empty
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id = std::nullopt;
+  // For this session only; wins over the registerResponse's list.
+  std::optional<std::vector<IceServer>> ice_servers = std::nullopt;
 };
 struct StreamStopRequest {
   std::string uuid;
   std::string feed_uuid;
   // Absent: every session of the feed stops.
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id = std::nullopt;
 };
 // A well-formed JSON object whose type the codec does not know: ignored.
 struct UnknownMessage {
@@ -70,7 +87,7 @@ struct Response {
   std::string sdp;
   std::string error;
   // Echoed from the request it answers (absent when the request had none).
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id = std::nullopt;
 };
 // The envelope's payload target: "director.api_<key>".
 struct Envelope {

@@ -25,9 +25,12 @@ class FeedSignals {
   // A viewer pressed play (streamStartRequest).
   virtual void OnStreamStart(const SessionId& session, std::function<void(absl::Status)> done) = 0;
   // The viewer's offer (sdpRequest); `done` receives the full answer SDP.
+  // `ice_servers`: the director's list for this session (the request's, else
+  // the link's registerResponse's); nullopt: the agent's own configuration.
   virtual void OnOffer(const SessionId& session, std::string offer_sdp,
                        std::vector<ahoy::IceCandidate> candidates,
-                       std::function<void(absl::StatusOr<std::string>)> done) = 0;
+                       std::function<void(absl::StatusOr<std::string>)> done,
+                       std::optional<std::vector<ahoy::IceServer>> ice_servers) = 0;
   // The viewer stopped (streamStopRequest); nullopt stops every session.
   virtual void OnStreamStop(const SessionId& session, std::function<void(absl::Status)> done) = 0;
   // The connection to the director dropped: tear down any viewer session.

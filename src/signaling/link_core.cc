@@ -342,8 +342,12 @@ void LinkCore::Dispatch(std::uint64_t gen, ahoy::DirectorMessage message) {
         break;
       case ResponseKind::kSdp: {
         auto& request = std::get<ahoy::SdpRequest>(message);
+        // Per request, else what this link's registerResponse gave, else
+        // (nullopt) the agent's own servers.
+        std::optional<std::vector<ahoy::IceServer>> ice_servers =
+            request.ice_servers ? std::move(request.ice_servers) : link_ice_servers_;
         signals_->OnOffer(session, std::move(request.sdp), std::move(request.candidates),
-                          AnswerDone(uuid, session));
+                          AnswerDone(uuid, session), std::move(ice_servers));
         break;
       }
       case ResponseKind::kStreamStop:
@@ -358,6 +362,8 @@ void LinkCore::Dispatch(std::uint64_t gen, ahoy::DirectorMessage message) {
 
 void LinkCore::OnRegisterResponse(const ahoy::RegisterResponse& message) {
   if (message.success) {
+    // Each registration states the list anew: absent means the agent's own.
+    link_ice_servers_ = message.ice_servers;
     backoff_.Reset();
     UpdateStatus([](LinkStatus& s) {
       s.state = LinkState::kRegistered;

@@ -113,6 +113,8 @@ class LinkCore : public std::enable_shared_from_this<LinkCore> {
   bool open_ = false;      // the current connection completed its handshake
   bool pong_pending_ = false;
   std::uint64_t ping_seq_ = 0;
+  // The latest registerResponse's iceServers (nullopt: it sent none).
+  std::optional<std::vector<ahoy::IceServer>> link_ice_servers_;
 
   // ---- guarded by mu_ ----
   mutable std::mutex mu_;

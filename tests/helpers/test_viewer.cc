@@ -5,13 +5,18 @@
 //
 //   test_viewer --director 10.0.3.2:8080 --feed cam --seconds 20
 //
-// Lines: {"event":"playing","answer_ms":N} once the answer is applied, then
+// Lines: {"event":"playing","answer_ms":N} once the answer is applied,
+// {"event":"first_frame","play_ms":N} at the first decoded frame (N from the
+// offer on; absent when none comes within 15 s), then
 // {"event":"sample","t_ms":...,"frames":...,"width":...,"height":...,
 // "rtp_payload_bytes":...} every --report-ms, then {"event":"done"} (exit 0),
 // or {"event":"error","message":...} (exit 1). The run is bounded by
-// --seconds.
+// --seconds. --ice-server (repeatable/comma-separated), --turn-credentials-file
+// and --ice-transport-policy configure the viewer's own ICE agent.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -30,6 +35,10 @@ ABSL_FLAG(int, report_ms, 500, "interval between sample lines");
 ABSL_FLAG(bool, parse_only, false,
           "count parsed access units instead of decoding (a cheap viewer, for CPU measurements "
           "of the agent)");
+ABSL_FLAG(std::vector<std::string>, ice_server, {}, "STUN/TURN URLs for this viewer");
+ABSL_FLAG(std::string, turn_credentials_file, "",
+          "TURN username (first line) and credential (second line)");
+ABSL_FLAG(std::string, ice_transport_policy, "all", "all or relay");
 
 namespace {
 
@@ -43,6 +52,24 @@ void Emit(const nlohmann::json& line) {
 int Fail(const std::string& message) {
   Emit({{"event", "error"}, {"message", message}});
   return 1;
+}
+
+// The viewer's own ICE servers from its flags (TURN credentials from a file).
+engine::IceOptions IceFromFlags() {
+  engine::IceOptions ice;
+  engine::IceServer stun, turn;
+  std::ifstream in(absl::GetFlag(FLAGS_turn_credentials_file));
+  std::getline(in, turn.username);
+  std::getline(in, turn.credential);
+  for (const std::string& url : absl::GetFlag(FLAGS_ice_server)) {
+    (url.rfind("stun:", 0) == 0 ? stun : turn).urls.push_back(url);
+  }
+  if (!stun.urls.empty()) ice.servers.push_back(stun);
+  if (!turn.urls.empty()) ice.servers.push_back(turn);
+  ice.transport_policy = absl::GetFlag(FLAGS_ice_transport_policy) == "relay"
+                             ? engine::IceTransportPolicy::kRelay
+                             : engine::IceTransportPolicy::kAll;
+  return ice;
 }
 
 }  // namespace
@@ -65,6 +92,11 @@ int main(int argc, char** argv) {
   }
   testing_support::WebrtcReceiver receiver(absl::GetFlag(FLAGS_codec));
   if (absl::GetFlag(FLAGS_parse_only)) receiver.SetParseOnly();
+  try {
+    receiver.SetIceOptions(IceFromFlags());
+  } catch (const std::exception& e) {
+    return Fail(e.what());
+  }
   const std::string offer = receiver.CreateOffer();
   const auto offered = Clock::now();
   auto answer = viewer.Play(absl::GetFlag(FLAGS_feed), offer, std::chrono::seconds(15));
@@ -75,6 +107,15 @@ int main(int argc, char** argv) {
         {"answer_ms",
          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - offered).count()}});
 
+  // Play -> first decoded frame (from the offer on): what a viewer waits.
+  if (receiver.WaitFor(
+          [](const auto& s) { return s.frames > 0; },
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::min<Clock::duration>(deadline - Clock::now(), std::chrono::seconds(15))))) {
+    Emit({{"event", "first_frame"},
+          {"play_ms",
+           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - offered).count()}});
+  }
   const auto interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_report_ms));
   for (auto next = Clock::now() + interval; next < deadline; next += interval) {
     std::this_thread::sleep_until(next);  // a reporting cadence, not a wait for state

@@ -89,3 +89,31 @@ TEST(AgentConfigFileTest, MistakesStopTheAgentWithAReason) {
 }
 
 }  // namespace
+
+namespace {
+
+// turns: is refused at start, never silently downgraded: libnice 0.1.21, in
+// webrtcbin's RFC 5245 mode, speaks plain TURN/TCP to a "TLS" relay. The
+// credential (from the environment, never argv) is not printed.
+TEST(AgentConfigFileTest, TurnsIsRefusedRatherThanSentUnencrypted) {
+  setenv("GWA_TURN_USERNAME", "cam1", 1);
+  setenv("GWA_TURN_CREDENTIAL", "Tr0ub4dor-secret", 1);
+  const std::string output = testing_support::ExpectAgentRefusesConfig(
+      "ice_server: turns:10.200.1.1:5349\n", "TURN over TLS\\) is not supported");
+  unsetenv("GWA_TURN_USERNAME");
+  unsetenv("GWA_TURN_CREDENTIAL");
+  EXPECT_NE(output.find("turns:10.200.1.1:5349"), std::string::npos) << output;
+  EXPECT_EQ(output.find("Tr0ub4dor-secret"), std::string::npos) << output;
+}
+
+// A TURN URL without credentials, and credentials in the config file, are
+// refused with the reason.
+TEST(AgentConfigFileTest, TurnCredentialsComeOnlyFromAFileOrTheEnvironment) {
+  testing_support::ExpectAgentRefusesConfig("ice_server: turn:10.200.1.1:3478\n",
+                                            "needs credentials from --turn-credentials-file");
+  const std::string output = testing_support::ExpectAgentRefusesConfig(
+      "turn_credential: Tr0ub4dor-secret\n", "TURN credentials are not read from config files");
+  EXPECT_EQ(output.find("Tr0ub4dor-secret"), std::string::npos) << output;
+}
+
+}  // namespace

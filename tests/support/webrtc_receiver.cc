@@ -42,6 +42,12 @@ WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encod
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
 
+void WebrtcReceiver::SetIceOptions(const engine::IceOptions& options) {
+  if (absl::Status s = engine::ApplyIceOptions(webrtc_, options); !s.ok()) {
+    throw std::runtime_error("receiver: " + std::string(s.message()));
+  }
+}
+
 WebrtcReceiver::~WebrtcReceiver() {
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);

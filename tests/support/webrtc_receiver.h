@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 
+#include "engine/ice_options.h"
+
 namespace testing_support {
 
 class WebrtcReceiver {
@@ -52,6 +54,9 @@ class WebrtcReceiver {
   // Called on the streaming thread with every RTP packet webrtcbin hands out
   // (decrypted, before depayloading). Set before CreateOffer.
   void SetRtpHook(std::function<void(GstBuffer*)> hook) { rtp_hook_ = std::move(hook); }
+  // STUN/TURN servers and transport policy for this peer (network tests
+  // behind emulated NATs). Before CreateOffer; throws on a rejected setting.
+  void SetIceOptions(const engine::IceOptions& options);
   // Offer NACK feedback (and RTX) like a browser does. Before CreateOffer.
   void SetDoNack(bool on);
   // Offer transport-wide congestion control like a browser does: the

@@ -393,6 +393,94 @@ TEST(AhoyCodecTest, SessionIdIsOptionalAndChecked) {
   }
 }
 
+// v1.1 iceServers (RTCIceServer shape) in registerResponse and sdpRequest.
+TEST(AhoyCodecTest, DecodesIceServersInBothShapes) {
+  auto message = DecodeDirectorOk(R"({"registerResponse": {"success": true, "feedUuid": "cam1",
+      "iceServers": [{"urls": "stun:stun.example.net:3478"},
+                     {"urls": ["turn:t.example.net:3478?transport=udp", "turns:t.example.net"],
+                      "username": "1700000000:cam1", "credential": "pw"}]}})");
+  auto* m = std::get_if<RegisterResponse>(&message);
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->ice_servers.has_value());
+  ASSERT_EQ(m->ice_servers->size(), 2u);
+  EXPECT_EQ((*m->ice_servers)[0].urls, std::vector<std::string>{"stun:stun.example.net:3478"});
+  EXPECT_EQ((*m->ice_servers)[0].username, "");
+  EXPECT_EQ((*m->ice_servers)[1].urls.size(), 2u);
+  EXPECT_EQ((*m->ice_servers)[1].username, "1700000000:cam1");
+  EXPECT_EQ((*m->ice_servers)[1].credential, "pw");
+
+  message = DecodeDirectorOk(
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": [{"urls": "stun:s"}]}})");
+  auto* sdp = std::get_if<SdpRequest>(&message);
+  ASSERT_NE(sdp, nullptr);
+  ASSERT_TRUE(sdp->ice_servers.has_value());
+  EXPECT_EQ(sdp->ice_servers->size(), 1u);
+}
+
+TEST(AhoyCodecTest, AV1PeerWithoutIceServersDecodesToNone) {
+  auto message = DecodeDirectorOk(R"({"sdpRequest": {"uuid": "u", "sdp": "o"}})");
+  EXPECT_FALSE(std::get<SdpRequest>(message).ice_servers.has_value());
+  message = DecodeDirectorOk(R"({"registerResponse": {"success": true, "feedUuid": "c"}})");
+  EXPECT_FALSE(std::get<RegisterResponse>(message).ice_servers.has_value());
+  // An empty list is a list: "no servers", not "use yours".
+  message = DecodeDirectorOk(R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": []}})");
+  ASSERT_TRUE(std::get<SdpRequest>(message).ice_servers.has_value());
+  EXPECT_TRUE(std::get<SdpRequest>(message).ice_servers->empty());
+}
+
+TEST(AhoyCodecTest, MalformedIceServersNameTheFieldNotTheCredential) {
+  const std::string cases[] = {
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": {"urls": "stun:s"}}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": ["stun:s"]}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": [{"username": "x"}]}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": [{"urls": 5}]}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": [{"urls": []}]}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o", "iceServers": [{"urls": [7]}]}})",
+      R"({"sdpRequest": {"uuid": "u", "sdp": "o",
+          "iceServers": [{"urls": "turn:t", "username": "x", "credential": 12345}]}})",
+  };
+  for (const std::string& text : cases) {
+    DecodeError error = DecodeDirectorError(text);
+    EXPECT_NE(error.reason.find("iceServers"), std::string::npos) << error.reason;
+    EXPECT_EQ(error.uuid, std::optional<std::string>("u")) << text;
+    EXPECT_EQ(error.reason.find("12345"), std::string::npos) << error.reason;
+  }
+  // Bounded: a hostile director cannot hand over thousands of servers.
+  json many = json::array();
+  for (int i = 0; i < 9; ++i) many.push_back({{"urls", "stun:s"}});
+  DecodeError error = DecodeDirectorError(
+      json{{"sdpRequest", {{"uuid", "u"}, {"sdp", "o"}, {"iceServers", many}}}}.dump());
+  EXPECT_NE(error.reason.find("more than 8"), std::string::npos) << error.reason;
+  error = DecodeDirectorError(
+      json{{"sdpRequest",
+            {{"uuid", "u"},
+             {"sdp", "o"},
+             {"iceServers", {{{"urls", "turn:t"}, {"credential", std::string(600, 'c')}}}}}}}
+          .dump());
+  EXPECT_NE(error.reason.find("credential: longer than"), std::string::npos) << error.reason;
+}
+
+TEST(AhoyCodecTest, IceServersRoundTrip) {
+  SdpRequest request;
+  request.uuid = "u";
+  request.sdp = "o";
+  request.ice_servers =
+      std::vector<IceServer>{{{"stun:a"}, "", ""}, {{"turn:b?transport=tcp", "turns:b"}, "n", "c"}};
+  DirectorMessage decoded = DecodeDirectorOk(EncodeDirectorMessage(request));
+  const auto& back = std::get<SdpRequest>(decoded);
+  ASSERT_TRUE(back.ice_servers.has_value());
+  ASSERT_EQ(back.ice_servers->size(), 2u);
+  EXPECT_EQ((*back.ice_servers)[1].urls, request.ice_servers->at(1).urls);
+  EXPECT_EQ((*back.ice_servers)[1].username, "n");
+  EXPECT_EQ((*back.ice_servers)[1].credential, "c");
+  RegisterResponse response;
+  response.success = true;
+  response.feed_uuid = "f";
+  response.ice_servers = request.ice_servers;
+  decoded = DecodeDirectorOk(EncodeDirectorMessage(response));
+  EXPECT_EQ(std::get<RegisterResponse>(decoded).ice_servers->size(), 2u);
+}
+
 TEST(AhoyCodecTest, InvalidUtf8IsEncodedNotThrown) {
   std::string sdp = "v=0\xff\r\n";
   std::string text = EncodeAgentMessage(Envelope{

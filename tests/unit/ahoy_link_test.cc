@@ -197,10 +197,12 @@ class FakeSignals : public FeedSignals {
 
   void OnOffer(const SessionId& session, std::string offer_sdp,
                std::vector<ahoy::IceCandidate> candidates,
-               std::function<void(absl::StatusOr<std::string>)> done) override {
+               std::function<void(absl::StatusOr<std::string>)> done,
+               std::optional<std::vector<ahoy::IceServer>> ice_servers) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++offers_;
     last_session_ = session;
+    last_ice_servers_ = std::move(ice_servers);
     last_offer_ = std::move(offer_sdp);
     last_candidates_ = std::move(candidates);
     if (hold_offers_) {
@@ -276,6 +278,10 @@ class FakeSignals : public FeedSignals {
     std::lock_guard<std::mutex> lock(mu_);
     return last_session_;
   }
+  std::optional<std::vector<ahoy::IceServer>> last_ice_servers() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_ice_servers_;
+  }
 
  private:
   int Get(const int& field) const {
@@ -292,6 +298,7 @@ class FakeSignals : public FeedSignals {
   std::function<void(absl::StatusOr<std::string>)> held_offer_done_;
   std::string last_offer_;
   std::vector<ahoy::IceCandidate> last_candidates_;
+  std::optional<std::vector<ahoy::IceServer>> last_ice_servers_;
   SessionId last_session_;
   std::vector<std::thread> threads_;
 };
@@ -460,6 +467,59 @@ TEST_F(AhoyLinkTest, PassesSessionIdsThroughAndEchoesThem) {
   EXPECT_EQ(body["uuid"], "r-4");
   EXPECT_NE(body["error"].get<std::string>().find("sessionId"), std::string::npos) << body;
   EXPECT_EQ(link->Status().state, LinkState::kRegistered);
+}
+
+// v1.1 iceServers: the sdpRequest's list wins, then the registerResponse's;
+// without either the feed uses the agent's own (nullopt). The credential is
+// never logged.
+TEST_F(AhoyLinkTest, IceServersFromRequestWinOverTheLinksAndNeitherIsLogged) {
+  TestDirector director;
+  FakeSignals signals;
+  LinkPool pool;
+  std::unique_ptr<AhoyLink> link = pool.Open(Config(director), &signals);
+  ASSERT_TRUE(director.NextHandshake().has_value());
+  ASSERT_TRUE(director.NextFrame().has_value());  // register
+  const json link_servers = json::array(
+      {{{"urls", "turn:192.0.2.1:3478"}, {"username", "u"}, {"credential", "link-S3CRET"}}});
+  director.Send(json{{"registerResponse",
+                      {{"success", true}, {"feedUuid", kFeed}, {"iceServers", link_servers}}}});
+  ASSERT_TRUE(status_.Wait(LinkState::kRegistered).has_value());
+
+  director.Send(json{{"sdpRequest", {{"uuid", "i-1"}, {"sdp", "o"}}}});
+  ASSERT_TRUE(director.NextFrame().has_value());
+  auto servers = signals.last_ice_servers();
+  ASSERT_TRUE(servers.has_value());
+  ASSERT_EQ(servers->size(), 1u);
+  EXPECT_EQ((*servers)[0].urls, std::vector<std::string>{"turn:192.0.2.1:3478"});
+  EXPECT_EQ((*servers)[0].credential, "link-S3CRET");
+
+  const json request_servers =
+      json::array({{{"urls", json::array({"stun:192.0.2.2", "turns:192.0.2.3:5349"})},
+                    {"username", "r"},
+                    {"credential", "req-S3CRET"}}});
+  director.Send(
+      json{{"sdpRequest", {{"uuid", "i-2"}, {"sdp", "o"}, {"iceServers", request_servers}}}});
+  ASSERT_TRUE(director.NextFrame().has_value());
+  servers = signals.last_ice_servers();
+  ASSERT_TRUE(servers.has_value());
+  ASSERT_EQ(servers->size(), 1u);
+  EXPECT_EQ((*servers)[0].urls.size(), 2u);
+  EXPECT_EQ((*servers)[0].credential, "req-S3CRET");
+
+  const std::string logs = logs_.text();
+  EXPECT_EQ(logs.find("S3CRET"), std::string::npos) << logs;
+}
+
+TEST_F(AhoyLinkTest, WithoutIceServersFromTheDirectorTheAgentsOwnAreUsed) {
+  TestDirector director;
+  FakeSignals signals;
+  LinkPool pool;
+  std::unique_ptr<AhoyLink> link = pool.Open(Config(director), &signals);
+  ExpectRegistration(director);
+  director.Send(json{{"sdpRequest", {{"uuid", "i-3"}, {"sdp", "o"}}}});
+  ASSERT_TRUE(director.NextFrame().has_value());
+  EXPECT_EQ(signals.offers(), 1);
+  EXPECT_FALSE(signals.last_ice_servers().has_value());
 }
 
 TEST_F(AhoyLinkTest, AnswersRequestsThroughFeedSignals) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "signaling/ahoy_codec.h"
+#include "viewer_protocol.h"
 
 namespace local_director {
 namespace {
@@ -332,6 +333,65 @@ TEST_F(DirectorServerTest, AMistypedTileIsABadCommand) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0]["error"]["message"], "play.tile must be a string of at most 64 characters");
   EXPECT_TRUE(outbox_.Take(kAgentA).empty());
+}
+
+}  // namespace
+}  // namespace local_director
+
+namespace local_director {
+namespace {
+
+// --ice-server: the list goes to agents (registerResponse and sdpRequest)
+// and to the viewer page (GET /api/ice-servers).
+TEST(DirectorIceServersTest, HandedToAgentsAndToThePage) {
+  asio::io_context io;
+  RecordingOutbox outbox;
+  DirectorOptions options;
+  options.ice_servers = {{{"stun:10.0.0.1:3478"}, "", ""},
+                         {{"turn:10.0.0.1:3478?transport=udp"}, "cam", "pw"}};
+  DirectorServer director(io, outbox, options);
+  director.OnAgentOpen(1, "cam");
+  director.OnAgentMessage(1, ahoy::EncodeAgentMessage(ahoy::Register{"cam", {"H264"}}));
+  auto frames = outbox.Take(1);
+  ASSERT_EQ(frames.size(), 1u);
+  auto registered = DecodeForAgent(frames[0]);
+  const auto* response = std::get_if<ahoy::RegisterResponse>(&registered);
+  ASSERT_NE(response, nullptr);
+  ASSERT_TRUE(response->ice_servers.has_value());
+  ASSERT_EQ(response->ice_servers->size(), 2u);
+  EXPECT_EQ((*response->ice_servers)[1].credential, "pw");
+
+  director.OnViewerOpen(10);
+  director.OnViewerMessage(10, json{{"play", {{"feed", "cam"}, {"sdp", "offer"}}}}.dump());
+  frames = outbox.Take(1);
+  ASSERT_EQ(frames.size(), 1u);
+  auto start = DecodeForAgent(frames[0]);
+  const std::string uuid = std::get<ahoy::StreamStartRequest>(start).uuid;
+  director.OnAgentMessage(1, Reply(ahoy::ResponseKind::kStreamStart, uuid, "cam"));
+  frames = outbox.Take(1);
+  ASSERT_EQ(frames.size(), 1u);
+  auto sdp = DecodeForAgent(frames[0]);
+  const auto& request = std::get<ahoy::SdpRequest>(sdp);
+  ASSERT_TRUE(request.ice_servers.has_value());
+  EXPECT_EQ(request.ice_servers->size(), 2u);
+
+  const json page = json::parse(EncodeIceServersApi(director.IceServers()));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[1]["urls"][0], "turn:10.0.0.1:3478?transport=udp");
+  EXPECT_EQ(page[1]["credential"], "pw");
+  EXPECT_FALSE(page[0].contains("credential"));
+}
+
+TEST(DirectorIceServersTest, NoneConfiguredNoneSent) {
+  asio::io_context io;
+  RecordingOutbox outbox;
+  DirectorServer director(io, outbox, DirectorOptions{});
+  director.OnAgentOpen(1, "cam");
+  director.OnAgentMessage(1, ahoy::EncodeAgentMessage(ahoy::Register{"cam", {"H264"}}));
+  auto frames = outbox.Take(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].find("iceServers"), std::string::npos) << frames[0];
+  EXPECT_EQ(EncodeIceServersApi(director.IceServers()), "[]");
 }
 
 }  // namespace
