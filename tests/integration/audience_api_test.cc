@@ -37,15 +37,8 @@ class AudienceApiTest : public testing_support::AgentWithDirectorTest<> {
     req.set_source_uri("test://ball");
     req.mutable_quality()->set_width(640);
     req.mutable_quality()->set_height(360);
-    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
     if (max_viewers) req.set_max_viewers(*max_viewers);
-    grpc::ClientContext ctx;
-    pb::Stream stream;
-    grpc::Status started = harness_.stub().Start(&ctx, req, &stream);
-    ASSERT_TRUE(started.ok()) << started.error_message();
-    testing_support::StatsWatch watch(harness_.stub(), id, 200, 15s);
-    ASSERT_TRUE(
-        watch.ReadUntil([](const auto& s) { return s.link_state() == pb::LINK_REGISTERED; }));
+    StartAndAwaitRegistration(req);
   }
 
   // A new viewer of `feed` through the director; nullptr with a test failure

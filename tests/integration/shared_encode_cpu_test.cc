@@ -63,14 +63,7 @@ class SharedEncodeCpuTest : public testing_support::AgentWithDirectorTest<> {
     req.mutable_quality()->set_framerate(kFramerate);
     req.mutable_quality()->set_bitrate_kbps(1500);
     req.set_shared_encode(shared);
-    req.mutable_ahoy()->set_director_url(testing_support::DirectorFeedsUrl(director_port_));
-    grpc::ClientContext ctx;
-    pb::Stream stream;
-    grpc::Status started = harness_.stub().Start(&ctx, req, &stream);
-    ASSERT_TRUE(started.ok()) << started.error_message();
-    testing_support::StatsWatch watch(harness_.stub(), id, 200, 15s);
-    ASSERT_TRUE(
-        watch.ReadUntil([](const auto& s) { return s.link_state() == pb::LINK_REGISTERED; }));
+    StartAndAwaitRegistration(req);
   }
 
   // Adds viewers of `id` until it has `count`.

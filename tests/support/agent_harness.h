@@ -47,24 +47,6 @@ class AgentHarness {
   std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub_;
 };
 
-// A fixture base: a local-director and an in-process agent started before
-// each test. `Base` is ::testing::Test or a ::testing::TestWithParam<T>.
-template <typename Base = ::testing::Test>
-class AgentWithDirectorTest : public Base {
- protected:
-  void SetUp() override {
-    std::string error;
-    director_port_ = StartDirector(director_, 0, {}, &error);
-    ASSERT_NE(director_port_, 0) << error;
-    absl::Status started = harness_.Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
-  ChildProcess director_;
-  int director_port_ = 0;
-  AgentHarness harness_;
-};
-
 // A WatchStats call with a deadline, so a missing event fails the test
 // instead of hanging it.
 class StatsWatch {
@@ -79,6 +61,38 @@ class StatsWatch {
  private:
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<streamcontrol::v1::StreamStats>> reader_;
+};
+
+// A fixture base: a local-director and an in-process agent started before
+// each test. `Base` is ::testing::Test or a ::testing::TestWithParam<T>.
+template <typename Base = ::testing::Test>
+class AgentWithDirectorTest : public Base {
+ protected:
+  void SetUp() override {
+    std::string error;
+    director_port_ = StartDirector(director_, 0, {}, &error);
+    ASSERT_NE(director_port_, 0) << error;
+    absl::Status started = harness_.Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  // Start RPC for `request` published on this fixture's director; returns
+  // once the stream's link has registered (a test failure otherwise).
+  void StartAndAwaitRegistration(streamcontrol::v1::StartRequest request) {
+    request.mutable_ahoy()->set_director_url(DirectorFeedsUrl(director_port_));
+    grpc::ClientContext ctx;
+    streamcontrol::v1::Stream stream;
+    grpc::Status started = harness_.stub().Start(&ctx, request, &stream);
+    ASSERT_TRUE(started.ok()) << started.error_message();
+    StatsWatch watch(harness_.stub(), request.stream_id(), 200, std::chrono::seconds(15));
+    ASSERT_TRUE(watch.ReadUntil([](const streamcontrol::v1::StreamStats& s) {
+      return s.link_state() == streamcontrol::v1::LINK_REGISTERED;
+    }));
+  }
+
+  ChildProcess director_;
+  int director_port_ = 0;
+  AgentHarness harness_;
 };
 
 }  // namespace testing_support
