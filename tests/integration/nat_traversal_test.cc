@@ -7,16 +7,15 @@
 //
 // pub is "the internet": it routes between the NATs' public sides and has no
 // route to either private network, so edge and viewer reach each other only
-// through the NATs. Full-cone-like NAT is plain MASQUERADE (Linux keeps the
+// through the NATs. Like any host on the internet it has a default route: to
+// a sixth namespace, sink, that drops everything. Without one, coturn's relay
+// to a viewer's private host candidate fails with ENETUNREACH and coturn
+// closes the whole relay socket, so no relayed pair can ever work (measured:
+// the allocation's port was no longer bound a second after the first check). Full-cone-like NAT is plain MASQUERADE (Linux keeps the
 // source port, so hole punching works); symmetric NAT is MASQUERADE
 // --random-fully (a new random port per destination, so a STUN-learned
 // address is useless to the peer). coturn (Debian's turnserver) serves STUN
 // and TURN over UDP and TCP. (TURN over TLS: see TurnsIsRefused... below.)
-// Not here yet: a play through the relay. With both NATs symmetric and TURN
-// on either side, coturn allocates and installs the permission but ICE
-// still fails; the cases for TURN/UDP, TURN/TCP, relay policy and a
-// director-only TURN come back when that is understood (issue 12's note).
-//
 // The agent runs as an operator runs it (binary, config file, flags); the
 // viewer is tests/helpers/test_viewer (a real receiving webrtcbin) in the
 // viewer namespace; what the agent saw is read with streamctl inside edge.
@@ -67,10 +66,13 @@ class NatTraversalTest : public ::testing::Test {
     pub_ = lab_->AddHost("pub");
     nat_b_ = lab_->AddHost("nat_b");
     viewer_ = lab_->AddHost("viewer");
+    sink_ = lab_->AddHost("sink");
     lab_->Link(edge_, "eth0", "192.168.1.2/24", nat_a_, "lan", "192.168.1.1/24");
     lab_->Link(nat_a_, "wan", "10.200.1.2/24", pub_, "to_a", "10.200.1.1/24");
     lab_->Link(viewer_, "eth0", "192.168.2.2/24", nat_b_, "lan", "192.168.2.1/24");
     lab_->Link(nat_b_, "wan", "10.200.2.2/24", pub_, "to_b", "10.200.2.1/24");
+    lab_->Link(pub_, "uplink", "10.255.0.1/30", sink_, "in", "10.255.0.2/30");
+    lab_->Run(pub_, {"ip", "route", "add", "default", "via", "10.255.0.2"});
     lab_->Run(edge_, {"ip", "route", "add", "default", "via", "192.168.1.1"});
     lab_->Run(viewer_, {"ip", "route", "add", "default", "via", "192.168.2.1"});
     lab_->Run(nat_a_, {"ip", "route", "add", "default", "via", "10.200.1.1"});
@@ -205,11 +207,6 @@ class NatTraversalTest : public ::testing::Test {
         << "viewer: " << error;
   }
 
-  std::vector<std::string> ViewerTurnFlags() {
-    return {"--ice_server", kTurnUdp, "--turn_credentials_file",
-            files_.Write("viewer-credentials", std::string(kTurnUser) + "\n" + kTurnCredential)};
-  }
-
   // Waits until the agent's stats report a selected pair whose local
   // candidate is a relay over `relay_protocol`, and the viewer decodes
   // frames; returns the stats line that showed it.
@@ -267,7 +264,7 @@ class NatTraversalTest : public ::testing::Test {
 
   testing_support::TempDir files_;
   std::unique_ptr<NetLab> lab_;
-  std::string edge_, nat_a_, pub_, nat_b_, viewer_;
+  std::string edge_, nat_a_, pub_, nat_b_, viewer_, sink_;
   // Declared after the lab's names, destroyed before the lab: every process
   // is stopped before its namespace goes.
   ChildProcess turn_, director_, agent_, watch_, viewer_process_;
@@ -313,6 +310,66 @@ TEST_F(NatTraversalTest, SymmetricNatsWithStunOnlyFailWithAReason) {
   EXPECT_TRUE(std::regex_search(stream, std::regex(R"("lastError":"ICE [^"]*connect)"))) << stream;
   auto samples = testing_support::ParseViewerSamples(viewer_process_.Output());
   EXPECT_TRUE(samples.empty() || samples.back().frames == 0) << viewer_process_.Output();
+}
+
+// 2b. Symmetric NATs with TURN/UDP on the agent: the pair goes through the
+// relay, and the operator sees it is a relay over UDP.
+TEST_F(NatTraversalTest, SymmetricNatsPlayThroughTurnOverUdp) {
+  BuildNetwork(Nat::kSymmetric);
+  StartTurnServer();
+  StartDirector();
+  StartAgent({"--ice-server", kTurnUdp}, kTurnCredential);
+  StartViewer({"--ice_server", kStunUrl});
+  ASSERT_FALSE(HasFailure());
+  const std::string line = ExpectPlaysViaRelay("udp");
+  EXPECT_NE(line.find(R"("localAddress":"10.200.1.1")"), std::string::npos) << line;
+  EXPECT_EQ(agent_.Output().find(kTurnCredential), std::string::npos) << Tail(agent_.Output());
+}
+
+// 2c. A site that lets no UDP out: TURN over TCP still plays.
+TEST_F(NatTraversalTest, UdpBlockedAtTheEdgePlaysThroughTurnOverTcp) {
+  BuildNetwork(Nat::kSymmetric, /*block_udp_at_edge=*/true);
+  StartTurnServer();
+  StartDirector();
+  StartAgent({"--ice-server", kTurnTcp}, kTurnCredential);
+  StartViewer({"--ice_server", kStunUrl});
+  ASSERT_FALSE(HasFailure());
+  ExpectPlaysViaRelay("tcp");
+}
+
+// 3. Relay policy: a direct pair exists (full cone, STUN works) and is still
+// never used.
+TEST_F(NatTraversalTest, RelayPolicyNeverUsesADirectPair) {
+  BuildNetwork(Nat::kFullCone);
+  StartTurnServer();
+  StartDirector();
+  StartAgent({"--ice-server", kStunUrl, "--ice-server", kTurnUdp, "--ice-transport-policy",
+              "relay"},
+             kTurnCredential);
+  StartViewer({"--ice_server", kStunUrl});
+  ASSERT_FALSE(HasFailure());
+  ExpectPlaysViaRelay("udp");
+  for (const char* direct : {R"("localType":"host")", R"("localType":"srflx")",
+                             R"("localType":"prflx")"}) {
+    EXPECT_EQ(watch_.Output().find(direct), std::string::npos) << direct << "\n"
+                                                               << Tail(watch_.Output());
+  }
+}
+
+// 5. The director's iceServers are used: the agent has no ICE server of its
+// own, the director hands it a TURN server (with its credential) at
+// registration, and the symmetric NATs are crossed through that relay.
+TEST_F(NatTraversalTest, TurnServerFromTheDirectorIsUsed) {
+  BuildNetwork(Nat::kSymmetric);
+  StartTurnServer();
+  const std::string credential_file = files_.Write("director-turn-credential", kTurnCredential);
+  StartDirector({"--ice-server", std::string(kTurnUdp) + "," + kTurnUser + "," + credential_file});
+  StartAgent({});
+  StartViewer({"--ice_server", kStunUrl});
+  ASSERT_FALSE(HasFailure());
+  ExpectPlaysViaRelay("udp");
+  EXPECT_EQ(agent_.Output().find(kTurnCredential), std::string::npos) << Tail(agent_.Output());
+  EXPECT_EQ(GetStream().find(kTurnCredential), std::string::npos);
 }
 
 // 2d. turns: is refused at start, never silently downgraded: libnice
