@@ -207,6 +207,20 @@ class NatTraversalTest : public ::testing::Test {
         << "viewer: " << error;
   }
 
+  // Debian's Chromium on the director's viewer page in the viewer namespace
+  // (tests/browser/nat_viewer.mjs prints test_viewer's lines); the page takes
+  // its ICE servers from the director.
+  void StartChromiumViewer(int seconds = 25) {
+    std::string error;
+    ASSERT_NE(lab_->Start(viewer_process_, viewer_,
+                          {GWA_NODE, std::string(GWA_BROWSER_DIR) + "/nat_viewer.mjs", "--director",
+                           std::string(kPublic) + ":8080", "--feed", "cam", "--seconds",
+                           std::to_string(seconds), "--report_ms", "250"},
+                          R"("event":"playing")", 60s, &error),
+              "")
+        << "chromium viewer: " << error;
+  }
+
   // Waits until the agent's stats report a selected pair whose local
   // candidate is a relay over `relay_protocol`, and the viewer decodes
   // frames; returns the stats line that showed it.
@@ -370,6 +384,25 @@ TEST_F(NatTraversalTest, TurnServerFromTheDirectorIsUsed) {
   ExpectPlaysViaRelay("udp");
   EXPECT_EQ(agent_.Output().find(kTurnCredential), std::string::npos) << Tail(agent_.Output());
   EXPECT_EQ(GetStream().find(kTurnCredential), std::string::npos);
+}
+
+// 2e. A real browser behind the symmetric NAT: Chromium on the director's
+// page, both sides given the director's TURN server; the pair crosses the
+// relay (on whichever side ICE picked).
+TEST_F(NatTraversalTest, ChromiumBehindASymmetricNatPlaysThroughTheDirectorsTurn) {
+  BuildNetwork(Nat::kSymmetric);
+  StartTurnServer();
+  const std::string credential_file = files_.Write("director-turn-credential", kTurnCredential);
+  StartDirector({"--ice-server", std::string(kTurnUdp) + "," + kTurnUser + "," + credential_file});
+  StartAgent({});
+  StartChromiumViewer();
+  ASSERT_FALSE(HasFailure());
+  const std::string line = ExpectPlays(R"(Type":"relay")", "");
+  EXPECT_TRUE(std::regex_search(line, std::regex(R"re("remoteAddress":"10\.200\.)re"))) << line;
+  auto samples = testing_support::ParseViewerSamples(viewer_process_.Output());
+  ASSERT_FALSE(samples.empty());
+  EXPECT_EQ(samples.back().width, 320) << viewer_process_.Output();
+  EXPECT_EQ(samples.back().height, 240);
 }
 
 // 2d. turns: is refused at start, never silently downgraded: libnice

@@ -1,0 +1,59 @@
+// A Chromium viewer as a process: opens the director's viewer page on one
+// feed and prints what it sees as JSON lines, in tests/helpers/test_viewer's
+// format ({"event":"playing"}, {"event":"first_frame","play_ms":N},
+// {"event":"sample","frames":N,"width":W,"height":H,"t_ms":T}, {"event":"done"}),
+// so a C++ network test can run a real browser inside a network namespace
+// (tests/integration/nat_traversal_test.cc) exactly as it runs test_viewer.
+// The page takes its ICE servers from the director (/api/ice-servers).
+//
+// node nat_viewer.mjs --director HOST:PORT --feed NAME [--seconds N] [--report_ms N]
+import { launchChromium } from './harness.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => {
+  if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+  return pairs;
+}, []));
+const director = args.director ?? '127.0.0.1:8080';
+const feed = args.feed ?? '';
+const seconds = Number(args.seconds ?? 20);
+const reportMs = Number(args.report_ms ?? 500);
+const emit = (event) => console.log(JSON.stringify(event));
+
+const browser = await launchChromium();
+const start = Date.now();
+// Ends the run whatever happens, so a stuck page never outlives the test.
+const deadline = setTimeout(async () => {
+  emit({ event: 'done' });
+  await browser.close();
+  process.exit(0);
+}, seconds * 1000);
+
+try {
+  const page = await browser.context.newPage();
+  await page.goto(`http://${director}/?feed=${encodeURIComponent(feed)}`);
+  emit({ event: 'playing' });
+  let firstFrameSeen = false;
+  const report = setInterval(async () => {
+    const v = await page.evaluate(() => ({ ...window.gwaViewer })).catch(() => null);
+    if (!v) return;
+    if (!firstFrameSeen && v.firstFrameMs !== null && v.firstFrameMs !== undefined) {
+      firstFrameSeen = true;
+      emit({ event: 'first_frame', play_ms: v.firstFrameMs });
+    }
+    emit({
+      event: 'sample', frames: v.framesDecoded ?? 0, width: v.frameWidth ?? 0,
+      height: v.frameHeight ?? 0, t_ms: Date.now() - start, state: v.state, error: v.error,
+    });
+  }, reportMs);
+  deadline.unref?.();
+  process.on('SIGTERM', async () => {
+    clearInterval(report);
+    await browser.close();
+    process.exit(0);
+  });
+} catch (e) {
+  emit({ event: 'error', message: String(e) });
+  clearTimeout(deadline);
+  await browser.close();
+  process.exit(1);
+}
