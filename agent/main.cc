@@ -44,6 +44,8 @@ ABSL_FLAG(std::vector<std::string>, ice_server, {},
           "turn:host[:port][?transport=udp|tcp], turns:host[:port]); repeatable or "
           "comma-separated. TURN credentials come from --turn-credentials-file or "
           "GWA_TURN_USERNAME/GWA_TURN_CREDENTIAL, never from here");
+ABSL_FLAG(std::string, ice_tls_ca_file, "",
+          "PEM bundle trusted to verify turns: (TURN over TLS) servers (else the system's)");
 ABSL_FLAG(std::string, ice_transport_policy, "all",
           "all, or relay: only relayed (TURN) candidates, never a direct path");
 ABSL_FLAG(std::string, turn_credentials_file, "",
@@ -248,6 +250,7 @@ int main(int argc, char** argv) {
   }
   options.registry.ice.servers = std::move(*ice_servers);
   options.registry.ice.transport_policy = *ice_policy;
+  options.registry.ice.tls_ca_file = absl::GetFlag(FLAGS_ice_tls_ca_file);
   if (absl::Status ice = engine::ValidateIceOptions(options.registry.ice); !ice.ok()) {
     spdlog::critical("{}", std::string(ice.message()));
     return 2;

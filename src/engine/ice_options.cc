@@ -13,17 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/gst_ptr.h"
+#include "engine/turn_tls_tunnel.h"
 
 namespace engine {
 namespace {
-
-// libnice 0.1.21 (Debian 12) speaks TURN over TLS only in its Google/MSOC
-// modes; in the RFC 5245 mode webrtcbin uses, a TURN_TLS relay is plain TCP
-// to the TLS port. Using it would send TURN unencrypted where the operator
-// asked for TLS, so turns: is refused rather than silently downgraded.
-constexpr char kNoTurnsReason[] =
-    "turns: (TURN over TLS) is not supported: libnice would speak TURN to it unencrypted; "
-    "use turn:HOST:PORT?transport=tcp";
 
 bool HasProperty(gpointer object, const char* name) {
   return g_object_class_find_property(G_OBJECT_GET_CLASS(object), name) != nullptr;
@@ -116,17 +109,11 @@ absl::Status ApplyServers(GstElement* webrtcbin, const IceOptions& options,
   if (absl::Status valid = ValidateIceServers(options.servers); !valid.ok()) return valid;
   bool stun_set = false;
   bool any_turn = false;
-  for (const IceServer& server : options.servers) {
-    for (const std::string& text : server.urls) {
+  for (const IceServer& server_entry : options.servers) {
+    for (const std::string& text : server_entry.urls) {
       absl::StatusOr<IceUrl> url = ParseIceUrl(text);
       if (!url.ok()) return url.status();
       if (!url->is_turn() && stun_set) continue;  // libnice takes one STUN server
-      if (url->scheme == IceUrl::Scheme::kTurns) {
-        // A director's list is also the browsers': its turns: entries are
-        // skipped here, not fatal (the operator's own are refused earlier).
-        spdlog::warn("ICE server '{}' not used: {}", text, kNoTurnsReason);
-        continue;
-      }
       absl::StatusOr<std::string> ip = NumericHost(url->host, text);
       if (!ip.ok()) return ip.status();
       if (!url->is_turn()) {
@@ -135,10 +122,22 @@ absl::Status ApplyServers(GstElement* webrtcbin, const IceOptions& options,
         stun_set = true;
         continue;
       }
-      std::string uri = absl::StrCat(url->scheme == IceUrl::Scheme::kTurns ? "turns://" : "turn://",
-                                     Escaped(server.username), ":", Escaped(server.credential), "@",
-                                     HostPort(*ip, url->port),
-                                     url->transport.empty() ? "" : "?transport=", url->transport);
+      // libnice is given the tunnel's loopback end for turns: (see
+      // turn_tls_tunnel.h); stats then name 127.0.0.1 as the relay's server.
+      std::string server = HostPort(*ip, url->port);
+      std::string relay_address = *ip;
+      std::string transport = url->transport;
+      if (url->scheme == IceUrl::Scheme::kTurns) {
+        absl::StatusOr<uint16_t> tunnel =
+            TlsRelayTunnelPort({*ip, url->port, url->host, options.tls_ca_file});
+        if (!tunnel.ok()) return tunnel.status();
+        server = absl::StrCat("127.0.0.1:", *tunnel);
+        relay_address = "127.0.0.1";
+        transport = "tcp";
+      }
+      std::string uri = absl::StrCat("turn://", Escaped(server_entry.username), ":",
+                                     Escaped(server_entry.credential), "@", server,
+                                     transport.empty() ? "" : "?transport=", transport);
       gboolean added = FALSE;
       {
         MutedCategory muted("webrtcnice");
@@ -151,7 +150,7 @@ absl::Status ApplyServers(GstElement* webrtcbin, const IceOptions& options,
             absl::StrCat("ICE server '", text, "': webrtcbin refused the TURN server"));
       }
       any_turn = true;
-      if (relays) relays->push_back({*ip, text, url->RelayProtocol()});
+      if (relays) relays->push_back({relay_address, text, url->RelayProtocol()});
     }
   }
   if (options.transport_policy == IceTransportPolicy::kRelay && !any_turn) {
@@ -174,10 +173,6 @@ absl::Status ValidateIceOptions(const IceOptions& options) {
   for (const IceServer& server : options.servers) {
     for (const std::string& text : server.urls) {
       const IceUrl url = *ParseIceUrl(text);
-      if (url.scheme == IceUrl::Scheme::kTurns) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("ICE server '", text, "': ", kNoTurnsReason));
-      }
       any_turn = any_turn || url.is_turn();
     }
   }

@@ -29,14 +29,14 @@ struct IceOptions {
   // STUN server: the first stun: URL; every TURN URL is added.
   std::vector<IceServer> servers;
   IceTransportPolicy transport_policy = IceTransportPolicy::kAll;
+  // PEM bundle trusted for turns: servers (empty: the system's); see
+  // turn_tls_tunnel.h.
+  std::string tls_ca_file;
 };
 
 // For the operator's own servers (flags, config, StartRequest):
-// ValidateIceServers, no turns: URL (libnice 0.1.21 has no TLS for TURN in
-// webrtcbin's mode: it would talk to the TLS port unencrypted), and a relay
-// policy has a TURN URL to relay through. INVALID_ARGUMENT otherwise. A
-// director's list is applied as it comes: its turns: URLs are skipped with a
-// warning (the same list serves browsers, which do speak TLS).
+// ValidateIceServers, and a relay policy has a TURN URL to relay through.
+// INVALID_ARGUMENT otherwise. A director's list is applied as it comes.
 absl::Status ValidateIceOptions(const IceOptions& options);
 
 // A TURN server as libnice was given it: which relay protocol a relayed

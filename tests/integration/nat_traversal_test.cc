@@ -15,7 +15,7 @@
 // source port, so hole punching works); symmetric NAT is MASQUERADE
 // --random-fully (a new random port per destination, so a STUN-learned
 // address is useless to the peer). coturn (Debian's turnserver) serves STUN
-// and TURN over UDP and TCP. (TURN over TLS: see TurnsIsRefused... below.)
+// and TURN over UDP, TCP and TLS (a certificate from a test CA made here).
 // The agent runs as an operator runs it (binary, config file, flags); the
 // viewer is tests/helpers/test_viewer (a real receiving webrtcbin) in the
 // viewer namespace; what the agent saw is read with streamctl inside edge.
@@ -105,41 +105,51 @@ class NatTraversalTest : public ::testing::Test {
   }
 
   // coturn on pub: STUN and TURN on 3478 (UDP and TCP), long-term
-  // credentials.
-  void StartTurnServer() {
+  // credentials; with `tls`, TURN over TLS on 5349 too, its certificate
+  // (for 10.200.1.1) issued by ca_.
+  void StartTurnServer(bool tls = false) {
+    std::vector<std::string> cmd = {"turnserver",
+                                    "-n",
+                                    "-v",
+                                    "--listening-ip",
+                                    kPublic,
+                                    "--relay-ip",
+                                    kPublic,
+                                    "--listening-port",
+                                    "3478",
+                                    "--no-dtls",
+                                    "--lt-cred-mech",
+                                    "--user",
+                                    std::string(kTurnUser) + ":" + kTurnCredential,
+                                    "--realm",
+                                    "gwa.test",
+                                    "--no-cli",
+                                    "--no-multicast-peers",
+                                    "--log-file",
+                                    "stdout",
+                                    "--simple-log",
+                                    "--db",
+                                    files_.path() + "/turndb",
+                                    "--pidfile",
+                                    files_.path() + "/turn.pid",
+                                    "--min-port",
+                                    "49152",
+                                    "--max-port",
+                                    "49999"};
+    if (tls) {
+      auto ca = testing_support::TestCa::Create("gwa NAT lab CA");
+      ASSERT_TRUE(ca.ok()) << ca.status();
+      auto leaf = (*ca)->IssueServer("turn.gwa.test", std::string("IP:") + kPublic);
+      ASSERT_TRUE(leaf.ok()) << leaf.status();
+      ca_file_ = files_.Write("lab-ca.pem", (*ca)->cert_pem());
+      cmd.insert(cmd.end(), {"--tls-listening-port", "5349", "--cert",
+                             files_.Write("turn-cert.pem", leaf->cert_pem), "--pkey",
+                             files_.Write("turn-key.pem", leaf->key_pem)});
+    } else {
+      cmd.push_back("--no-tls");
+    }
     std::string error;
-    ASSERT_NE(lab_->Start(turn_, pub_,
-                          {"turnserver",
-                           "-n",
-                           "-v",
-                           "--listening-ip",
-                           kPublic,
-                           "--relay-ip",
-                           kPublic,
-                           "--listening-port",
-                           "3478",
-                           "--no-tls",
-                           "--no-dtls",
-                           "--lt-cred-mech",
-                           "--user",
-                           std::string(kTurnUser) + ":" + kTurnCredential,
-                           "--realm",
-                           "gwa.test",
-                           "--no-cli",
-                           "--no-multicast-peers",
-                           "--log-file",
-                           "stdout",
-                           "--simple-log",
-                           "--db",
-                           files_.path() + "/turndb",
-                           "--pidfile",
-                           files_.path() + "/turn.pid",
-                           "--min-port",
-                           "49152",
-                           "--max-port",
-                           "49999"},
-                          "UDP listener opened on", 20s, &error),
-              "")
+    ASSERT_NE(lab_->Start(turn_, pub_, cmd, "UDP listener opened on", 20s, &error), "")
         << "coturn: " << error;
   }
 
@@ -277,6 +287,7 @@ class NatTraversalTest : public ::testing::Test {
   }
 
   testing_support::TempDir files_;
+  std::string ca_file_;  // the CA of coturn's TLS certificate
   std::unique_ptr<NetLab> lab_;
   std::string edge_, nat_a_, pub_, nat_b_, viewer_, sink_;
   // Declared after the lab's names, destroyed before the lab: every process
@@ -386,7 +397,7 @@ TEST_F(NatTraversalTest, TurnServerFromTheDirectorIsUsed) {
   EXPECT_EQ(GetStream().find(kTurnCredential), std::string::npos);
 }
 
-// 2e. A real browser behind the symmetric NAT: Chromium on the director's
+// 2f. A real browser behind the symmetric NAT: Chromium on the director's
 // page, both sides given the director's TURN server; the pair crosses the
 // relay (on whichever side ICE picked).
 TEST_F(NatTraversalTest, ChromiumBehindASymmetricNatPlaysThroughTheDirectorsTurn) {
@@ -405,18 +416,41 @@ TEST_F(NatTraversalTest, ChromiumBehindASymmetricNatPlaysThroughTheDirectorsTurn
   EXPECT_EQ(samples.back().height, 240);
 }
 
-// 2d. turns: is refused at start, never silently downgraded: libnice
-// 0.1.21 in webrtcbin's RFC 5245 mode speaks plain TURN/TCP to a "TLS" relay.
-// (No network needed: the agent must not get as far as serving.)
-TEST(NatTraversalConfigTest, TurnsIsRefusedRatherThanSentUnencrypted) {
-  setenv("GWA_TURN_USERNAME", kTurnUser, 1);
-  setenv("GWA_TURN_CREDENTIAL", kTurnCredential, 1);
-  const std::string output = testing_support::ExpectAgentRefusesConfig(
-      std::string("ice_server: ") + kTurns + "\n", "TURN over TLS\\) is not supported");
-  unsetenv("GWA_TURN_USERNAME");
-  unsetenv("GWA_TURN_CREDENTIAL");
-  EXPECT_NE(output.find(kTurns), std::string::npos) << output;
-  EXPECT_EQ(output.find(kTurnCredential), std::string::npos) << output;
+// 2d. A site that lets only TLS out: turns: plays, the relay reported as
+// TLS; libnice's TURN goes through the agent's tunnel, which verified
+// coturn's certificate against the lab's CA.
+TEST_F(NatTraversalTest, TurnOverTlsPlaysWithTheLabCa) {
+  BuildNetwork(Nat::kSymmetric, /*block_udp_at_edge=*/true);
+  StartTurnServer(/*tls=*/true);
+  StartDirector();
+  StartAgent({"--ice-server", kTurns, "--ice-tls-ca-file", ca_file_}, kTurnCredential);
+  StartViewer({"--ice_server", kStunUrl});
+  ASSERT_FALSE(HasFailure());
+  ExpectPlaysViaRelay("tls");
+  EXPECT_TRUE(agent_.WaitForOutputCount("TURN over TLS to turns:10.200.1.1:5349 through 127.0.0.1:", 1, 1s))
+      << Tail(agent_.Output());
+  EXPECT_EQ(agent_.Output().find(kTurnCredential), std::string::npos) << Tail(agent_.Output());
+}
+
+// 2e. A turns: server whose certificate the agent cannot trust is never
+// spoken to: no relay, the reason in the log and the stream's last_error.
+TEST_F(NatTraversalTest, TurnOverTlsRefusesAnUntrustedCertificate) {
+  BuildNetwork(Nat::kSymmetric, /*block_udp_at_edge=*/true);
+  StartTurnServer(/*tls=*/true);
+  StartDirector();
+  auto other_ca = testing_support::TestCa::Create("not the lab's CA");
+  ASSERT_TRUE(other_ca.ok());
+  StartAgent({"--ice-server", kTurns, "--ice-tls-ca-file",
+              files_.Write("other-ca.pem", (*other_ca)->cert_pem())},
+             kTurnCredential);
+  StartViewer({"--ice_server", kStunUrl}, 25);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_TRUE(watch_.WaitForOutputCount(R"("state":"FAILED")", 1, 40s)) << Tail(watch_.Output());
+  EXPECT_TRUE(agent_.WaitForOutputCount("certificate verify failed", 1, 5s)) << Tail(agent_.Output());
+  const std::string stream = GetStream();
+  EXPECT_NE(stream.find("no relayed candidate from TURN server"), std::string::npos) << stream;
+  EXPECT_NE(stream.find(kTurns), std::string::npos) << stream;
+  EXPECT_EQ(watch_.Output().find(R"("localType":"relay")"), std::string::npos);
 }
 
 // 4. Wrong TURN credentials: a clear error naming the server (never the

@@ -107,15 +107,17 @@ absl::StatusOr<std::unique_ptr<TestCa>> TestCa::Create(const std::string& name) 
   return std::unique_ptr<TestCa>(new TestCa(std::move(impl)));
 }
 
-absl::StatusOr<CertAndKey> TestCa::IssueServer(const std::string& common_name) {
-  return Issue(common_name, /*server=*/true);
+absl::StatusOr<CertAndKey> TestCa::IssueServer(const std::string& common_name,
+                                               const std::string& subject_alt_names) {
+  return Issue(common_name, /*server=*/true, subject_alt_names);
 }
 
 absl::StatusOr<CertAndKey> TestCa::IssueClient(const std::string& common_name) {
-  return Issue(common_name, /*server=*/false);
+  return Issue(common_name, /*server=*/false, "");
 }
 
-absl::StatusOr<CertAndKey> TestCa::Issue(const std::string& common_name, bool server) {
+absl::StatusOr<CertAndKey> TestCa::Issue(const std::string& common_name, bool server,
+                                         const std::string& subject_alt_names) {
   Key key(EVP_EC_gen("P-256"));
   if (!key) return OpenSslError("EC key generation");
   Cert cert = NewCert(key.get(), common_name, impl_->next_serial++);
@@ -128,7 +130,7 @@ absl::StatusOr<CertAndKey> TestCa::Issue(const std::string& common_name, bool se
       AddExtension(cert.get(), issuer, NID_authority_key_identifier, "keyid:always") &&
       AddExtension(cert.get(), issuer, NID_ext_key_usage, server ? "serverAuth" : "clientAuth");
   if (ok && server) {
-    ok = AddExtension(cert.get(), issuer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    ok = AddExtension(cert.get(), issuer, NID_subject_alt_name, subject_alt_names.c_str());
   }
   if (!ok) return OpenSslError("leaf extensions");
   if (X509_sign(cert.get(), impl_->key.get(), EVP_sha256()) == 0) {

@@ -24,15 +24,18 @@ class TestCa {
   TestCa& operator=(const TestCa&) = delete;
 
   const std::string& cert_pem() const { return cert_pem_; }
-  // serverAuth; SAN IP:127.0.0.1 and DNS:localhost.
-  absl::StatusOr<CertAndKey> IssueServer(const std::string& common_name);
+  // serverAuth, for `subject_alt_names` (OpenSSL's syntax).
+  absl::StatusOr<CertAndKey> IssueServer(
+      const std::string& common_name,
+      const std::string& subject_alt_names = "IP:127.0.0.1,DNS:localhost");
   // clientAuth.
   absl::StatusOr<CertAndKey> IssueClient(const std::string& common_name);
 
  private:
   struct Impl;
   explicit TestCa(std::unique_ptr<Impl> impl);
-  absl::StatusOr<CertAndKey> Issue(const std::string& common_name, bool server);
+  absl::StatusOr<CertAndKey> Issue(const std::string& common_name, bool server,
+                                   const std::string& subject_alt_names);
 
   std::unique_ptr<Impl> impl_;
   std::string cert_pem_;

@@ -36,12 +36,10 @@ TEST(IceFlagsTest, StunAndTurnBecomeTwoServersTurnOnlyWithCredentials) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("--turn-credentials-file"), std::string::npos);
 
-  // libnice would talk to a turns: server unencrypted: refused, not downgraded.
+  // turns: is a TURN server like the others (carried over TLS by the tunnel).
   auto tls = IceServersFromFlags({"turns:192.0.2.2:5349"}, {"user", "Sekr1t"});
-  ASSERT_FALSE(tls.ok());
-  EXPECT_NE(tls.status().message().find("turns: (TURN over TLS) is not supported"),
-            std::string::npos)
-      << tls.status();
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_EQ((*tls)[0].username, "user");
 
   auto bad = IceServersFromFlags({"stun://x"}, {"user", "Sekr1t"});
   ASSERT_FALSE(bad.ok());

@@ -81,12 +81,10 @@ TEST(IceServersTest, TurnNeedsCredentialsAndErrorsNeverNameThem) {
   EXPECT_FALSE(ValidateIceServers(many).ok());
 }
 
-TEST(IceServersTest, OperatorOptionsRefuseTurnsAndARelayPolicyWithoutTurn) {
+TEST(IceServersTest, OperatorOptionsRefuseARelayPolicyWithoutTurn) {
   IceOptions options;
   options.servers = {{{"turns:192.0.2.1:5349"}, "u", "c"}};
-  absl::Status tls = ValidateIceOptions(options);
-  EXPECT_EQ(tls.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(tls.message().find("turns:192.0.2.1:5349"), std::string::npos) << tls;
+  EXPECT_TRUE(ValidateIceOptions(options).ok());
   options.servers = {{{"stun:192.0.2.1"}, "", ""}};
   options.transport_policy = IceTransportPolicy::kRelay;
   EXPECT_EQ(ValidateIceOptions(options).code(), absl::StatusCode::kInvalidArgument);
