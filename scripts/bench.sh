@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh                 # everything (~11 min on 2 cores; prints how long it took)
 #   scripts/bench.sh start control   # only some: start control browser cost fanout audience latency
-#                                    #   browser-latency floor
+#                                    #   browser-latency floor nat (nat needs root: network namespaces)
 #
 # Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
 # Results are also written to $BUILD_DIR/bench-results.md.
@@ -31,7 +31,7 @@ BIN=$(cd "$BUILD_DIR/bin" && pwd)
 export GWA_BIN_DIR=$BIN
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout audience latency browser-latency floor)
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout audience latency browser-latency floor nat)
 out="$BUILD_DIR/bench-results.md"
 : >"$out"
 {
@@ -57,7 +57,8 @@ for b in "${which[@]}"; do
     # >= 630 painted frames (21 s at 30 fps) per configuration, at most 35 s each.
     browser-latency) xvfb-run -a node bench/browser_latency.mjs 630 35 ;;
     floor) "$BIN/gwa_bench" floor --seconds 22 ;;
-    *) echo "unknown benchmark $b (start control browser cost fanout audience latency browser-latency floor)" >&2
+    nat) bench/nat.sh 5 ;;
+    *) echo "unknown benchmark $b (start control browser cost fanout audience latency browser-latency floor nat)" >&2
        exit 2 ;;
   esac | tee -a "$out"
 done

@@ -25,6 +25,7 @@
 #include "api_key.h"
 #include "director_server.h"
 #include "listen_address.h"
+#include "signaling/server_tls.h"
 #include "ws_endpoint.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
@@ -182,11 +183,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!tls_cert.empty()) {
-    tls = local_director::LoadServerTls({tls_cert, tls_key}, &error);
-    if (!tls) {
-      spdlog::error("{}", error);
+    auto loaded = signaling::LoadServerTls({tls_cert, tls_key, ""});
+    if (!loaded.ok()) {
+      spdlog::error("{}", std::string(loaded.status().message()));
       return 2;
     }
+    tls = *loaded;
   }
 
   asio::io_context io;

@@ -243,26 +243,6 @@ struct ServerImpl final : WsEndpoint::Impl {
 
 }  // namespace
 
-std::shared_ptr<asio::ssl::context> LoadServerTls(const TlsFiles& files, std::string* error) {
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  std::error_code ec;
-  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1,
-                   ec);
-  if (!ec) ctx->use_certificate_chain_file(files.cert_file, ec);
-  if (ec) {
-    *error = "--tls-cert " + files.cert_file + ": " + ec.message();
-    return nullptr;
-  }
-  ctx->use_private_key_file(files.key_file, asio::ssl::context::pem, ec);
-  if (ec) {
-    *error = "--tls-key " + files.key_file + ": " + ec.message();
-    return nullptr;
-  }
-  return ctx;
-}
-
 WsEndpoint::WsEndpoint(asio::io_context& io, std::optional<std::string> api_key,
                        std::shared_ptr<asio::ssl::context> tls) {
   if (tls) {

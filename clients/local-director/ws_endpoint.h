@@ -17,14 +17,6 @@
 
 namespace local_director {
 
-struct TlsFiles {
-  std::string cert_file;  // PEM chain, server certificate first
-  std::string key_file;   // PEM private key
-};
-// Loads certificate and key into a server context; nullptr with *error
-// naming the file when either cannot be used.
-std::shared_ptr<asio::ssl::context> LoadServerTls(const TlsFiles& files, std::string* error);
-
 class WsEndpoint : public Outbox {
  public:
   // `api_key`: when set, agent upgrades need a matching `x-api-key` header.

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <asio.hpp>
 #include <asio/ssl.hpp>
-#include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -111,8 +111,8 @@ class Tunnel {
       tls_.load_verify_file(target_.ca_file, error);
     }
     if (error) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "TLS CA bundle for ", Describe(target_), " '", target_.ca_file, "': ", error.message()));
+      return absl::InvalidArgumentError(absl::StrCat("TLS CA bundle for ", Describe(target_), " '",
+                                                     target_.ca_file, "': ", error.message()));
     }
     const tcp::endpoint loopback(asio::ip::address_v4::loopback(), 0);
     acceptor_.open(loopback.protocol(), error);

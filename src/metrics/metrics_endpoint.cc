@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "signaling/server_tls.h"
 
 namespace metrics {
 
@@ -47,28 +48,8 @@ std::string FilesStamp(const EndpointOptions& options) {
 }
 
 absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const EndpointOptions& options) {
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  std::error_code ec;
-  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1,
-                   ec);
-  ctx->use_certificate_chain_file(options.tls_cert_file, ec);
-  if (ec)
-    return absl::InvalidArgumentError(
-        absl::StrCat("--tls-cert ", options.tls_cert_file, ": ", ec.message()));
-  ctx->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
-  if (ec)
-    return absl::InvalidArgumentError(
-        absl::StrCat("--tls-key ", options.tls_key_file, ": ", ec.message()));
-  if (!options.tls_client_ca_file.empty()) {
-    ctx->load_verify_file(options.tls_client_ca_file, ec);
-    if (ec)
-      return absl::InvalidArgumentError(
-          absl::StrCat("--tls-client-ca ", options.tls_client_ca_file, ": ", ec.message()));
-    ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-  }
-  return ctx;
+  return signaling::LoadServerTls(
+      {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file});
 }
 
 bool SplitListen(const std::string& listen, std::string* host, std::string* port) {

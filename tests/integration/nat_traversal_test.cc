@@ -11,8 +11,9 @@
 // a sixth namespace, sink, that drops everything. Without one, coturn's relay
 // to a viewer's private host candidate fails with ENETUNREACH and coturn
 // closes the whole relay socket, so no relayed pair can ever work (measured:
-// the allocation's port was no longer bound a second after the first check). Full-cone-like NAT is plain MASQUERADE (Linux keeps the
-// source port, so hole punching works); symmetric NAT is MASQUERADE
+// the allocation's port was no longer bound a second after the first check). Full-cone-like NAT is
+// plain MASQUERADE (Linux keeps the source port, so hole punching works); symmetric NAT is
+// MASQUERADE
 // --random-fully (a new random port per destination, so a STUN-learned
 // address is useless to the peer). coturn (Debian's turnserver) serves STUN
 // and TURN over UDP, TCP and TLS (a certificate from a test CA made here).
@@ -368,14 +369,14 @@ TEST_F(NatTraversalTest, RelayPolicyNeverUsesADirectPair) {
   BuildNetwork(Nat::kFullCone);
   StartTurnServer();
   StartDirector();
-  StartAgent({"--ice-server", kStunUrl, "--ice-server", kTurnUdp, "--ice-transport-policy",
-              "relay"},
-             kTurnCredential);
+  StartAgent(
+      {"--ice-server", kStunUrl, "--ice-server", kTurnUdp, "--ice-transport-policy", "relay"},
+      kTurnCredential);
   StartViewer({"--ice_server", kStunUrl});
   ASSERT_FALSE(HasFailure());
   ExpectPlaysViaRelay("udp");
-  for (const char* direct : {R"("localType":"host")", R"("localType":"srflx")",
-                             R"("localType":"prflx")"}) {
+  for (const char* direct :
+       {R"("localType":"host")", R"("localType":"srflx")", R"("localType":"prflx")"}) {
     EXPECT_EQ(watch_.Output().find(direct), std::string::npos) << direct << "\n"
                                                                << Tail(watch_.Output());
   }
@@ -427,7 +428,8 @@ TEST_F(NatTraversalTest, TurnOverTlsPlaysWithTheLabCa) {
   StartViewer({"--ice_server", kStunUrl});
   ASSERT_FALSE(HasFailure());
   ExpectPlaysViaRelay("tls");
-  EXPECT_TRUE(agent_.WaitForOutputCount("TURN over TLS to turns:10.200.1.1:5349 through 127.0.0.1:", 1, 1s))
+  EXPECT_TRUE(
+      agent_.WaitForOutputCount("TURN over TLS to turns:10.200.1.1:5349 through 127.0.0.1:", 1, 1s))
       << Tail(agent_.Output());
   EXPECT_EQ(agent_.Output().find(kTurnCredential), std::string::npos) << Tail(agent_.Output());
 }
@@ -446,7 +448,8 @@ TEST_F(NatTraversalTest, TurnOverTlsRefusesAnUntrustedCertificate) {
   StartViewer({"--ice_server", kStunUrl}, 25);
   ASSERT_FALSE(HasFailure());
   EXPECT_TRUE(watch_.WaitForOutputCount(R"("state":"FAILED")", 1, 40s)) << Tail(watch_.Output());
-  EXPECT_TRUE(agent_.WaitForOutputCount("certificate verify failed", 1, 5s)) << Tail(agent_.Output());
+  EXPECT_TRUE(agent_.WaitForOutputCount("certificate verify failed", 1, 5s))
+      << Tail(agent_.Output());
   const std::string stream = GetStream();
   EXPECT_NE(stream.find("no relayed candidate from TURN server"), std::string::npos) << stream;
   EXPECT_NE(stream.find(kTurns), std::string::npos) << stream;
