@@ -251,6 +251,13 @@ int main(int argc, char** argv) {
   options.registry.ice.servers = std::move(*ice_servers);
   options.registry.ice.transport_policy = *ice_policy;
   options.registry.ice.tls_ca_file = absl::GetFlag(FLAGS_ice_tls_ca_file);
+  // Read by the TURN-over-TLS tunnel only when a viewer first needs it: a
+  // typo would otherwise surface as "no relay" at the first play.
+  if (const std::string& ca = options.registry.ice.tls_ca_file;
+      !ca.empty() && !std::ifstream(ca).good()) {
+    spdlog::critical("--ice-tls-ca-file {}: cannot be read", ca);
+    return 2;
+  }
   if (absl::Status ice = engine::ValidateIceOptions(options.registry.ice); !ice.ok()) {
     spdlog::critical("{}", std::string(ice.message()));
     return 2;

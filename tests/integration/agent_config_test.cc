@@ -92,17 +92,17 @@ TEST(AgentConfigFileTest, MistakesStopTheAgentWithAReason) {
 
 namespace {
 
-// turns: is refused at start, never silently downgraded: libnice 0.1.21, in
-// webrtcbin's RFC 5245 mode, speaks plain TURN/TCP to a "TLS" relay. The
-// credential (from the environment, never argv) is not printed.
-TEST(AgentConfigFileTest, TurnsIsRefusedRatherThanSentUnencrypted) {
+// The CA bundle for turns: servers is checked at start (the tunnel reads it
+// only at the first play). The credential (from the environment, never argv)
+// is not printed.
+TEST(AgentConfigFileTest, AnUnreadableTurnsCaBundleStopsTheAgentAtStart) {
   setenv("GWA_TURN_USERNAME", "cam1", 1);
   setenv("GWA_TURN_CREDENTIAL", "Tr0ub4dor-secret", 1);
   const std::string output = testing_support::ExpectAgentRefusesConfig(
-      "ice_server: turns:10.200.1.1:5349\n", "TURN over TLS\\) is not supported");
+      "ice_server: turns:10.200.1.1:5349\nice_tls_ca_file: /nonexistent/lab-ca.pem\n",
+      "--ice-tls-ca-file /nonexistent/lab-ca.pem: cannot be read");
   unsetenv("GWA_TURN_USERNAME");
   unsetenv("GWA_TURN_CREDENTIAL");
-  EXPECT_NE(output.find("turns:10.200.1.1:5349"), std::string::npos) << output;
   EXPECT_EQ(output.find("Tr0ub4dor-secret"), std::string::npos) << output;
 }
 
