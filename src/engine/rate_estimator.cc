@@ -23,6 +23,8 @@ const char* AdaptReasonName(AdaptReason reason) {
       return "probe";
     case AdaptReason::kOperator:
       return "operator";
+    case AdaptReason::kFeedbackTimeout:
+      return "feedback_timeout";
   }
   return "none";
 }
@@ -59,6 +61,7 @@ const RateEstimate& RateEstimator::OnFeedback(std::vector<PacketReport> packets,
   std::stable_sort(
       packets.begin(), packets.end(),
       [](const PacketReport& a, const PacketReport& b) { return a.send_us < b.send_us; });
+  last_feedback_us_ = now_us;
   int received = 0, lost = 0;
   int64_t newest_send_us = -1;
   for (const PacketReport& packet : packets) {
@@ -112,6 +115,21 @@ const RateEstimate& RateEstimator::SetBounds(RateBounds bounds, int64_t now_us) 
   delay_.set_rate_bps(std::clamp(delay_.rate_bps(), bounds_.min_bps, bounds_.max_bps));
   loss_.set_rate_bps(std::clamp(loss_.rate_bps(), bounds_.min_bps, bounds_.max_bps));
   Publish(AdaptReason::kOperator, now_us);
+  return estimate_;
+}
+
+const RateEstimate& RateEstimator::OnTimer(int64_t now_us, bool sending) {
+  if (!sending && last_feedback_us_ >= 0) last_feedback_us_ = now_us;
+  if (last_feedback_us_ < 0 || now_us - last_feedback_us_ < kFeedbackTimeoutUs) return estimate_;
+  last_feedback_us_ = now_us;  // the next halving after another silence
+  const int64_t halved = std::max(bounds_.min_bps, estimate_.target_bps / 2);
+  delay_.set_rate_bps(std::min(delay_.rate_bps(), halved));
+  loss_.set_rate_bps(std::min(loss_.rate_bps(), halved));
+  // What got through before the silence says nothing about the path now.
+  acked_.clear();
+  acked_bytes_ = 0;
+  estimate_.acked_bps = 0;
+  Publish(AdaptReason::kFeedbackTimeout, now_us);
   return estimate_;
 }
 

@@ -22,8 +22,10 @@
 namespace engine {
 
 // Why the target last changed.
-enum class AdaptReason { kNone, kDelay, kLoss, kProbe, kOperator };
-// "none", "delay", "loss", "probe", "operator"
+// kFeedbackTimeout: no feedback arrived for a while although media was
+// flowing (see RateEstimator::OnTimer).
+enum class AdaptReason { kNone, kDelay, kLoss, kProbe, kOperator, kFeedbackTimeout };
+// "none", "delay", "loss", "probe", "operator", "feedback_timeout"
 const char* AdaptReasonName(AdaptReason reason);
 
 struct RateBounds {
@@ -54,6 +56,15 @@ class RateEstimator {
   const RateEstimate& OnFeedback(std::vector<PacketReport> packets, int64_t now_us);
   // New bounds from the operator; the target is clamped into them at once.
   const RateEstimate& SetBounds(RateBounds bounds, int64_t now_us);
+  // Called a few times a second. Once feedback has been flowing, a silence of
+  // kFeedbackTimeoutUs halves the target, and again for every further such
+  // silence, down to the floor: feedback stops when the path is gone or so
+  // congested that the receiver's reports drown too, and sending blind at
+  // the old rate makes either worse (libwebrtc halves the same way).
+  // `sending` false (nothing was sent since the last call: a source outage)
+  // restarts the silence: no media, no feedback to expect.
+  const RateEstimate& OnTimer(int64_t now_us, bool sending = true);
+  static constexpr int64_t kFeedbackTimeoutUs = 1000000;
   const RateEstimate& estimate() const { return estimate_; }
   const RateBounds& bounds() const { return bounds_; }
 
@@ -68,6 +79,8 @@ class RateEstimator {
   LossRateControl loss_;
   std::deque<std::pair<int64_t, uint32_t>> acked_;  // (arrival us, bytes)
   int64_t acked_bytes_ = 0;
+  // Last feedback, or last timeout back-off (-1: no feedback yet).
+  int64_t last_feedback_us_ = -1;
   RateEstimate estimate_;
 };
 

@@ -169,9 +169,11 @@ void ViewerSession::WatchKeyframeRequests() {
 }
 
 ViewerSession::~ViewerSession() {
-  if (gather_timeout_) {
-    g_source_destroy(gather_timeout_);
-    g_source_unref(gather_timeout_);
+  for (GSource* source : {gather_timeout_, congestion_timer_}) {
+    if (source) {
+      g_source_destroy(source);
+      g_source_unref(source);
+    }
   }
   if (answer_done_) answer_done_(absl::CancelledError("viewer session closed"));
   encoder_.reset();  // its probes first

@@ -136,6 +136,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // viewer_session_congestion.cc
   absl::Status EnableTransportCc(const OfferedVideo& offered);
   void OnCongestionFeedback(std::vector<PacketReport> packets, int64_t now_us);
+  void OnCongestionTimer();
   bool adaptive() const;
   void ApplyTarget();
   void UpdateCongestionBounds(const Quality& next);
@@ -168,6 +169,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   Quality in_force_;
   std::chrono::system_clock::time_point congestion_changed_at_;
   uint64_t feedback_events_ = 0;
+  // Ticks the estimator (RateEstimator::OnTimer: feedback timeout).
+  GSource* congestion_timer_ = nullptr;
+  uint64_t frames_at_last_tick_ = 0;
   // The TURN servers handed to webrtcbin: relay protocol of the selected pair.
   std::vector<RelayEndpoint> relays_;
   std::string ice_problem_;

@@ -25,6 +25,9 @@ namespace engine {
 namespace {
 
 constexpr char kFeedbackEvent[] = "RTPTWCCPackets";
+// How often the estimator is ticked without feedback: a quarter of its
+// feedback timeout, so a silence is acted on at most 250 ms late.
+constexpr guint kTimerIntervalMs = 250;
 
 // rtpsession stamps sent packets with the system clock (monotonic): the
 // round-trip time needs "now" on the same clock.
@@ -137,7 +140,33 @@ absl::Status ViewerSession::EnableTransportCc(const OfferedVideo& offered) {
   rate_ = std::make_unique<RateEstimator>(
       BoundsOf(config_.quality), static_cast<int64_t>(config_.quality.CeilingKbps()) * 1000);
   congestion_changed_at_ = std::chrono::system_clock::now();
+
+  // Feedback that stops is news too: the estimator is ticked between
+  // feedback events so that it can notice the silence.
+  congestion_timer_ = g_timeout_source_new(kTimerIntervalMs);
+  g_source_set_callback(
+      congestion_timer_,
+      [](gpointer data) -> gboolean {
+        if (auto self = static_cast<SessionRef*>(data)->session.lock()) self->OnCongestionTimer();
+        return G_SOURCE_CONTINUE;
+      },
+      new SessionRef{weak_from_this(), engine_},
+      [](gpointer data) { delete static_cast<SessionRef*>(data); });
+  g_source_attach(congestion_timer_, engine_->context());
   return absl::OkStatus();
+}
+
+void ViewerSession::OnCongestionTimer() {
+  if (!rate_) return;
+  const int64_t changed_before = rate_->estimate().changed_at_us;
+  const uint64_t frames = counters_ ? counters_->frames.load() : 0;
+  const bool sending = frames != frames_at_last_tick_;
+  frames_at_last_tick_ = frames;
+  const RateEstimate& estimate = rate_->OnTimer(SystemClockUs(), sending);
+  if (estimate.changed_at_us != changed_before) {
+    congestion_changed_at_ = std::chrono::system_clock::now();
+    ApplyTarget();
+  }
 }
 
 void ViewerSession::OnCongestionFeedback(std::vector<PacketReport> packets, int64_t now_us) {

@@ -18,6 +18,10 @@ std::vector<ViewerSample> ParseViewerSamples(const std::string& output) {
     s.width = json.value("width", 0);
     s.height = json.value("height", 0);
     s.rtp_payload_bytes = json.value("rtp_payload_bytes", uint64_t{0});
+    s.latency_p50_ms = json.value("latency_p50_ms", -1);
+    s.latency_p95_ms = json.value("latency_p95_ms", -1);
+    s.stamped = json.value("stamped", uint64_t{0});
+    s.max_gap_ms = json.value("max_gap_ms", int64_t{0});
     samples.push_back(s);
   }
   return samples;

@@ -13,6 +13,13 @@ struct ViewerSample {
   int width = 0;
   int height = 0;
   uint64_t rtp_payload_bytes = 0;
+  // With test_viewer --latency_probe, over the window since the last sample:
+  // capture -> decoded delay (-1: no stamped frame), frames whose stamp was
+  // read, and the longest gap between decoded frames.
+  int latency_p50_ms = -1;
+  int latency_p95_ms = -1;
+  uint64_t stamped = 0;
+  int64_t max_gap_ms = 0;
 };
 
 // Every {"event":"sample",...} line of `output`, in order; other lines and

@@ -42,7 +42,8 @@ class Simulation {
   LinkModel link;
   // Added to every arrival time the receiver reports: its clock is not ours.
   int64_t receiver_clock_offset_us = 123456789;
-  bool reorder_pairs = false;  // report each pair of neighbours swapped in arrival
+  bool reorder_pairs = false;     // report each pair of neighbours swapped in arrival
+  bool feedback_blocked = false;  // the receiver's reports never arrive
 
   // Runs until `until_us`, calling `each_second` every simulated second.
   template <typename Fn>
@@ -71,7 +72,8 @@ class Simulation {
   void Step() {
     now_us_ += kMs;
     if (now_us_ % (kS / 30) < kMs) SendFrame();
-    if (now_us_ % (50 * kMs) == 0) SendFeedback();
+    if (now_us_ % (50 * kMs) == 0 && !feedback_blocked) SendFeedback();
+    if (now_us_ % (250 * kMs) == 0) estimator_.OnTimer(now_us_);
   }
 
   void SendFrame() {
@@ -267,6 +269,52 @@ TEST(RateEstimatorTest, ReceiverClockWrapIsNotCongestion) {
   sim.RunUntil(25 * kS, [&](int64_t) { lowest = std::min(lowest, sim.estimate().target_bps); });
   EXPECT_GE(lowest, 2000000);
   EXPECT_EQ(sim.estimate().target_bps, 2500000);
+}
+
+TEST(RateEstimatorTest, FeedbackSilenceHalvesTheTargetEverySecondThenRecovers) {
+  Simulation sim(Bounds(300, 2500), 2500 * 1000);
+  sim.link.capacity_bps = 6000000;
+  sim.RunUntil(5 * kS);
+  ASSERT_EQ(sim.estimate().target_bps, 2500000);
+  sim.feedback_blocked = true;
+  sim.RunUntil(5 * kS + 900 * kMs);
+  EXPECT_EQ(sim.estimate().target_bps, 2500000) << "less than a second of silence is patience";
+  sim.RunUntil(6 * kS + 300 * kMs);
+  EXPECT_EQ(sim.estimate().target_bps, 1250000);
+  EXPECT_EQ(sim.estimate().reason, AdaptReason::kFeedbackTimeout);
+  EXPECT_STREQ(AdaptReasonName(sim.estimate().reason), "feedback_timeout");
+  sim.RunUntil(7 * kS + 300 * kMs);
+  EXPECT_EQ(sim.estimate().target_bps, 625000);
+  sim.RunUntil(12 * kS);
+  EXPECT_EQ(sim.estimate().target_bps, 300000) << "never below the operator's floor";
+  // Feedback again: the link is wide, the rate climbs back.
+  sim.feedback_blocked = false;
+  int64_t back_at = -1;
+  sim.RunUntil(30 * kS, [&](int64_t now) {
+    if (back_at < 0 && sim.estimate().target_bps > 2000000) back_at = now;
+  });
+  ASSERT_GE(back_at, 0) << "never came back above 2000 kbps";
+  EXPECT_LE(back_at - 12 * kS, 15 * kS);
+}
+
+TEST(RateEstimatorTest, NoTimeoutBeforeTheFirstFeedback) {
+  // A session negotiating ICE and DTLS sends nothing yet: no back-off.
+  RateEstimator estimator(Bounds(100, 2500), 2500 * 1000);
+  for (int64_t t = 0; t <= 10 * kS; t += 250 * kMs) estimator.OnTimer(t);
+  EXPECT_EQ(estimator.estimate().target_bps, 2500000);
+}
+
+TEST(RateEstimatorTest, NoTimeoutWhileNothingIsSent) {
+  RateEstimator estimator(Bounds(100, 2500), 2500 * 1000);
+  estimator.OnFeedback({{0, 20 * kMs, 1200, false}, {33 * kMs, 53 * kMs, 1200, false}}, 100 * kMs);
+  // The source stalls: no frames, so no feedback is expected.
+  for (int64_t t = 100 * kMs; t <= 5 * kS; t += 250 * kMs) estimator.OnTimer(t, false);
+  EXPECT_EQ(estimator.estimate().target_bps, 2500000);
+  // Frames again, but no feedback for a second: now it is a silence.
+  for (int64_t t = 5 * kS + 250 * kMs; t <= 6 * kS + 250 * kMs; t += 250 * kMs) {
+    estimator.OnTimer(t, true);
+  }
+  EXPECT_EQ(estimator.estimate().target_bps, 1250000);
 }
 
 TEST(RateEstimatorTest, OperatorBoundsApplyAtOnce) {
