@@ -44,10 +44,12 @@ int ScoreH265(const std::string& fmtp) {
                                                                                             : -1;
 }
 
-// "96 H264/90000" -> (96, "H264")
+// "96 H264/90000" -> (96, "H264"). The payload type is RTP's 7 bits: an
+// offer's "999" would otherwise reach the payloader's pt (0..127) and fail
+// the session deep in the pipeline instead of here (tests/fuzz/sdp_offer_fuzz.cc).
 bool ParseRtpmap(const std::string& value, int* pt, std::string* name) {
   std::vector<std::string> parts = absl::StrSplit(value, absl::MaxSplits(' ', 1));
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], pt)) return false;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], pt) || *pt < 0 || *pt > 127) return false;
   std::vector<std::string> enc = absl::StrSplit(parts[1], '/');
   *name = enc[0];
   return true;

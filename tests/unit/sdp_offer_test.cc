@@ -95,6 +95,22 @@ TEST_F(SdpOfferTest, RejectsAudioOnlyAndGarbage) {
   EXPECT_EQ(FindOfferedVideo("", Codec::kH264).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Caught by tests/fuzz/sdp_offer_fuzz.cc's property: an rtpmap payload type outside
+// RTP's 7 bits was taken and would have reached the payloader's pt.
+TEST_F(SdpOfferTest, IgnoresPayloadTypesOutsideRtpRange) {
+  const std::string head =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 999 96\r\n";
+  auto only_bad = FindOfferedVideo(head + "a=rtpmap:999 VP8/90000\r\n", Codec::kVP8);
+  EXPECT_EQ(only_bad.status().code(), absl::StatusCode::kInvalidArgument) << only_bad.status();
+  auto negative = FindOfferedVideo(head + "a=rtpmap:-5 VP8/90000\r\n", Codec::kVP8);
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  auto mixed =
+      FindOfferedVideo(head + "a=rtpmap:999 VP8/90000\r\na=rtpmap:96 VP8/90000\r\n", Codec::kVP8);
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  EXPECT_EQ(mixed->payload_type, 96);
+}
+
 TEST_F(SdpOfferTest, PicksVP9Profile0) {
   const std::string offer =
       "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"

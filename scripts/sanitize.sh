@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The CTest suite under AddressSanitizer + UndefinedBehaviorSanitizer: a
+# second build directory, build-asan/ (gcc, -DSANITIZE=address,undefined), so
+# the normal build/ stays as it is. Extra arguments go to ctest; without any,
+# the unit tests and the fuzz corpus replays run (the part that is green and
+# cheap enough for CI; see README "Sanitizers").
+#
+#   scripts/sanitize.sh                      # unit + fuzz replays
+#   scripts/sanitize.sh -L integration       # integration tests (long)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=address,undefined \
+  -DGWA_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+cmake --build build-asan --parallel "$(nproc)"
+
+supp=$PWD/tests/sanitizers
+# Child processes (agent, local-director, helpers) inherit these.
+export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:check_initialization_order=1
+export LSAN_OPTIONS=suppressions=$supp/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp
+# GLib's slice allocator hides memory from ASan; plain malloc lets it see.
+export G_SLICE=always-malloc
+
+cd build-asan
+if [ $# -eq 0 ]; then set -- -L 'unit|fuzz'; fi
+ctest --output-on-failure --timeout 900 "$@"
