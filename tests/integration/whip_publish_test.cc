@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent_harness.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
@@ -132,9 +133,29 @@ TEST_F(WhipPublishTest, PublishesDecodesResizesAndDeletesOnStop) {
   EXPECT_TRUE(peer->WaitFor([](const auto& s) { return s.width == 320 && s.height == 180; }, 10s))
       << "peer decodes " << peer->state().width << "x" << peer->state().height;
 
+  // An operator dropping the publish session: the old resource is DELETEd
+  // and the agent publishes again (resource 2), frames again.
+  {
+    grpc::ClientContext ctx;
+    pb::DisconnectRequest req;
+    req.set_stream_id("pub");
+    req.set_session_id(stream.whip().session_id());
+    pb::Stream out;
+    grpc::Status s = harness_.stub().Disconnect(&ctx, req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_TRUE(endpoint.WaitFor([](const auto& s) { return s.posts >= 2; }, 15s));
+  EXPECT_EQ(endpoint.seen().deleted, std::vector<int>{1});
+  auto second = endpoint.peer(2);
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(second->WaitFor([](const auto& s) { return s.frames >= 10; }, 15s));
+
   StopStream("pub");
   EXPECT_TRUE(endpoint.WaitFor(
-      [](const auto& s) { return s.deleted.size() == 1 && s.deleted[0] == 1; }, 5s));
+      [](const auto& s) {
+        return s.deleted == std::vector<int>{1, 2};
+      },
+      5s));
 }
 
 TEST_F(WhipPublishTest, RepublishesAfterTheEndpointRestarts) {
