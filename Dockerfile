@@ -20,7 +20,7 @@ RUN apt-get update -q \
       gstreamer1.0-plugins-ugly gstreamer1.0-nice \
       libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0 \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libspdlog1.10 libfmt9 libssl3 \
-      libyaml-cpp0.7 libprometheus-cpp-core1.0 \
+      libyaml-cpp0.7 libprometheus-cpp-core1.0 libcurl4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/gstwebrtc-agent --create-home gwa
 COPY --from=build /src/build/bin/gstwebrtc-agent /src/build/bin/streamctl \

@@ -28,6 +28,17 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
   spec.pipeline_template = node["pipeline_template"].as<std::string>("");
   spec.shared_encode = node["shared_encode"].as<bool>(false);
   if (node["max_viewers"]) spec.max_viewers = node["max_viewers"].as<uint32_t>();
+  if (const YAML::Node w = node["whip"]) {
+    if (!w.IsMap()) return Invalid(origin, where + ".whip", "must be a mapping");
+    if (w["token"]) {
+      return Invalid(origin, where + ".whip",
+                     "token: a secret is never written here; use token_file");
+    }
+    signaling::WhipConfig whip;
+    whip.endpoint_url = w["endpoint_url"].as<std::string>("");
+    whip.token_file = w["token_file"].as<std::string>("");
+    spec.whip = std::move(whip);
+  }
   if (const YAML::Node q = node["quality"]) {
     if (!q.IsMap()) return Invalid(origin, where + ".quality", "must be a mapping");
     auto read = [&](const char* key, std::optional<uint32_t>* out) {

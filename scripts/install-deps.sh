@@ -17,6 +17,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # signaling: websocketpp on standalone asio, TLS
   libwebsocketpp-dev libasio-dev libssl-dev
+  # WHIP publishing: libcurl is the HTTP/1.1 client with TLS and Location
+  # handling (src/signaling/whip_http.h)
+  libcurl4-openssl-dev
   # JSON codec, logging
   nlohmann-json3-dev libspdlog-dev
   # agent config file (YAML)

@@ -59,6 +59,10 @@ int RunStart(const CommandContext& ctx) {
     if (!error.empty()) return UsageError(error, ctx.usage);
     request.set_max_viewers(max_viewers);
   }
+  if (!absl::GetFlag(FLAGS_whip_url).empty()) {
+    request.mutable_whip()->set_endpoint_url(absl::GetFlag(FLAGS_whip_url));
+    request.mutable_whip()->set_token_file(absl::GetFlag(FLAGS_whip_token_file));
+  }
 
   pb::AhoyConfig* ahoy = request.mutable_ahoy();
   ahoy->set_director_url(absl::GetFlag(FLAGS_director));

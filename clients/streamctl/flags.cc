@@ -56,6 +56,13 @@ ABSL_FLAG(bool, shared_encode, false,
 ABSL_FLAG(std::string, max_viewers, "",
           "start: viewer sessions at once, 1..64 (unset if empty: the agent's default)");
 
+ABSL_FLAG(std::string, whip_url, "",
+          "start: also publish to this WHIP endpoint (http[s]://); without --director and an "
+          "agent default director, only to it");
+ABSL_FLAG(std::string, whip_token_file, "",
+          "start: a file on the AGENT holding the WHIP bearer token (the path is sent, never "
+          "the token)");
+
 ABSL_FLAG(uint32_t, interval_ms, 1000, "watch: sampling interval in milliseconds");
 ABSL_FLAG(uint32_t, count, 0, "watch: exit after this many samples (0: never)");
 ABSL_FLAG(std::string, display, "auto",

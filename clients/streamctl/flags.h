@@ -50,6 +50,8 @@ ABSL_DECLARE_FLAG(bool, loop);
 ABSL_DECLARE_FLAG(bool, passthrough);
 ABSL_DECLARE_FLAG(bool, shared_encode);
 ABSL_DECLARE_FLAG(std::string, max_viewers);
+ABSL_DECLARE_FLAG(std::string, whip_url);
+ABSL_DECLARE_FLAG(std::string, whip_token_file);
 
 // set.
 ABSL_DECLARE_FLAG(bool, force_keyframe);

@@ -52,8 +52,8 @@ const std::vector<Command>& Commands() {
                                                     "max_bitrate_kbps"};
   static const std::vector<Command> kCommands = [] {
     std::vector<std::string> start_flags = {
-        "codec",          "encoder", "template",    "feed",          "director",
-        "rtsp_transport", "loop",    "passthrough", "shared_encode", "max_viewers"};
+        "codec", "encoder",     "template",      "feed",        "director", "rtsp_transport",
+        "loop",  "passthrough", "shared_encode", "max_viewers", "whip_url", "whip_token_file"};
     start_flags.insert(start_flags.end(), kQuality.begin(), kQuality.end());
     std::vector<std::string> set_flags = kQuality;
     set_flags.push_back("force_keyframe");
@@ -62,7 +62,7 @@ const std::vector<Command>& Commands() {
          "streamctl start <stream_id> <source_uri> [--codec h264|vp8|vp9|h265] "
          "[--encoder NAME] [--template NAME] [--feed NAME] [--director URL] "
          "[--rtsp_transport auto|udp|tcp] [--loop] [--passthrough] [--shared_encode] "
-         "[--max_viewers N] [quality flags]",
+         "[--max_viewers N] [--whip-url URL [--whip-token-file AGENT_PATH]] [quality flags]",
          2, 2, start_flags, RunStart},
         {"stop", "streamctl stop <stream_id>", 1, 1, {}, RunStop},
         {"disconnect",

@@ -17,6 +17,23 @@ namespace streamctl {
 
 namespace pb = streamcontrol::v1;
 
+namespace {
+const char* WhipStateName(pb::WhipState state) {
+  switch (state) {
+    case pb::WHIP_OFFERING:
+      return "OFFERING";
+    case pb::WHIP_PUBLISHING:
+      return "PUBLISHING";
+    case pb::WHIP_BACKING_OFF:
+      return "BACKING_OFF";
+    case pb::WHIP_STOPPED:
+      return "STOPPED";
+    default:
+      return "-";
+  }
+}
+}  // namespace
+
 std::string FormatStream(const pb::Stream& stream) {
   const pb::Quality& q = stream.quality();
   std::string out = absl::StrCat(stream.stream_id(), "  ", StateName(stream.state()),
@@ -61,6 +78,14 @@ std::string FormatStream(const pb::Stream& stream) {
                         : absl::StrCat("  via ", pair.local_type(), "/", pair.protocol(), " to ",
                                        pair.remote_address(), ":", pair.remote_port()),
                     "\n");
+  }
+  if (stream.has_whip()) {
+    const pb::WhipStatus& w = stream.whip();
+    absl::StrAppend(&out, "  whip:     ", WhipStateName(w.state()), "  ", w.endpoint_url(),
+                    w.resource_url().empty() ? "" : absl::StrCat(" -> ", w.resource_url()),
+                    "  attempts ", w.attempts(), w.token_set() ? "  (token set)" : "  (no token)",
+                    "\n");
+    if (!w.last_error().empty()) absl::StrAppend(&out, "            ", w.last_error(), "\n");
   }
   const pb::AhoyStatus& ahoy = stream.ahoy();
   absl::StrAppend(&out, "  ahoy:     ", LinkName(ahoy.state()), "  feed ",

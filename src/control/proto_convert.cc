@@ -233,6 +233,37 @@ void ToProto(const StreamInfo& info, pb::Stream* out) {
                                        .count());
   }
   ahoy->set_connect_attempts(static_cast<uint32_t>(info.link.connect_attempts));
+  if (info.whip) ToProto(*info.whip, info, out->mutable_whip());
+}
+
+pb::WhipState ToProto(signaling::WhipState state) {
+  switch (state) {
+    case signaling::WhipState::kOffering:
+      return pb::WHIP_OFFERING;
+    case signaling::WhipState::kPublishing:
+      return pb::WHIP_PUBLISHING;
+    case signaling::WhipState::kBackingOff:
+      return pb::WHIP_BACKING_OFF;
+    case signaling::WhipState::kStopped:
+      return pb::WHIP_STOPPED;
+  }
+  return pb::WHIP_STATE_UNSPECIFIED;
+}
+
+void ToProto(const signaling::WhipStatus& status, const StreamInfo& info, pb::WhipStatus* out) {
+  out->set_endpoint_url(info.whip_endpoint_url);
+  out->set_token_set(info.whip_token_set);
+  out->set_state(ToProto(status.state));
+  out->set_resource_url(status.resource_url);
+  out->set_last_error(status.last_error);
+  out->set_attempts(status.attempts);
+  out->set_session_id(status.session_id);
+  if (status.state == signaling::WhipState::kBackingOff &&
+      status.next_attempt.time_since_epoch().count() != 0) {
+    out->set_next_attempt_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      status.next_attempt.time_since_epoch())
+                                      .count());
+  }
 }
 
 pb::StreamStats StatsToProto(const std::string& stream_id, const engine::FeedStats& s,

@@ -24,6 +24,8 @@ void ToProto(const engine::SourceOptions& options, pb::SourceOptions* out);
 pb::StreamState ToProto(engine::FeedState state);
 pb::LinkState ToProto(signaling::LinkState state);
 void ToProto(const StreamInfo& info, pb::Stream* out);
+pb::WhipState ToProto(signaling::WhipState state);
+void ToProto(const signaling::WhipStatus& status, const StreamInfo& info, pb::WhipStatus* out);
 std::vector<engine::IceServer> FromProto(
     const google::protobuf::RepeatedPtrField<pb::IceServer>& servers);
 // Every credential left out: the agent never echoes one.

@@ -71,6 +71,12 @@ grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContex
   spec.api_key = request->ahoy().api_key();
   spec.shared_encode = request->shared_encode();
   if (request->has_max_viewers()) spec.max_viewers = request->max_viewers();
+  if (request->has_whip()) {
+    signaling::WhipConfig whip;
+    whip.endpoint_url = request->whip().endpoint_url();
+    whip.token_file = request->whip().token_file();
+    spec.whip = std::move(whip);
+  }
   if (request->has_ice()) {
     auto policy = engine::ParseIceTransportPolicy(request->ice().transport_policy());
     if (!policy.ok()) return FinishWith(context, ToGrpcStatus(policy.status()));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "control/feed_publish_adapter.h"
 #include "control/feed_signals_adapter.h"
 #include "control/proto_convert.h"
 #include "control/stats_hub.h"
@@ -38,9 +39,14 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   std::unique_ptr<signaling::AhoyLink> link;
   // The listener runs before `link` is set; it reads the link through this.
   std::atomic<signaling::AhoyLink*> link_view{nullptr};
+  std::unique_ptr<FeedPublishAdapter> publish_target;
+  std::unique_ptr<signaling::WhipPublisher> whip;
+  std::atomic<signaling::WhipPublisher*> whip_view{nullptr};
 
+  bool has_link() const { return !spec.director_url.empty(); }
   signaling::LinkState LinkState() const {
     auto* l = link_view.load();
+    if (!has_link()) return signaling::LinkState::kClosed;
     return l ? l->Status().state : signaling::LinkState::kConnecting;
   }
   void OnFeedState(const engine::FeedSnapshot& snapshot) override {
@@ -52,6 +58,8 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   void Shutdown() {
     // The link first: no viewer request may reach a feed being torn down.
     if (link) link->Close();
+    // The publisher ends its session and DELETEs its resource.
+    if (whip) whip->Stop();
     if (feed) feed->Shutdown();
   }
 };
@@ -95,7 +103,17 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
                                                    : options_.default_api_key;
   }
   if (spec.feed_name.empty()) spec.feed_name = spec.stream_id;
-  if (absl::Status s = ValidateDirectorUrl(spec.director_url); !s.ok()) return s;
+  // A WHIP-only stream has no director.
+  if (!(spec.whip && spec.director_url.empty())) {
+    if (absl::Status s = ValidateDirectorUrl(spec.director_url); !s.ok()) return s;
+  }
+  if (spec.whip) {
+    signaling::WhipConfig whip = options_.whip_template;
+    whip.endpoint_url = spec.whip->endpoint_url;
+    whip.token_file = spec.whip->token_file;
+    if (absl::Status s = signaling::ValidateWhipConfig(whip); !s.ok()) return s;
+    spec.whip = std::move(whip);
+  }
 
   auto entry = std::make_shared<Entry>();
   {
@@ -168,14 +186,30 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     raw_entry->hub->PublishEvent(
         StateEventToProto(raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), status.state));
   };
-  entry->link = links_->Open(std::move(link_config), entry->signals.get());
-  entry->link_view = entry->link.get();
+  if (entry->has_link()) {
+    entry->link = links_->Open(std::move(link_config), entry->signals.get());
+    entry->link_view = entry->link.get();
+  }
+  if (spec.whip) {
+    entry->publish_target = std::make_unique<FeedPublishAdapter>(entry->feed);
+    signaling::WhipConfig whip = *spec.whip;
+    // WHIP state changes reach watchers like link changes; the entry outlives
+    // the publisher (Shutdown() stops it).
+    whip.on_status = [raw_entry](const signaling::WhipStatus&) {
+      raw_entry->hub->PublishEvent(StateEventToProto(
+          raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), raw_entry->LinkState()));
+    };
+    entry->whip =
+        std::make_unique<signaling::WhipPublisher>(std::move(whip), entry->publish_target.get());
+    entry->whip_view = entry->whip.get();
+  }
 
-  spdlog::info("stream {} started: {} {} ({}{}) -> {}{}", spec.stream_id,
+  spdlog::info("stream {} started: {} {} ({}{}) -> {}{}{}", spec.stream_id,
                engine::Abbreviate(engine::RedactUri(spec.source_uri)),
                engine::CodecName(spec.codec), entry->encoder,
                tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
-               spec.feed_name);
+               entry->has_link() ? spec.feed_name : std::string(),
+               spec.whip ? absl::StrCat(" WHIP ", spec.whip->endpoint_url) : std::string());
   std::lock_guard<std::mutex> lock(mu_);
   stopped_.erase(spec.stream_id);
   return InfoOf(*entry);
@@ -201,6 +235,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
   entry->Shutdown();
   StreamInfo info = InfoOf(*entry);
   info.link.state = signaling::LinkState::kClosed;
+  if (info.whip) info.whip->state = signaling::WhipState::kStopped;
   spdlog::info("stream {} stopped", stream_id);
   std::lock_guard<std::mutex> lock(mu_);
   stopped_[stream_id] = info;
@@ -292,6 +327,16 @@ StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
   info.feed_name = entry.spec.feed_name;
   info.api_key_set = !entry.spec.api_key.empty();
   if (auto* link = entry.link_view.load()) info.link = link->Status();
+  if (!entry.has_link()) info.link.state = signaling::LinkState::kClosed;
+  if (entry.spec.whip) {
+    info.whip_endpoint_url = entry.spec.whip->endpoint_url;
+    info.whip_token_set = !entry.spec.whip->token_file.empty();
+    if (auto* whip = entry.whip_view.load()) {
+      info.whip = whip->Status();
+    } else {
+      info.whip = signaling::WhipStatus{};
+    }
+  }
   return info;
 }
 

@@ -16,6 +16,7 @@
 #include "engine/feed.h"
 #include "engine/pipeline_template.h"
 #include "signaling/ahoy_link.h"
+#include "signaling/whip_publisher.h"
 
 namespace control {
 
@@ -40,6 +41,9 @@ struct StreamSpec {
   // (credentials are secrets). A director's iceServers still win per session.
   std::optional<std::vector<engine::IceServer>> ice_servers;
   std::optional<engine::IceTransportPolicy> ice_transport_policy;
+  // Set: also publish to this WHIP endpoint (signaling/whip_publisher.h).
+  // Without a director URL the stream only publishes to WHIP.
+  std::optional<signaling::WhipConfig> whip;
 };
 
 // What callers may see of a stream: never the API key.
@@ -57,7 +61,11 @@ struct StreamInfo {
   std::string director_url;
   std::string feed_name;
   bool api_key_set = false;
-  signaling::LinkStatus link;
+  signaling::LinkStatus link;  // kClosed when the stream has no director
+  // Set when the stream publishes to WHIP.
+  std::optional<signaling::WhipStatus> whip;
+  std::string whip_endpoint_url;
+  bool whip_token_set = false;
 };
 
 struct RegistryOptions {
@@ -77,6 +85,8 @@ struct RegistryOptions {
   // The operator's pipeline templates, validated at start-up; callers pick
   // them by name only.
   engine::PipelineTemplates pipeline_templates;
+  // WHIP back-off and HTTP timeout; endpoint and token come per stream.
+  signaling::WhipConfig whip_template;
 };
 
 class StreamRegistry {

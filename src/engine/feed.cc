@@ -153,6 +153,7 @@ void Feed::Shutdown() {
       g_source_unref(stats_timer_);
       stats_timer_ = nullptr;
     }
+    for (auto& [id, viewer] : viewers_) viewer.on_end = nullptr;
     while (!viewers_.empty()) EndViewer(viewers_.begin()->first, std::nullopt);
     SetState(FeedState::kStopped, std::nullopt);
     listener_ = nullptr;
@@ -236,7 +237,7 @@ void Feed::StartViewer(const std::string& session_id, std::function<void(absl::S
       }
       return done(absl::OkStatus());
     }
-    if (self->viewers_.size() >= self->config_.max_viewers) {
+    if (self->CountedViewers() >= self->config_.max_viewers) {
       return done(absl::ResourceExhaustedError(
           absl::StrCat("feed has its maximum of ", self->config_.max_viewers,
                        " viewers (max_viewers); stop one, or publish to an SFU (WHIP) for more")));
@@ -351,7 +352,75 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::str
                                  auto self = weak.lock();
                                  if (self && self->shared_) self->shared_->ForceKeyframe();
                                }};
+  if (offer_sdp.empty()) return ViewerSession::CreateOfferer(engine_, config, std::move(events));
   return ViewerSession::Create(engine_, config, offer_sdp, std::move(events));
+}
+
+size_t Feed::CountedViewers() const {
+  return static_cast<size_t>(std::count_if(viewers_.begin(), viewers_.end(),
+                                           [](const auto& v) { return !v.second.publisher; }));
+}
+
+void Feed::Publish(const std::string& session_id,
+                   std::function<void(absl::StatusOr<std::string>)> done,
+                   std::function<void(std::string reason)> on_end) {
+  engine_->Post([self = shared_from_this(), session_id, done = std::move(done),
+                 on_end = std::move(on_end)]() mutable {
+    if (self->Snapshot().state == FeedState::kStopped) {
+      return done(absl::FailedPreconditionError("stream is stopped"));
+    }
+    if (self->viewers_.count(session_id)) {
+      return done(absl::AlreadyExistsError(
+          absl::StrCat("session ", Quoted(session_id), " already exists")));
+    }
+    Viewer entry;
+    entry.id = session_id;
+    entry.publisher = true;
+    entry.since = std::chrono::system_clock::now();
+    entry.since_steady = std::chrono::steady_clock::now();
+    entry.quality = self->quality_;
+    auto it = self->viewers_.emplace(session_id, std::move(entry)).first;
+    auto fail = [&](const absl::Status& status) {
+      self->EndViewer(session_id, std::string(status.message()));
+      done(status);
+    };
+    if (absl::Status s = self->EnsureSource(); !s.ok()) return fail(s);
+    auto session = self->BuildSession(session_id, "", self->config_.ice);
+    if (!session.ok()) return fail(session.status());
+    Viewer& viewer = it->second;
+    viewer.session = *session;
+    viewer.quality = (*session)->quality();
+    viewer.fanout = self->shared_ ? self->shared_->output().get() : self->source_fanout_.get();
+    viewer.fanout->Add(viewer.session->feeder());
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      ++self->snapshot_.viewer_sessions;
+    }
+    self->UpdateState();
+    viewer.on_end = std::move(on_end);
+    std::weak_ptr<Feed> weak = self;
+    viewer.session->MakeOffer(
+        [weak, session_id, done = std::move(done)](absl::StatusOr<std::string> offer) {
+          auto feed = weak.lock();
+          if (!offer.ok() && feed && offer.status().code() != absl::StatusCode::kCancelled) {
+            feed->EndViewer(session_id, std::string(offer.status().message()));
+          }
+          done(std::move(offer));
+        });
+  });
+}
+
+void Feed::SetPublishAnswer(const std::string& session_id, std::string answer_sdp,
+                            std::function<void(absl::Status)> done) {
+  engine_->Post([self = shared_from_this(), session_id, answer = std::move(answer_sdp),
+                 done = std::move(done)] {
+    auto it = self->viewers_.find(session_id);
+    if (it == self->viewers_.end() || !it->second.session || !it->second.publisher) {
+      return done(absl::NotFoundError(
+          absl::StrCat("no publish session ", Quoted(session_id), " on this stream")));
+    }
+    it->second.session->TakeAnswer(answer, std::move(done));
+  });
 }
 
 void Feed::Offer(const std::string& session_id, std::string offer_sdp,
@@ -410,6 +479,10 @@ void Feed::Offer(const std::string& session_id, std::string offer_sdp,
 void Feed::StopViewer(const std::optional<std::string>& session_id,
                       std::function<void(absl::Status)> done) {
   engine_->Post([self = shared_from_this(), session_id, done = std::move(done)] {
+    // Asked for: no publisher is told its session ended.
+    for (auto& [id, viewer] : self->viewers_) {
+      if (!session_id || id == *session_id) viewer.on_end = nullptr;
+    }
     if (session_id) {
       self->EndViewer(*session_id, std::nullopt);
     } else {
@@ -443,6 +516,7 @@ void Feed::EndViewer(const std::string& id, std::optional<std::string> error) {
   // produced for a pipeline being torn down.
   StopSourceIfIdle();
   viewer.session.reset();
+  if (viewer.on_end) viewer.on_end(error ? *error : std::string("disconnected by the operator"));
   // The session's pages back to the OS (engine/heap.h says why).
   ReturnFreedHeap();
   if (error && viewers_.empty()) {

@@ -164,6 +164,19 @@ class Feed : public std::enable_shared_from_this<Feed> {
              std::vector<IceCandidate> candidates,
              std::function<void(absl::StatusOr<std::string>)> done,
              std::optional<std::vector<IceServer>> ice_servers = std::nullopt);
+  // Offerer mode, for a WHIP publisher (signaling/whip_publisher.h): a
+  // session that makes a sendonly offer. `done` gets the offer SDP with every
+  // candidate gathered (bounded by ice_gather_timeout). The session counts as
+  // one more viewer (its own encoder, stats, quality, congestion control) but
+  // not against max_viewers; it keeps the source running. `on_end` is called
+  // (engine thread) with the reason when the session ends by any other way
+  // than StopViewer/Shutdown: ICE failed or never connected, pipeline error,
+  // an operator's Disconnect.
+  void Publish(const std::string& session_id, std::function<void(absl::StatusOr<std::string>)> done,
+               std::function<void(std::string reason)> on_end);
+  // The SFU's answer to Publish's offer. NOT_FOUND when the session is gone.
+  void SetPublishAnswer(const std::string& session_id, std::string answer_sdp,
+                        std::function<void(absl::Status)> done);
   // The viewer left (or its link did): its pipeline to NULL and freed;
   // nullopt: every viewer. Idempotent.
   void StopViewer(const std::optional<std::string>& session_id,
@@ -190,8 +203,10 @@ class Feed : public std::enable_shared_from_this<Feed> {
  private:
   struct Viewer {
     std::string id;
-    std::shared_ptr<ViewerSession> session;  // null until the offer
-    FrameFanout* fanout = nullptr;           // where its feeder is attached
+    std::shared_ptr<ViewerSession> session;   // null until the offer
+    bool publisher = false;                   // Publish(): an offerer, not counted
+    std::function<void(std::string)> on_end;  // publisher: see Publish()
+    FrameFanout* fanout = nullptr;            // where its feeder is attached
     std::chrono::system_clock::time_point since;
     std::chrono::steady_clock::time_point since_steady;
     std::string ice_state = "new";
@@ -207,9 +222,11 @@ class Feed : public std::enable_shared_from_this<Feed> {
   };
 
   Feed(Engine* engine, FeedConfig config, Listener* listener);
+  // An empty `offer_sdp` builds an offerer session.
   absl::StatusOr<std::shared_ptr<ViewerSession>> BuildSession(const std::string& id,
                                                               const std::string& offer_sdp,
                                                               const IceOptions& ice);
+  size_t CountedViewers() const;
   absl::Status EnsureSource();
   void StopSourceIfIdle();
   void EndViewer(const std::string& id, std::optional<std::string> error);

@@ -205,6 +205,14 @@ absl::Status ApplyIceOptions(GstElement* webrtcbin, const IceOptions& options,
   return ApplyServers(webrtcbin, options, relays);
 }
 
+absl::Status EnableKeepaliveChecks(GstElement* webrtcbin) {
+  return WithAgents(webrtcbin, [](GObject*, GObject* nice) {
+    if (HasProperty(nice, "keepalive-conncheck")) {
+      g_object_set(nice, "keepalive-conncheck", TRUE, nullptr);
+    }
+  });
+}
+
 absl::StatusOr<IceAgentSettings> ReadIceAgentSettings(GstElement* webrtcbin) {
   IceAgentSettings out;
   absl::Status status = WithAgents(webrtcbin, [&](GObject* ice, GObject* nice) {

@@ -74,5 +74,10 @@ struct IceAgentSettings {
   bool tcp = true;
 };
 absl::StatusOr<IceAgentSettings> ReadIceAgentSettings(GstElement* webrtcbin);
+// Keepalives as STUN requests that need a reply (libnice keepalive-conncheck)
+// instead of indications: a peer that went away (an SFU restarting) turns
+// the ICE state to failed after the retransmissions, which a publisher needs
+// to notice; an answering viewer session has the director to tell it.
+absl::Status EnableKeepaliveChecks(GstElement* webrtcbin);
 
 }  // namespace engine

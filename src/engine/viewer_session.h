@@ -98,6 +98,12 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
                                                                const SessionConfig& config,
                                                                const std::string& offer_sdp,
                                                                Events events);
+  // Offerer mode (a WHIP publish, engine/whip_offer.h): the session makes
+  // the offer itself (sendonly, kOffererPayloadType, transport-wide
+  // congestion control offered) and takes the remote answer.
+  static absl::StatusOr<std::shared_ptr<ViewerSession>> CreateOfferer(Engine* engine,
+                                                                      const SessionConfig& config,
+                                                                      Events events);
   ~ViewerSession();  // pipeline to NULL, everything released
 
   // Where the feed pushes frames (raw or coded, as configured).
@@ -106,6 +112,13 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Sets the remote offer, adds candidates, creates and sets the answer, waits
   // for ICE gathering (bounded) and hands over the answer with candidates.
   void Answer(std::string offer_sdp, std::vector<IceCandidate> candidates, AnswerCallback done);
+  // Offerer mode (viewer_session_offer.cc): creates and sets the offer, waits
+  // for ICE gathering to complete (bounded by ice_gather_timeout; no trickle)
+  // and hands over the offer with every candidate.
+  void MakeOffer(AnswerCallback done);
+  // Offerer mode: sets the remote answer. INVALID_ARGUMENT when it cannot be
+  // parsed or webrtcbin refuses it.
+  void TakeAnswer(const std::string& answer_sdp, std::function<void(absl::Status)> done);
 
   // Applies a complete quality live; `previous` tells what changed. A change
   // that cannot apply to a running session (NACK, FEC on a session negotiated
@@ -145,6 +158,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
   void WaitForGathering();
   void FinishAnswer(absl::StatusOr<std::string> result);
+  void OnOfferCreated(GstWebRTCSessionDescription* offer);
   void NoteMissingRelays(const std::string& answer_sdp);
   static gboolean OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
 
@@ -179,6 +193,11 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
 
 // What webrtcbin's threads get as user data: never the session itself, only
 // a way to find it again on the engine thread if it still exists.
+// The payload type an offerer session gives its codec (dynamic range).
+inline constexpr int kOffererPayloadType = 96;
+// The header extension id it offers for transport-wide sequence numbers.
+inline constexpr int kOffererTwccExtensionId = 1;
+
 struct SessionRef {
   std::weak_ptr<ViewerSession> session;
   Engine* engine;

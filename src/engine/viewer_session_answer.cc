@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/viewer_session.h"
+#include "engine/webrtc_promise.h"
 
 namespace engine {
 namespace {
@@ -14,6 +15,8 @@ void DeleteSessionRef(gpointer data, GClosure* /*closure*/) {
   delete static_cast<SessionRef*>(data);
 }
 void DeleteSessionRefNotify(gpointer data) { delete static_cast<SessionRef*>(data); }
+
+}  // namespace
 
 // A promise reply carries "error" (GError) when the operation failed.
 std::string PromiseError(GstPromise* promise) {
@@ -34,12 +37,11 @@ absl::StatusOr<SessionDescriptionPtr> ParseDescription(GstWebRTCSDPType type,
                                                        const std::string& text) {
   GstSDPMessage* sdp = nullptr;
   if (gst_sdp_message_new_from_text(text.c_str(), &sdp) != GST_SDP_OK || !sdp) {
-    return absl::InvalidArgumentError("offer SDP could not be parsed");
+    return absl::InvalidArgumentError(absl::StrCat(
+        type == GST_WEBRTC_SDP_TYPE_ANSWER ? "answer" : "offer", " SDP could not be parsed"));
   }
   return SessionDescriptionPtr(gst_webrtc_session_description_new(type, sdp));
 }
-
-}  // namespace
 
 void ViewerSession::Answer(std::string offer_sdp, std::vector<IceCandidate> candidates,
                            AnswerCallback done) {

@@ -11,6 +11,12 @@
 namespace testing_support {
 
 WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encoding)) {
+  Init(true);
+}
+
+WebrtcReceiver::WebrtcReceiver(Answerer) { Init(false); }
+
+void WebrtcReceiver::Init(bool add_transceiver) {
   gst_init(nullptr, nullptr);
   pipeline_ = gst_pipeline_new("receiver");
   webrtc_ = gst_element_factory_make("webrtcbin", "recv");
@@ -28,6 +34,10 @@ WebrtcReceiver::WebrtcReceiver(std::string encoding) : encoding_(std::move(encod
                      self->changed_.notify_all();
                    }),
                    this);
+  if (!add_transceiver) {
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    return;
+  }
 
   std::string caps_text =
       "application/x-rtp,media=video,clock-rate=90000,encoding-name=" + encoding_ +
@@ -69,6 +79,44 @@ std::string WebrtcReceiver::CreateOffer() {
   gst_promise_wait(promise);
   gst_promise_unref(promise);
   gst_webrtc_session_description_free(offer);
+  return LocalDescriptionWhenGathered();
+}
+
+std::string WebrtcReceiver::AnswerOffer(const std::string& offer_sdp, std::string* error) {
+  GstSDPMessage* sdp = nullptr;
+  if (gst_sdp_message_new_from_text(offer_sdp.c_str(), &sdp) != GST_SDP_OK) {
+    *error = "offer is not SDP";
+    return "";
+  }
+  GstWebRTCSessionDescription* offer =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  GstPromise* promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "set-remote-description", offer, promise);
+  gst_promise_wait(promise);
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(offer);
+  promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+  gst_promise_wait(promise);
+  GstWebRTCSessionDescription* answer = nullptr;
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (reply) {
+    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  }
+  gst_promise_unref(promise);
+  if (!answer) {
+    *error = "create-answer failed";
+    return "";
+  }
+  promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer, promise);
+  gst_promise_wait(promise);
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(answer);
+  return LocalDescriptionWhenGathered();
+}
+
+std::string WebrtcReceiver::LocalDescriptionWhenGathered() {
   {
     std::unique_lock<std::mutex> lock(mu_);
     changed_.wait_for(lock, std::chrono::seconds(5), [&] {

@@ -21,10 +21,17 @@ class WebrtcReceiver {
   // encoding: "H264", "VP8", "VP9" or "H265" (decoded by libde265dec from
   // gstreamer1.0-plugins-bad, the H265 decoder Debian ships).
   explicit WebrtcReceiver(std::string encoding = "H264");
+  // An answering peer (a WHIP endpoint's): no transceiver of its own; the
+  // sender's offer creates it. Use AnswerOffer instead of CreateOffer.
+  struct Answerer {};
+  explicit WebrtcReceiver(Answerer);
   ~WebrtcReceiver();
 
   // Creates the recvonly offer and waits for ICE gathering; returns the SDP.
   std::string CreateOffer();
+  // Answerer: applies the sender's offer and returns the answer once ICE
+  // gathering is complete; "" with `error` on failure.
+  std::string AnswerOffer(const std::string& offer_sdp, std::string* error);
   // Applies the sender's answer. Returns false with `error` on failure.
   bool SetAnswer(const std::string& answer_sdp, std::string* error);
 
@@ -77,6 +84,9 @@ class WebrtcReceiver {
   static GstPadProbeReturn OnFrame(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn OnRtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void CountRtp(GstBuffer* buffer);
+
+  void Init(bool add_transceiver);
+  std::string LocalDescriptionWhenGathered();
 
   std::string encoding_;
   bool parse_only_ = false;

@@ -189,3 +189,24 @@ TEST(AgentConfigTest, RefusesMalformedTemplatesNamingThem) {
 }
 
 }  // namespace
+
+TEST(AgentConfigTest, ReadsAWhipPublishAndRefusesAnInlineToken) {
+  auto config = agent::ParseAgentConfig(R"(
+streams:
+  - stream_id: cam
+    source_uri: test://ball
+    whip: {endpoint_url: "https://sfu.example/whip/room1", token_file: /etc/gwa/whip.token}
+)",
+                                        "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->streams[0].whip.has_value());
+  EXPECT_EQ(config->streams[0].whip->endpoint_url, "https://sfu.example/whip/room1");
+  EXPECT_EQ(config->streams[0].whip->token_file, "/etc/gwa/whip.token");
+
+  auto bad = agent::ParseAgentConfig(
+      "streams:\n  - stream_id: a\n    whip: {endpoint_url: 'http://x/w', token: s3cr3t-77}\n",
+      "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("token_file"), std::string::npos) << bad.status();
+  EXPECT_EQ(bad.status().message().find("s3cr3t-77"), std::string::npos);
+}
