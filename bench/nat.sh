@@ -19,18 +19,32 @@ trap 'rm -f "$log"' EXIT
   tail -n 40 "$log" >&2
   exit 1
 }
-echo "| path (viewer) | runs | play → first frame median | min | max |"
+echo "| path (viewer) | runs | play → first frame median (min–max) | capture → decoded p50 | agent CPU (% of a core) |"
 echo "|---|---|---|---|---|"
-# "[ RUN ] NatTraversalTest.<case>" then "[ figure ] play to first frame ... N ms".
+# "[ RUN ] NatTraversalTest.<case>", then one "[ figure ] key=value ..." line.
 awk '
   /\[ RUN      \]/ { split($NF, name, "."); test = name[2] }
-  /\[ figure \] play to first frame/ { ms[test] = ms[test] " " $(NF-1) }
-  END { for (t in ms) print t ms[t] }
-' "$log" | sort | while read -r test values; do
-  sorted=$(tr ' ' '\n' <<<"$values" | sort -n)
-  n=$(wc -l <<<"$sorted")
-  median=$(sed -n "$(((n + 1) / 2))p" <<<"$sorted")
-  viewer="test_viewer (webrtcbin)"
-  [[ "$test" == Chromium* ]] && viewer="Chromium"
-  echo "| $test ($viewer) | $n | $median ms | $(head -1 <<<"$sorted") ms | $(tail -1 <<<"$sorted") ms |"
-done
+  /\[ figure \] play_to_first_frame_ms=/ {
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "") v[kv[1]] = kv[2] }
+    print test, v["play_to_first_frame_ms"], v["capture_to_decoded_p50_ms"], v["agent_cpu_pct"]
+  }
+' "$log" | sort | awk '
+  # Sorted copy of a space-separated list into a[1..n] (mawk has no asort).
+  function sorted(list, a,   n, i, j, x) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return n
+  }
+  function median(list,   a, n) { n = sorted(list, a); return a[int((n + 1) / 2)] }
+  function lo(list,   a, n) { n = sorted(list, a); return a[1] }
+  function hi(list,   a, n) { n = sorted(list, a); return a[n] }
+  { runs[$1]++; play[$1] = play[$1] " " $2; lat[$1] = lat[$1] " " $3; cpu[$1] = cpu[$1] " " $4 }
+  END {
+    for (t in runs) {
+      viewer = (t ~ /^Chromium/) ? "Chromium" : "test_viewer"
+      l = median(lat[t]); if (l < 0) l = "–"; else l = l " ms"
+      printf "| %s (%s) | %d | %d ms (%d–%d) | %s | %.1f |\n", t, viewer, runs[t], median(play[t]),
+        lo(play[t]), hi(play[t]), l, median(cpu[t])
+    }
+  }
+' | sort

@@ -22,10 +22,15 @@
 // viewer namespace; what the agent saw is read with streamctl inside edge.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -183,7 +188,8 @@ class NatTraversalTest : public ::testing::Test {
                                     "--ice-gather-timeout-ms",
                                     "5000",
                                     "--ice-connect-timeout-ms",
-                                    "10000"};
+                                    "10000",
+                                    "--latency-probe"};
     if (!credential.empty()) {
       cmd.push_back("--turn-credentials-file");
       cmd.push_back(files_.Write("turn-credentials", std::string(kTurnUser) + "\n" + credential));
@@ -211,7 +217,10 @@ class NatTraversalTest : public ::testing::Test {
                                     "--seconds",
                                     std::to_string(seconds),
                                     "--report_ms",
-                                    "250"};
+                                    "250",
+                                    "--latency_probe",
+                                    "--rx_latency_ms",
+                                    "0"};
     cmd.insert(cmd.end(), flags.begin(), flags.end());
     std::string error;
     ASSERT_NE(lab_->Start(viewer_process_, viewer_, cmd, R"("event":"playing")", 40s, &error), "")
@@ -254,15 +263,52 @@ class NatTraversalTest : public ::testing::Test {
     EXPECT_TRUE(viewer_process_.WaitForOutputCount(R"("event":"sample")", 8, 30s));
     auto samples = testing_support::ParseViewerSamples(viewer_process_.Output());
     EXPECT_TRUE(!samples.empty() && samples.back().frames >= 10) << viewer_process_.Output();
-    // A figure for the README, not an assertion: play -> first frame.
+    PrintFigures();
+    return LineWith(watch_.Output(), pattern);
+  }
+
+  // Figures for bench/nat.sh, not assertions, on one line: play -> first
+  // frame, the agent's CPU over the next 3 s of samples (% of a core), and
+  // capture -> decoded p50 over them (-1: the viewer reads no stamp).
+  void PrintFigures() {
+    const std::string sample = R"("event":"sample")";
+    const int seen = viewer_process_.CountInOutput(sample);
+    const double cpu_before = CpuSeconds(agent_.pid());
+    const auto start = std::chrono::steady_clock::now();
+    if (!viewer_process_.WaitForOutputCount(sample, seen + 12, 10s)) return;
+    const double cpu_pct =
+        100 * (CpuSeconds(agent_.pid()) - cpu_before) /
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<int> latency;
+    auto samples = testing_support::ParseViewerSamples(viewer_process_.Output());
+    for (size_t i = static_cast<size_t>(seen); i < samples.size(); ++i) {
+      if (samples[i].stamped > 0) latency.push_back(samples[i].latency_p50_ms);
+    }
+    std::sort(latency.begin(), latency.end());
     std::smatch play;
     const std::string out = viewer_process_.Output();
-    if (std::regex_search(out, play, std::regex(R"("play_ms":([0-9]+))"))) {
-      std::cout << "[ figure ] play to first frame via " << pattern << " " << relay_protocol << ": "
-                << play[1] << " ms" << std::endl;
-      RecordProperty("play_to_first_frame_ms", play[1].str());
+    const bool played = std::regex_search(out, play, std::regex(R"("play_ms":([0-9]+))"));
+    std::cout << "[ figure ] play_to_first_frame_ms=" << (played ? play[1].str() : "-1")
+              << " agent_cpu_pct=" << static_cast<int>(cpu_pct * 10 + 0.5) / 10.0
+              << " capture_to_decoded_p50_ms="
+              << (latency.empty() ? -1 : latency[latency.size() / 2]) << std::endl;
+  }
+
+  // utime + stime of `pid` so far, in seconds (-1 when unreadable).
+  static double CpuSeconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t end_of_name = text.rfind(')');
+    if (end_of_name == std::string::npos) return -1;
+    std::istringstream fields(text.substr(end_of_name + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    // Fields after the name start at 3 (state); utime is 14, stime 15.
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::stoull(field);
+      if (i == 15) stime = std::stoull(field);
     }
-    return LineWith(watch_.Output(), pattern);
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
 
   // The last line of `text` holding `needle`.
