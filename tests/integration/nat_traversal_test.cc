@@ -30,12 +30,12 @@
 #include <iostream>
 #include <memory>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "agent_process.h"
 #include "child_process.h"
+#include "metrics/process_collector.h"
 #include "net_lab.h"
 #include "test_pki.h"  // TempDir
 #include "viewer_samples.h"
@@ -297,18 +297,10 @@ class NatTraversalTest : public ::testing::Test {
   // utime + stime of `pid` so far, in seconds (-1 when unreadable).
   static double CpuSeconds(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t end_of_name = text.rfind(')');
-    if (end_of_name == std::string::npos) return -1;
-    std::istringstream fields(text.substr(end_of_name + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    // Fields after the name start at 3 (state); utime is 14, stime 15.
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto figures =
+        metrics::ParseProcStat(text, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), 0);
+    return figures ? figures->cpu_seconds : -1;
   }
 
   // The last line of `text` holding `needle`.
