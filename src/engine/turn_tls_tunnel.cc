@@ -1,6 +1,7 @@
 #include "engine/turn_tls_tunnel.h"
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,7 +98,10 @@ class Splice : public std::enable_shared_from_this<Splice> {
 class Tunnel {
  public:
   Tunnel(asio::io_context& io, TlsRelayTarget target)
-      : acceptor_(io), tls_(asio::ssl::context::tls_client), target_(std::move(target)) {}
+      : acceptor_(io),
+        retry_(io),
+        tls_(asio::ssl::context::tls_client),
+        target_(std::move(target)) {}
 
   absl::Status Open() {
     std::error_code error;
@@ -129,8 +133,16 @@ class Tunnel {
   void Accept() {
     acceptor_.async_accept([this](std::error_code error, tcp::socket plain) {
       if (error == asio::error::operation_aborted) return;
-      if (!error) std::make_shared<Splice>(std::move(plain), tls_, target_)->Start();
-      Accept();
+      if (!error) {
+        std::make_shared<Splice>(std::move(plain), tls_, target_)->Start();
+        return Accept();
+      }
+      // Out of descriptors and the like: accepting again at once would spin.
+      spdlog::warn("TURN over TLS to {}: accept failed: {}", Describe(target_), error.message());
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](std::error_code waited) {
+        if (!waited) Accept();
+      });
     });
   }
 
@@ -138,6 +150,7 @@ class Tunnel {
 
  private:
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   asio::ssl::context tls_;
   TlsRelayTarget target_;
   uint16_t port_ = 0;
