@@ -253,6 +253,20 @@ void Feed::StartViewer(const std::string& session_id, std::function<void(absl::S
   });
 }
 
+// Puts a built session on the feed: the frames it takes (the shared
+// encoder's or the source's), the quality it runs, the session count.
+void Feed::Attach(Viewer& viewer, std::shared_ptr<ViewerSession> session) {
+  viewer.session = std::move(session);
+  viewer.quality = viewer.session->quality();
+  viewer.fanout = shared_ ? shared_->output().get() : source_fanout_.get();
+  viewer.fanout->Add(viewer.session->feeder());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++snapshot_.viewer_sessions;
+  }
+  UpdateState();
+}
+
 absl::Status Feed::EnsureSource() {
   if (source_) return absl::OkStatus();
   const bool passthrough = config_.source_options.passthrough;
@@ -388,15 +402,7 @@ void Feed::Publish(const std::string& session_id,
     auto session = self->BuildSession(session_id, "", self->config_.ice);
     if (!session.ok()) return fail(session.status());
     Viewer& viewer = it->second;
-    viewer.session = *session;
-    viewer.quality = (*session)->quality();
-    viewer.fanout = self->shared_ ? self->shared_->output().get() : self->source_fanout_.get();
-    viewer.fanout->Add(viewer.session->feeder());
-    {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      ++self->snapshot_.viewer_sessions;
-    }
-    self->UpdateState();
+    self->Attach(viewer, *session);
     viewer.on_end = std::move(on_end);
     std::weak_ptr<Feed> weak = self;
     viewer.session->MakeOffer(
@@ -448,15 +454,7 @@ void Feed::Offer(const std::string& session_id, std::string offer_sdp,
     auto session = self->BuildSession(session_id, offer, ice);
     if (!session.ok()) return fail(session.status());
     Viewer& viewer = it->second;
-    viewer.session = *session;
-    viewer.quality = (*session)->quality();
-    viewer.fanout = self->shared_ ? self->shared_->output().get() : self->source_fanout_.get();
-    viewer.fanout->Add(viewer.session->feeder());
-    {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      ++self->snapshot_.viewer_sessions;
-    }
-    self->UpdateState();
+    self->Attach(viewer, *session);
     std::weak_ptr<Feed> weak = self;
     auto offered_at = std::chrono::steady_clock::now();
     viewer.session->Answer(

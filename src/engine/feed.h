@@ -228,6 +228,8 @@ class Feed : public std::enable_shared_from_this<Feed> {
                                                               const IceOptions& ice);
   size_t CountedViewers() const;
   absl::Status EnsureSource();
+  // Adds a built session to `viewer` (fan-out, quality, counts, state).
+  void Attach(Viewer& viewer, std::shared_ptr<ViewerSession> session);
   void StopSourceIfIdle();
   void EndViewer(const std::string& id, std::optional<std::string> error);
   // Recomputes the feed's state from its viewers and the source.
