@@ -98,6 +98,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     return absl::InvalidArgumentError("source_uri is required");
   }
   if (spec.director_url.empty()) spec.director_url = options_.default_director_url;
+  // The agent's own key file (not a key given in the request) keeps rotating
+  // for the link: it reads the file's value again at every (re)connection.
+  const bool key_rotates = spec.api_key.empty() && options_.default_api_key_source != nullptr;
   if (spec.api_key.empty()) {
     spec.api_key = options_.default_api_key_source ? options_.default_api_key_source->Get()
                                                    : options_.default_api_key;
@@ -177,6 +180,11 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   link_config.director_url = spec.director_url;
   link_config.feed_name = spec.feed_name;
   link_config.api_key = spec.api_key;
+  if (key_rotates) {
+    link_config.api_key_source = [source = options_.default_api_key_source] {
+      return source->Get();
+    };
+  }
   link_config.codecs = {engine::CodecName(spec.codec)};
   // Link changes (registered, lost, unauthorized) reach watchers as they
   // happen. Runs on the asio thread; PublishEvent only queues. The entry

@@ -112,7 +112,7 @@ class WsLink final : public internal::LinkCore {
       return error;
     }
 
-    if (!config().api_key.empty()) con->append_header("x-api-key", config().api_key);
+    if (!api_key().empty()) con->append_header("x-api-key", api_key());
     con->set_max_message_size(internal::kMaxFrameBytes);
     con->set_close_handshake_timeout(kCloseHandshakeTimeoutMs);
 

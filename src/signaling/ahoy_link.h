@@ -28,6 +28,10 @@ struct LinkConfig {
   std::string director_url;  // base, e.g. ws://127.0.0.1:8080/feeds/
   std::string feed_name;     // appended URL-escaped
   std::string api_key;       // secret: header x-api-key, never logged
+  // Optional: the key's current value (a key file that rotates), read before
+  // every connection attempt instead of `api_key`. An open connection keeps
+  // the key the director accepted; the next reconnection uses the new one.
+  std::function<std::string()> api_key_source;
   std::vector<std::string> codecs{"H264"};
   std::chrono::milliseconds ping_interval{10000};
   std::chrono::milliseconds pong_timeout{10000};

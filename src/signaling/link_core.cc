@@ -50,7 +50,10 @@ LinkCore::LinkCore(asio::io_context& io, std::thread::id io_thread, LinkConfig c
       backoff_(config_.backoff_initial, config_.backoff_max),
       reconnect_timer_(std::make_unique<asio::steady_timer>(io)),
       ping_timer_(std::make_unique<asio::steady_timer>(io)),
-      pong_timer_(std::make_unique<asio::steady_timer>(io)) {}
+      pong_timer_(std::make_unique<asio::steady_timer>(io)),
+      api_key_(config_.api_key) {
+  if (!api_key_.empty()) used_keys_.push_back(api_key_);
+}
 
 // By the time the last reference goes, DoClose() has run on the asio thread
 // (the handle and the pool both close before letting go), so no member
@@ -72,10 +75,12 @@ bool LinkCore::Detached() const {
 }
 
 std::string LinkCore::Scrub(std::string text) const {
-  const std::string& key = config_.api_key;
-  if (key.empty()) return text;
-  for (std::size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + 3)) {
-    text.replace(pos, key.size(), "***");
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  for (const std::string& key : used_keys_) {
+    for (std::size_t pos = text.find(key); pos != std::string::npos;
+         pos = text.find(key, pos + 3)) {
+      text.replace(pos, key.size(), "***");
+    }
   }
   return text;
 }
@@ -156,6 +161,19 @@ void LinkCore::StartConnect() {
     ++s.connect_attempts;
   });
 
+  if (config_.api_key_source) {
+    // A rotated key file: this attempt (and the connection it makes) uses
+    // the file's value now. An empty value keeps the previous key.
+    std::string key = config_.api_key_source();
+    if (!key.empty() && key != api_key_) {
+      {
+        std::lock_guard<std::mutex> lock(keys_mu_);
+        used_keys_.push_back(key);
+      }
+      api_key_ = std::move(key);
+      spdlog::info("ahoy[{}]: using the rotated API key", config_.feed_name);
+    }
+  }
   std::string url = config_.director_url + UrlEscape(config_.feed_name);
   std::string error;
   if (StartsWithNoCase(url, "ws://")) {
@@ -456,8 +474,7 @@ void LinkCore::Reply(std::uint64_t gen, const ahoy::Response& response) {
   // Never log the frame itself: the envelope's `to` carries the API key.
   spdlog::info("ahoy[{}]: {} uuid={} success={}", config_.feed_name, ResponseName(response.kind),
                response.uuid, response.success);
-  SendText(
-      ahoy::EncodeAgentMessage(ahoy::Envelope{ahoy::DirectorAddress(config_.api_key), response}));
+  SendText(ahoy::EncodeAgentMessage(ahoy::Envelope{ahoy::DirectorAddress(api_key_), response}));
 }
 
 }  // namespace signaling::internal

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "asio/io_context.hpp"
 #include "asio/steady_timer.hpp"
@@ -62,6 +63,9 @@ class LinkCore : public std::enable_shared_from_this<LinkCore> {
   void HandlePong(std::uint64_t gen);
 
   const LinkConfig& config() const { return config_; }
+  // The key of the current connection attempt (asio thread): the config's,
+  // or the key source's value when the attempt began.
+  const std::string& api_key() const { return api_key_; }
   // Replaces any occurrence of the API key (defence in depth for texts that
   // come from the network or the URL).
   std::string Scrub(std::string text) const;
@@ -113,6 +117,7 @@ class LinkCore : public std::enable_shared_from_this<LinkCore> {
   bool open_ = false;      // the current connection completed its handshake
   bool pong_pending_ = false;
   std::uint64_t ping_seq_ = 0;
+  std::string api_key_;
   // The latest registerResponse's iceServers (nullopt: it sent none).
   std::optional<std::vector<ahoy::IceServer>> link_ice_servers_;
 
@@ -121,6 +126,10 @@ class LinkCore : public std::enable_shared_from_this<LinkCore> {
   LinkStatus status_;
   bool detached_ = false;  // closed: io_ must not be touched any more
   std::shared_future<void> closed_;
+
+  // Every key this link has used, for Scrub (any thread).
+  mutable std::mutex keys_mu_;
+  std::vector<std::string> used_keys_;
 };
 
 }  // namespace signaling::internal

@@ -3,13 +3,18 @@
 // bearer token are replaced on disk while a stream plays to a real viewer
 // through a real director; new connections get the new certificate, the new
 // token is in force, the old one is refused, and the stream never stops.
+// The Ahoy key file rotates too: the link's next connection to the director
+// (one that now demands the new key) uses it.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "agent_harness.h"
+#include "child_process.h"
 #include "director_viewer.h"
 #include "http_get.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
@@ -156,6 +161,67 @@ TEST(RotationTest, NewLeafAndTokenTakeEffectWhileAStreamPlays) {
   EXPECT_TRUE(receiver.WaitFor([&](const auto& s) { return s.frames >= frames + 20; }, 15s))
       << "frames stopped at " << receiver.frames();
   (*agent)->Shutdown(5s);
+}
+
+// An operator rotates the Ahoy key: the agent's key file and then the
+// director's. The link's connection stays up on the key it was accepted with
+// (nothing re-registers for a file change); when the director restarts
+// demanding the new key, the agent's reconnection carries it, where the old
+// key would leave the stream LINK_UNAUTHORIZED.
+TEST(RotationTest, RotatedAhoyKeyFileIsUsedForTheNextConnection) {
+  testing_support::TempDir dir;
+  const std::string agent_key_file = dir.Write("ahoy.key", "key-one\n");
+  const std::string director_key_one = dir.Write("director-one.key", "key-one\n");
+  const std::string director_key_two = dir.Write("director-two.key", "key-two\n");
+
+  auto director = std::make_unique<testing_support::ChildProcess>();
+  std::string error;
+  const int port =
+      testing_support::StartDirector(*director, 0, {"--api-key-file", director_key_one}, &error);
+  ASSERT_NE(port, 0) << error;
+
+  auto key = control::RotatingSecret::Open(agent_key_file, "--api-key-file");
+  ASSERT_TRUE(key.ok()) << key.status();
+  control::AgentOptions options;
+  options.registry.default_api_key = (*key)->Get();
+  options.registry.default_api_key_source = *key;
+  options.security.reload_interval_s = 1;
+  testing_support::AgentHarness agent;
+  ASSERT_TRUE(agent.Start(options).ok());
+  ASSERT_TRUE(agent.StartStream("cam", port).ok()) << "no key in the request: the agent's file";
+  testing_support::StatsWatch watch(agent.stub(), "cam", 200, 60s);
+  ASSERT_TRUE(watch.ReadUntil([](const auto& s) { return s.link_state() == pb::LINK_REGISTERED; }));
+
+  Replace(dir, "ahoy.key", "key-two\n");
+  ASSERT_TRUE(Eventually([&] { return (*key)->Get() == "key-two"; }))
+      << "the agent never re-read its key file";
+  // The open connection is not disturbed by the file change.
+  pb::StreamStats sample;
+  ASSERT_TRUE(watch.ReadUntil([](const auto&) { return true; }, &sample));
+  EXPECT_EQ(sample.link_state(), pb::LINK_REGISTERED);
+
+  director->Stop(SIGKILL);
+  ASSERT_TRUE(watch.ReadUntil([](const auto& s) { return s.link_state() != pb::LINK_REGISTERED; }));
+  director = std::make_unique<testing_support::ChildProcess>();
+  ASSERT_EQ(
+      testing_support::StartDirector(*director, port, {"--api-key-file", director_key_two}, &error),
+      port)
+      << error;
+  ASSERT_TRUE(watch.ReadUntil(
+      [](const auto& s) {
+        return s.link_state() == pb::LINK_REGISTERED || s.link_state() == pb::LINK_UNAUTHORIZED;
+      },
+      &sample));
+  EXPECT_EQ(sample.link_state(), pb::LINK_REGISTERED) << "the old key went to the new director";
+
+  // And the feed plays through the director that only knows the new key.
+  testing_support::DirectorViewer viewer;
+  ASSERT_TRUE(viewer.Connect(port, 5s).ok());
+  testing_support::WebrtcReceiver receiver("H264");
+  auto answer = viewer.Play("cam", receiver.CreateOffer(), 15s);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_TRUE(receiver.SetAnswer(*answer, &error)) << error;
+  EXPECT_TRUE(receiver.WaitFor([](const auto& s) { return s.frames >= 10; }, 15s));
 }
 
 }  // namespace
