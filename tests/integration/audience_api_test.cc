@@ -63,16 +63,6 @@ class AudienceApiTest : public testing_support::AgentWithDirectorTest<> {
     return w.receiver.WaitFor([&](const auto& s) { return s.frames >= base + more; }, 10s);
   }
 
-  pb::Stream Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    pb::GetStreamRequest req;
-    req.set_stream_id(id);
-    pb::Stream stream;
-    grpc::Status s = harness_.stub().GetStream(&ctx, req, &stream);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return stream;
-  }
-
   grpc::Status Disconnect(const std::string& id, const std::string& session, pb::Stream* out) {
     grpc::ClientContext ctx;
     pb::DisconnectRequest req;

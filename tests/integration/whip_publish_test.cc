@@ -52,15 +52,7 @@ class WhipPublishTest : public ::testing::Test {
     return harness_.stub().Start(&ctx, req, out ? out : &ignored);
   }
 
-  pb::Stream Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    pb::GetStreamRequest req;
-    req.set_stream_id(id);
-    pb::Stream stream;
-    grpc::Status s = harness_.stub().GetStream(&ctx, req, &stream);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return stream;
-  }
+  pb::Stream Get(const std::string& id) { return testing_support::GetStream(harness_.stub(), id); }
 
   // Waits (at each stats sample) until the stream's WHIP status satisfies
   // `predicate`; false on timeout.

@@ -81,4 +81,15 @@ bool StatsWatch::ReadUntil(const std::function<bool(const pb::StreamStats&)>& pr
   return false;
 }
 
+streamcontrol::v1::Stream GetStream(streamcontrol::v1::StreamControl::Stub& stub,
+                                    const std::string& id) {
+  grpc::ClientContext ctx;
+  streamcontrol::v1::GetStreamRequest req;
+  req.set_stream_id(id);
+  streamcontrol::v1::Stream stream;
+  grpc::Status s = stub.GetStream(&ctx, req, &stream);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return stream;
+}
+
 }  // namespace testing_support

@@ -47,6 +47,10 @@ class AgentHarness {
   std::unique_ptr<streamcontrol::v1::StreamControl::Stub> stub_;
 };
 
+// GetStream RPC for `id`; a test failure (and an empty Stream) when not OK.
+streamcontrol::v1::Stream GetStream(streamcontrol::v1::StreamControl::Stub& stub,
+                                    const std::string& id);
+
 // A WatchStats call with a deadline, so a missing event fails the test
 // instead of hanging it.
 class StatsWatch {
@@ -89,6 +93,8 @@ class AgentWithDirectorTest : public Base {
       return s.link_state() == streamcontrol::v1::LINK_REGISTERED;
     }));
   }
+
+  streamcontrol::v1::Stream Get(const std::string& id) { return GetStream(harness_.stub(), id); }
 
   ChildProcess director_;
   int director_port_ = 0;
