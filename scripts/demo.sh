@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-build/bin/local-director --listen "127.0.0.1:${PORT}" &
+build/bin/local-director --listen "127.0.0.1:${PORT}" --agent-grpc "$GRPC" &
 pids+=($!)
 build/bin/gstwebrtc-agent --grpc-listen "$GRPC" \
   --director-url "ws://127.0.0.1:${PORT}/feeds/" --config configs/demo.json &

@@ -209,7 +209,7 @@ void DirectorServer::HandleResponse(Feed& feed, const ahoy::Response& response) 
   session.timer.reset();
   spdlog::info("feed '{}': session {} answered, relaying to viewer {}", feed.name, session.uuid,
                session.viewer);
-  outbox_.Send(session.viewer, EncodeAnswer(feed.name, response.sdp, session.tile));
+  outbox_.Send(session.viewer, EncodeAnswer(feed.name, response.sdp, session.tile, session.uuid));
 }
 
 void DirectorServer::HandleMalformed(const AgentLink& link, const ahoy::DecodeError& error) {

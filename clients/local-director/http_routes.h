@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "director_server.h"
+#include "viewer_congestion.h"
 
 namespace local_director {
 
@@ -17,7 +18,9 @@ struct HttpReply {
 };
 
 // `resource` is the request target ("/?feed=demo"). HEAD gets GET's headers.
+// `congestion`: where /api/congestion looks (null: no agent to ask, 404).
 HttpReply RouteHttp(std::string_view method, std::string_view resource,
-                    const DirectorServer& director);
+                    const DirectorServer& director,
+                    const ViewerCongestionSource* congestion = nullptr);
 
 }  // namespace local_director

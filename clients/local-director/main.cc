@@ -22,6 +22,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "agent_congestion.h"
 #include "api_key.h"
 #include "director_server.h"
 #include "listen_address.h"
@@ -30,6 +31,10 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
           "HOST:PORT to serve HTTP and WebSocket on; port 0 picks a free port");
+ABSL_FLAG(std::string, agent_grpc, "",
+          "An agent's gRPC address (host:port, plaintext, e.g. 127.0.0.1:50051): the viewer page "
+          "charts that agent's congestion estimate for each viewer next to the received rate "
+          "(GET /api/congestion). Empty: no chart line");
 ABSL_FLAG(std::string, api_key_file, "",
           "File holding the agents' API key (trimmed); when set, agents must send it "
           "in the x-api-key header or get HTTP 401");
@@ -198,6 +203,11 @@ int main(int argc, char** argv) {
       local_director::DirectorOptions{api_key, std::chrono::milliseconds(timeout_ms),
                                       std::move(ice_servers)});
   endpoint.Attach(&director);
+  std::unique_ptr<local_director::AgentCongestion> congestion;
+  if (const std::string agent = absl::GetFlag(FLAGS_agent_grpc); !agent.empty()) {
+    congestion = std::make_unique<local_director::AgentCongestion>(agent);
+    endpoint.AttachCongestion(congestion.get());
+  }
 
   const auto port = endpoint.Listen(*address, &error);
   if (!port) {

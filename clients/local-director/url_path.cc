@@ -37,4 +37,20 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> QueryParam(std::string_view resource, std::string_view name) {
+  const auto start = resource.find('?');
+  if (start == std::string_view::npos) return std::nullopt;
+  std::string_view query = resource.substr(start + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
 }  // namespace local_director

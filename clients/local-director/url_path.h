@@ -15,4 +15,8 @@ std::string_view PathOf(std::string_view resource);
 // '+' is kept as is (path semantics, matching the agent's RFC 3986 escaping).
 std::optional<std::string> PercentDecode(std::string_view text);
 
+// ("/api/congestion?feed=cam%201&session=s", "feed") -> "cam 1". nullopt when
+// the parameter is absent or its value is malformed; the first one wins.
+std::optional<std::string> QueryParam(std::string_view resource, std::string_view name);
+
 }  // namespace local_director

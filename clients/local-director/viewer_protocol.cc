@@ -85,8 +85,21 @@ std::string EncodeFeedList(const std::vector<FeedSummary>& feeds) {
   return Dump(json{{"feeds", std::move(list)}});
 }
 
-std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile) {
-  return Dump(json{{"answer", WithTile({{"feed", feed}, {"sdp", sdp}}, tile)}});
+std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile,
+                         std::string_view session) {
+  json body = WithTile({{"feed", feed}, {"sdp", sdp}}, tile);
+  if (!session.empty()) body["session"] = session;
+  return Dump(json{{"answer", std::move(body)}});
+}
+
+std::string EncodeViewerCongestion(const std::string& feed, const std::string& session,
+                                   const ViewerCongestion& c) {
+  return Dump(json{{"feed", feed},
+                   {"session", session},
+                   {"estimateKbps", c.estimate_kbps},
+                   {"targetKbps", c.target_kbps},
+                   {"reason", c.reason},
+                   {"sampleUnixMs", c.sample_unix_ms}});
 }
 
 std::string EncodeViewerError(std::string_view feed, std::string_view message,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signaling/ahoy_codec.h"
+#include "viewer_congestion.h"
 
 namespace local_director {
 
@@ -47,13 +48,21 @@ struct FeedSummary {
 //            "joinable":bool}]}
 std::string EncodeFeedList(const std::vector<FeedSummary>& feeds);
 // `tile` is added to each of these only when not empty (the default tile).
-// {"answer":{"feed":..,"sdp":..[,"tile":..]}}
-std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile = "");
+// {"answer":{"feed":..,"sdp":..[,"tile":..][,"session":..]}}: `session` is the
+// play's Ahoy sessionId, which the page uses to find its own viewer's figures
+// on /api/congestion.
+std::string EncodeAnswer(std::string_view feed, std::string_view sdp, std::string_view tile = "",
+                         std::string_view session = "");
 // {"error":{"feed":..,"message":..[,"tile":..]}}
 std::string EncodeViewerError(std::string_view feed, std::string_view message,
                               std::string_view tile = "");
 // {"stopped":{"feed":..[,"tile":..]}}
 std::string EncodeStopped(std::string_view feed, std::string_view tile = "");
+
+// ---- GET /api/congestion?feed=F&session=S --------------------------------------
+// {"feed":..,"session":..,"estimateKbps":n,"targetKbps":n,"reason":..,"sampleUnixMs":n}
+std::string EncodeViewerCongestion(const std::string& feed, const std::string& session,
+                                   const ViewerCongestion& c);
 
 // ---- GET /api/feeds ---------------------------------------------------------
 // {"feeds":[{"name","codecs","state","phase","viewers","joinable",

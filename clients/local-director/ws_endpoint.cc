@@ -50,6 +50,7 @@ bool SameOrigin(std::string_view origin, std::string_view host) {
 // What WsEndpoint needs from a server, plain or TLS.
 struct WsEndpoint::Impl {
   virtual ~Impl() = default;
+  const ViewerCongestionSource* congestion = nullptr;  // /api/congestion; may be null
   virtual void Attach(DirectorServer* director) = 0;
   virtual std::optional<uint16_t> Listen(const ListenAddress& address, std::string* error) = 0;
   virtual void Shutdown() = 0;
@@ -161,7 +162,7 @@ struct ServerImpl final : WsEndpoint::Impl {
   void OnHttp(Hdl hdl) {
     const typename Server::connection_ptr con = server.get_con_from_hdl(hdl);
     const HttpReply reply =
-        RouteHttp(con->get_request().get_method(), con->get_resource(), *director);
+        RouteHttp(con->get_request().get_method(), con->get_resource(), *director, congestion);
     con->set_status(static_cast<status::value>(reply.status));
     for (const auto& [name, value] : reply.headers) con->replace_header(name, value);
     con->set_body(reply.body);
@@ -257,6 +258,10 @@ WsEndpoint::WsEndpoint(asio::io_context& io, std::optional<std::string> api_key,
 WsEndpoint::~WsEndpoint() = default;
 
 void WsEndpoint::Attach(DirectorServer* director) { impl_->Attach(director); }
+
+void WsEndpoint::AttachCongestion(const ViewerCongestionSource* source) {
+  impl_->congestion = source;
+}
 
 std::optional<uint16_t> WsEndpoint::Listen(const ListenAddress& address, std::string* error) {
   return impl_->Listen(address, error);

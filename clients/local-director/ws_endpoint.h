@@ -14,6 +14,7 @@
 
 #include "director_server.h"
 #include "listen_address.h"
+#include "viewer_congestion.h"
 
 namespace local_director {
 
@@ -29,6 +30,9 @@ class WsEndpoint : public Outbox {
 
   // Must be called before Listen(); `director` must outlive the endpoint's use.
   void Attach(DirectorServer* director);
+  // Optional, before Listen(): what GET /api/congestion answers from; must
+  // outlive the endpoint's use.
+  void AttachCongestion(const ViewerCongestionSource* source);
 
   // Binds and starts accepting. Returns the bound port (the real one when
   // address.port is 0), or nullopt with *error set.

@@ -3,6 +3,7 @@
 // playwright-core. Shared by the browser tests and bench/*.mjs.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -71,18 +72,36 @@ export function tempConfig(streams) {
 // with `streams` (agent config entries) and any extra agent flags; resolves
 // once both are listening. stop() ends both and removes the config directory
 // (stop({ keepConfig: true }) keeps it, e.g. for a screenshot saved there).
+// A loopback TCP port nobody listens on now (the kernel's pick).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// With `directorWatchesAgent`, the director follows the agent's WatchStats
+// (--agent-grpc) so its page charts the agent's estimate per viewer; the
+// agent's gRPC port is then picked here, since the director starts first.
 export async function startStack({
-  streams, agentArgs = [], agentEnv = {}, logLevel,
+  streams, agentArgs = [], agentEnv = {}, logLevel, directorWatchesAgent = false,
 } = {}) {
   const level = logLevel ? ['--log-level', logLevel] : [];
-  const director = await startProcess('local-director', ['--listen', '127.0.0.1:0', ...level],
+  const grpcListen = directorWatchesAgent ? `127.0.0.1:${await freePort()}` : '127.0.0.1:0';
+  const watch = directorWatchesAgent ? ['--agent-grpc', grpcListen] : [];
+  const director = await startProcess('local-director',
+    ['--listen', '127.0.0.1:0', ...watch, ...level],
     /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
   const webPort = director.match[1];
   const config = tempConfig(streams);
   let agent;
   try {
     agent = await startProcess('gstwebrtc-agent', [
-      '--grpc-listen', '127.0.0.1:0', '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
+      '--grpc-listen', grpcListen, '--director-url', `ws://127.0.0.1:${webPort}/feeds/`,
       '--config', config.path, ...level, ...agentArgs,
     ], /gRPC on port (\d+)/, agentEnv);
   } catch (e) {

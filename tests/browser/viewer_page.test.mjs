@@ -15,6 +15,7 @@ const stream = (id, pattern) => ({
 // "c" is never played: it only has to come and go in the list.
 const stack = await startStack({
   streams: [stream('a', 'smpte'), stream('b', 'circular'), stream('c', 'ball')],
+  directorWatchesAgent: true,
 });
 const {
   agent, director, config, webPort, directorUrl, grpc,
@@ -110,6 +111,34 @@ const result = await runTests([
       assert(x.n > 50, `${x.feed}/${x.chart}: ${x.n} painted pixels`);
     }
   }],
+
+  ['the bitrate strip charts the agent\'s estimate for this viewer next to the received rate',
+    async () => {
+      await page.waitForFunction(() => ['a', 'b'].every((f) =>
+        window.gwaTiles[f]?.chartPoints.estimate >= 3), null, { timeout: 20000 });
+      const t = await tiles();
+      for (const f of ['a', 'b']) {
+        assert(t[f].session, `${f}: the director's answer named the session (${t[f].session})`);
+        assert(t[f].estimateKbps > 0 && t[f].targetKbps > 0,
+          `${f}: estimate ${t[f].estimateKbps} kbps, target ${t[f].targetKbps} kbps`);
+        // The same figures the agent gives its operators, for the same viewer.
+        const s = await getStream(f);
+        const v = (s.viewers ?? []).find((x) => x.sessionId === t[f].session);
+        assert(v, `${f}: agent lists session ${t[f].session}: ${JSON.stringify(s.viewers)}`);
+      }
+      const label = await page.$eval('.tile[data-feed="a"] .chart[data-chart="bitrate"] .v',
+        (e) => e.textContent);
+      assert(/ \/ est \d+/.test(label), `bitrate label shows the estimate: "${label}"`);
+      const r = await page.evaluate(async (q) => {
+        const res = await fetch(`/api/congestion?${q}`);
+        return { status: res.status, body: await res.json() };
+      }, new URLSearchParams({ feed: 'a', session: t.a.session }).toString());
+      assert(r.status === 200 && r.body.feed === 'a' && r.body.session === t.a.session
+        && r.body.estimateKbps > 0, `/api/congestion: ${JSON.stringify(r)}`);
+      const none = await page.evaluate(async () =>
+        (await fetch('/api/congestion?feed=a&session=nobody')).status);
+      assert(none === 404, `an unknown session: ${none}`);
+    }],
 
   ['video shows real pixels, in the elements and in a screenshot', async () => {
     const videos = await page.$$eval('.tile video', (els) => els.map((v) => {
