@@ -1,9 +1,13 @@
 // A Chromium viewer as a process: opens the director's viewer page on one
 // feed and prints what it sees as JSON lines, in tests/helpers/test_viewer's
 // format ({"event":"playing"}, {"event":"first_frame","play_ms":N},
-// {"event":"sample","frames":N,"width":W,"height":H,"t_ms":T}, {"event":"done"}),
-// so a C++ network test can run a real browser inside a network namespace
-// (tests/integration/nat_traversal_test.cc) exactly as it runs test_viewer.
+// {"event":"sample","frames":N,"width":W,"height":H,"t_ms":T,"rtp_payload_bytes":B,
+// "max_gap_ms":G,"freeze_count":F}, {"event":"done"}), so a C++ network test can
+// run a real browser inside a network namespace (nat_traversal_test.cc,
+// bottleneck_chromium_test.cc) exactly as it runs test_viewer. max_gap_ms is
+// the longest time, since the last sample, that the decoded-frame count stood
+// still, at the page's stats resolution (500 ms): freeze_count, Chromium's own
+// count, is the finer measure.
 // The page takes its ICE servers from the director (/api/ice-servers).
 //
 // node nat_viewer.mjs --director HOST:PORT --feed NAME [--seconds N] [--report_ms N]
@@ -33,6 +37,8 @@ try {
   await page.goto(`http://${director}/?feed=${encodeURIComponent(feed)}`);
   emit({ event: 'playing' });
   let firstFrameSeen = false;
+  let lastFrames = 0;
+  let lastAdvance = Date.now();
   const report = setInterval(async () => {
     const v = await page.evaluate(() => ({ ...window.gwaViewer })).catch(() => null);
     if (!v) return;
@@ -40,9 +46,22 @@ try {
       firstFrameSeen = true;
       emit({ event: 'first_frame', play_ms: v.firstFrameMs });
     }
+    const now = Date.now();
+    const frames = v.framesDecoded ?? 0;
+    // A window in which no frame was decoded reports how long the count has
+    // stood still; one in which frames came reports 0.
+    let maxGap = 0;
+    if (frames > lastFrames) {
+      lastFrames = frames;
+      lastAdvance = now;
+    } else if (firstFrameSeen) {
+      maxGap = now - lastAdvance;
+    }
     emit({
-      event: 'sample', frames: v.framesDecoded ?? 0, width: v.frameWidth ?? 0,
-      height: v.frameHeight ?? 0, t_ms: Date.now() - start, state: v.state, error: v.error,
+      event: 'sample', frames, width: v.frameWidth ?? 0,
+      height: v.frameHeight ?? 0, t_ms: now - start, state: v.state, error: v.error,
+      rtp_payload_bytes: v.bytesReceived ?? 0, max_gap_ms: maxGap,
+      freeze_count: v.freezeCount ?? 0,
     });
   }, reportMs);
   deadline.unref?.();
