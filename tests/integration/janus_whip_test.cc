@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "agent_harness.h"
 #include "janus_api.h"
 #include "janus_server.h"
@@ -107,6 +109,22 @@ TEST_F(JanusWhipTest, SubscriberDecodesResizesAndStopDeletesTheResource) {
   std::printf("Janus: WHIP Start -> 10 frames decoded at the subscriber: %lld ms\n",
               MsSince(started_at));
   EXPECT_EQ(subscriber.receiver().state().width, 640);
+
+  // Nothing leaves the host: Janus offers candidates on the one host address
+  // it was given only (no IPv6, no other interface) and loaded the VideoRoom
+  // plugin and two transports, nothing else.
+  ASSERT_FALSE(janus_.ice_address().empty());
+  int candidates = 0;
+  for (absl::string_view line : absl::StrSplit(subscriber.janus_offer(), "\r\n")) {
+    if (!absl::StartsWith(line, "a=candidate:")) continue;
+    ++candidates;
+    EXPECT_TRUE(absl::StrContains(line, " " + janus_.ice_address() + " ")) << line;
+  }
+  EXPECT_GE(candidates, 1);
+  EXPECT_EQ(janus_.CountInJanusLog("Loading plugin '"), 1);
+  EXPECT_EQ(janus_.CountInJanusLog("Loading transport plugin '"), 2);
+  EXPECT_EQ(janus_.CountInJanusLog("Adding '" + janus_.ice_address() + "' to the ICE enforce list"),
+            1);
 
   // SetQuality reaches the publish; Janus forwards the new size as it is.
   {

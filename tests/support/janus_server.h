@@ -2,11 +2,13 @@
 // Debian's simple-whip-server in front of it, both started by the test from
 // configs generated into a temporary directory.
 //
-// Nothing but loopback: Janus loads only the VideoRoom plugin and the HTTP
-// (the subscriber's API) and WebSocket (simple-whip-server's API) transports,
-// each bound to 127.0.0.1, gathers ICE candidates on `lo` only, with no
-// STUN/TURN, no UPnP, no IPv6, no mDNS. simple-whip-server listens on every
-// interface by itself, so a preloaded script binds its listener to 127.0.0.1.
+// Nothing leaves the machine: Janus loads only the VideoRoom plugin and the
+// HTTP (the subscriber's API) and WebSocket (simple-whip-server's API)
+// transports, each bound to 127.0.0.1, and gathers ICE candidates on one
+// address of this host only (Janus 1.1.2 cannot gather on `lo`: it skips
+// loopback interfaces), with no STUN/TURN, no UPnP, no IPv6, no mDNS.
+// simple-whip-server listens on every interface by itself, so a preloaded
+// script binds its listener to 127.0.0.1.
 //
 // simple-whip-server is not installed (its package depends on Debian's
 // nodejs, which conflicts with NodeSource's): scripts/install-deps.sh
@@ -43,6 +45,9 @@ class JanusServer {
   static constexpr int kRoom = 1234;
   std::string whip_url() const;   // http://127.0.0.1:P/whip/endpoint/gwa
   std::string janus_url() const;  // http://127.0.0.1:P/janus
+  // The one address Janus gathers ICE candidates on: an address of this
+  // host (see janus_server.cc, HostIpv4), so media never leaves the machine.
+  const std::string& ice_address() const { return ice_address_; }
   // Waits until `needle` has appeared `count` times in the current process's
   // output (false on timeout).
   bool WaitForJanusLog(const std::string& needle, int count, std::chrono::milliseconds timeout) {
@@ -64,6 +69,7 @@ class JanusServer {
   const std::string node_;
   const std::string token_;
   std::string dir_;
+  std::string ice_address_;
   int http_port_ = 0, ws_port_ = 0, whip_port_ = 0;
   std::unique_ptr<ChildProcess> janus_;
   std::unique_ptr<ChildProcess> whip_;

@@ -46,9 +46,10 @@ absl::Status JanusSubscriber::Subscribe(const std::string& janus_url, int room,
   if (!jsep.is_object() || jsep.value("type", "") != "offer") {
     return absl::InternalError("join answered without an offer: " + attached->dump());
   }
+  janus_offer_ = jsep["sdp"].get<std::string>();
   receiver_ = std::make_unique<WebrtcReceiver>(WebrtcReceiver::Answerer{});
   std::string error;
-  const std::string answer = receiver_->AnswerOffer(jsep["sdp"].get<std::string>(), &error);
+  const std::string answer = receiver_->AnswerOffer(janus_offer_, &error);
   if (answer.empty()) return absl::InternalError("answering Janus's offer: " + error);
   auto started = handle_->Message({{"request", "start"}}, {{"type", "answer"}, {"sdp", answer}},
                                   std::chrono::seconds(10));

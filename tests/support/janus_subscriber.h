@@ -26,12 +26,15 @@ class JanusSubscriber {
   absl::Status Subscribe(const std::string& janus_url, int room, std::chrono::milliseconds timeout);
   WebrtcReceiver& receiver() { return *receiver_; }
   uint64_t feed() const { return feed_; }
+  // Janus's offer to this subscriber (its candidates show where it listens).
+  const std::string& janus_offer() const { return janus_offer_; }
 
  private:
   std::unique_ptr<JanusVideoRoomHandle> watcher_;  // in the room, publishing nothing
   std::unique_ptr<JanusVideoRoomHandle> handle_;
   std::unique_ptr<WebrtcReceiver> receiver_;
   uint64_t feed_ = 0;
+  std::string janus_offer_;
 };
 
 }  // namespace testing_support
