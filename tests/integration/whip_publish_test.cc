@@ -1,7 +1,7 @@
 // WHIP publishing (issue 14) through the gRPC API: a real in-process agent
 // publishes a stream to a WHIP endpoint run by the test (HTTP on loopback,
 // each offer answered by a real receiving webrtcbin that decodes the video).
-// Janus + simple-whip-server are not used: see README "WHIP publishing".
+// The same against Janus behind simple-whip-server: janus_whip_test.cc.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
