@@ -11,6 +11,8 @@
 //   gwa_bench fanout   [--subscribers 0,1,100,1000] [--streams 4] [--seconds 10]
 //   gwa_bench audience [--viewers 1,2,4,8] [--seconds 8] [--width 1280 --height 720]
 //                      (one feed, N viewers: per-viewer vs shared encode)
+//   gwa_bench janus    [--runs 5] [--keyframe-interval 0] [--node PATH]
+//                      (WHIP Start -> first frame at a Janus subscriber)
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
 //   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
 //                      (the plain gst pipeline: no agent, no webrtcbin)
@@ -37,6 +39,7 @@
 #include "engine/latency_probe.h"
 #include "engine/pipeline_description.h"
 #include "engine/source_chain.h"
+#include "janus_bench.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -884,8 +887,9 @@ int RunFloor(const Args& args) {
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   if (argc < 2) {
-    std::cerr << "usage: gwa_bench start|control|cost|fanout|audience|latency|floor|setq|version "
-                 "[--flags]\n";
+    std::cerr
+        << "usage: gwa_bench start|control|cost|fanout|audience|janus|latency|floor|setq|version "
+           "[--flags]\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -896,6 +900,7 @@ int main(int argc, char** argv) {
   if (cmd == "cost") return bench::RunCost(args, bin_dir);
   if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
   if (cmd == "audience") return bench::RunAudience(args, bin_dir);
+  if (cmd == "janus") return bench::RunJanus(args, bin_dir);
   if (cmd == "latency") return bench::RunLatency(args, bin_dir);
   if (cmd == "floor") return bench::RunFloor(args);
   if (cmd == "setq") return bench::RunSetq(args);

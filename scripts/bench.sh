@@ -4,7 +4,7 @@
 # passes or fails on a timing.
 #
 #   scripts/bench.sh                 # everything (~11 min on 2 cores; prints how long it took)
-#   scripts/bench.sh start control   # only some: start control browser cost fanout audience latency
+#   scripts/bench.sh start control   # only some: start control browser cost fanout audience janus latency
 #                                    #   browser-latency floor nat (nat needs root: network namespaces)
 #
 # Env: BUILD_DIR (default build), SKIP_BUILD=1 to use the binaries as they are.
@@ -31,7 +31,7 @@ BIN=$(cd "$BUILD_DIR/bin" && pwd)
 export GWA_BIN_DIR=$BIN
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout audience latency browser-latency floor nat)
+[ ${#which[@]} -eq 0 ] && which=(start control browser cost fanout audience janus latency browser-latency floor nat)
 out="$BUILD_DIR/bench-results.md"
 : >"$out"
 {
@@ -51,6 +51,7 @@ for b in "${which[@]}"; do
     cost) "$BIN/gwa_bench" cost --streams 1,4,8,16 --seconds 10 ;;
     fanout) "$BIN/gwa_bench" fanout --subscribers 0,1,100,1000 --streams 4 --seconds 10 ;;
     audience) "$BIN/gwa_bench" audience --viewers 1,2,4,8 --seconds 6 ;;
+    janus) "$BIN/gwa_bench" janus --runs 9 ;;
     latency)
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 0
       "$BIN/gwa_bench" latency --seconds 10 --receiver-latency 200 ;;
@@ -58,7 +59,7 @@ for b in "${which[@]}"; do
     browser-latency) xvfb-run -a node bench/browser_latency.mjs 630 35 ;;
     floor) "$BIN/gwa_bench" floor --seconds 22 ;;
     nat) bench/nat.sh 5 ;;
-    *) echo "unknown benchmark $b (start control browser cost fanout audience latency browser-latency floor nat)" >&2
+    *) echo "unknown benchmark $b (start control browser cost fanout audience janus latency browser-latency floor nat)" >&2
        exit 2 ;;
   esac | tee -a "$out"
 done

@@ -315,6 +315,11 @@ void StreamRegistry::StopAll() {
     std::lock_guard<std::mutex> lock(mu_);
     all.swap(streams_);
   }
+  // Every WHIP publisher starts its DELETE now, in parallel; Shutdown() below
+  // then only waits for each (WhipPublisher::RequestStop).
+  for (auto& [id, entry] : all) {
+    if (entry->whip) entry->whip->RequestStop();
+  }
   for (auto& [id, entry] : all) entry->Shutdown();
 }
 

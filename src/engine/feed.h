@@ -65,6 +65,9 @@ struct FeedConfig {
   // A viewer not connected this long after its play ends, the feed FAILED
   // with the reason (checked at each stats interval).
   std::chrono::milliseconds ice_connect_timeout{30000};
+  // A publish session (Publish) whose peer sent RTCP and then none for this
+  // long ends (the SFU went away); checked at each stats interval.
+  std::chrono::milliseconds peer_rtcp_timeout{5000};
   IceOptions ice;
   bool latency_probe = false;  // see engine/latency_probe.h
   // A running source that delivers no frame for this long is restarted.
@@ -241,6 +244,7 @@ class Feed : public std::enable_shared_from_this<Feed> {
   void EndViewersThatNeverConnected();
   void OnSourceDown(std::string error);
   void OnSourceUp();
+  void EndPublishersWithoutRtcp();
   void StartStatsTimer();
   void OnStatsTick();
   void AdaptSharedEncoder();

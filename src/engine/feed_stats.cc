@@ -77,8 +77,26 @@ void Feed::EndViewersThatNeverConnected() {
   }
 }
 
+// An SFU that restarts or dies takes its session state with it and sends
+// nothing more: its receiver reports (about one a second) stop. Only after
+// the first report, so a peer that sends no RTCP is left to ICE.
+void Feed::EndPublishersWithoutRtcp() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> silent;
+  for (const auto& [id, viewer] : viewers_) {
+    if (!viewer.publisher || !viewer.session || !viewer.connected) continue;
+    const auto last = viewer.session->last_peer_rtcp();
+    if (last && now - *last > config_.peer_rtcp_timeout) silent.push_back(id);
+  }
+  for (const std::string& id : silent) {
+    EndViewer(id, absl::StrCat("no RTCP from the peer for ", config_.peer_rtcp_timeout.count(),
+                               " ms (it went away)"));
+  }
+}
+
 void Feed::OnStatsTick() {
   EndViewersThatNeverConnected();
+  EndPublishersWithoutRtcp();
   // A round a session never answered (it was going away) ends now with what
   // came back.
   if (!round_.pending.empty()) EmitStats();

@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "engine/gst_ptr.h"
 #include "engine/ice_options.h"
+#include "engine/peer_rtcp_watch.h"
 #include "engine/pipeline_template.h"
 #include "engine/quality.h"
 #include "engine/rate_estimator.h"
@@ -142,6 +143,11 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Why this session may not connect, found while answering ("" = nothing
   // seen): e.g. a TURN server that gave no relayed candidate.
   const std::string& ice_problem() const { return ice_problem_; }
+  // Offerer: when the peer (the SFU) last sent RTCP; nullopt until it has
+  // (and always for an answerer, whose viewer's director reports its end).
+  std::optional<std::chrono::steady_clock::time_point> last_peer_rtcp() const {
+    return rtcp_watch_.last();
+  }
 
  private:
   ViewerSession(Engine* engine, SessionConfig config, Events events);
@@ -189,6 +195,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // The TURN servers handed to webrtcbin: relay protocol of the selected pair.
   std::vector<RelayEndpoint> relays_;
   std::string ice_problem_;
+  PeerRtcpWatch rtcp_watch_;  // offerer only
 };
 
 // What webrtcbin's threads get as user data: never the session itself, only

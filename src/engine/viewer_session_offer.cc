@@ -27,6 +27,9 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::CreateOfferer(
   std::shared_ptr<ViewerSession> session(new ViewerSession(engine, config, std::move(events)));
   if (absl::Status s = session->Build(offered); !s.ok()) return s;
   if (absl::Status s = EnableKeepaliveChecks(session->webrtc_.get()); !s.ok()) return s;
+  // The SFU's RTCP ceasing is how a vanished SFU is noticed in seconds
+  // (Feed::EndPublishersWithoutRtcp); the keepalives above are the fallback.
+  if (absl::Status s = session->rtcp_watch_.Attach(session->webrtc_.get()); !s.ok()) return s;
   return session;
 }
 

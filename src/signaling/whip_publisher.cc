@@ -73,13 +73,17 @@ WhipPublisher::WhipPublisher(WhipConfig config, PublishTarget* target)
 
 WhipPublisher::~WhipPublisher() { Stop(); }
 
-void WhipPublisher::Stop() {
+void WhipPublisher::RequestStop() {
   stopping_ = true;
   {
     std::lock_guard<std::mutex> lock(box_->mu);
     box_->stopping = true;
   }
   box_->cv.notify_all();
+}
+
+void WhipPublisher::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -165,6 +166,8 @@ void WhipEndpoint::Handle(int fd) {
       seen_.deleted.push_back(n);
     }
     changed_.notify_all();
+    // Simulates a server slow to answer (SetDeleteDelay), not a wait for state.
+    std::this_thread::sleep_for(std::chrono::milliseconds(delete_delay_ms_.load()));
     return Respond(fd, 200, "OK", "", "");
   }
   Respond(fd, 404, "Not Found", "", "");

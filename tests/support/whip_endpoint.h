@@ -32,6 +32,9 @@ class WhipEndpoint {
   // Closes the listener and frees every peer (an SFU going away).
   void Stop();
   int port() const { return port_; }
+  // A slow server: each DELETE is answered only after `delay` (the agent's
+  // shutdown must not wait for N of them in a row).
+  void SetDeleteDelay(std::chrono::milliseconds delay) { delete_delay_ms_ = delay.count(); }
   std::string endpoint_url() const;
 
   struct Seen {
@@ -60,6 +63,7 @@ class WhipEndpoint {
   std::condition_variable changed_;
   Seen seen_;
   int next_resource_ = 1;
+  std::atomic<int64_t> delete_delay_ms_{0};
   std::map<int, std::shared_ptr<WebrtcReceiver>> peers_;
 };
 
