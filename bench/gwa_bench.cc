@@ -40,6 +40,7 @@
 #include "engine/pipeline_description.h"
 #include "engine/source_chain.h"
 #include "janus_bench.h"
+#include "private_network.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -885,6 +886,14 @@ int RunFloor(const Args& args) {
 }  // namespace bench
 
 int main(int argc, char** argv) {
+  // Janus must not gather on the host's addresses: the janus bench runs in a
+  // network of its own, entered before any thread (private_network.h).
+  if (argc >= 2 && std::string(argv[1]) == "janus") {
+    if (const std::string error = testing_support::EnterPrivateNetwork(); !error.empty()) {
+      std::cerr << "gwa_bench janus: " << error << "\n";
+      return 1;
+    }
+  }
   gst_init(&argc, &argv);
   if (argc < 2) {
     std::cerr

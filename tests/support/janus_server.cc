@@ -1,8 +1,5 @@
 #include "janus_server.h"
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +10,7 @@
 
 #include "absl/strings/substitute.h"
 #include "janus_api.h"
+#include "private_network.h"
 
 namespace testing_support {
 namespace {
@@ -36,26 +34,6 @@ int FreePort() {
   }
   close(fd);
   return port;
-}
-
-// The first IPv4 address of an interface that is up and not loopback ("" if
-// none). Janus 1.1.2 never gathers on a loopback interface (it skips
-// IFF_LOOPBACK when applying ice_enforce_list, and with nothing enforced
-// libnice takes every interface, IPv6 included), so it is pinned to one of
-// the machine's own addresses instead: packets to it never leave the host.
-std::string HostIpv4() {
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return "";
-  std::string found;
-  for (ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
-    if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
-    char text[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof(text));
-    found = text;
-  }
-  freeifaddrs(list);
-  return found;
 }
 
 bool WriteFile(const fs::path& path, const std::string& text, std::string* error) {
@@ -107,8 +85,9 @@ bool JanusServer::WriteConfig(std::string* error) {
   // Janus itself: its own plugin/transport folders, logs on stdout; the
   // subscriber's session lives as long as the test (no keepalives). No
   // STUN/TURN server, no NAT 1:1 mapping, no mDNS, no IPv6, candidates on one
-  // of the host's own IPv4 addresses only (HostIpv4).
-  ice_address_ = HostIpv4();
+  // of the private network's address only (kPrivateAddress on
+  // kPrivateInterface, enforced by interface name).
+  ice_address_ = kPrivateAddress;
   const std::string janus_jcfg = absl::Substitute(R"(general: {
   configs_folder = "$0/cfg"
   plugins_folder = "$0/plugins"
@@ -138,7 +117,7 @@ events: {
   broadcast = false
 }
 )",
-                                                  dir_, ice_address_.empty() ? "lo" : ice_address_);
+                                                  dir_, kPrivateInterface);
   const std::string http_jcfg = absl::Substitute(R"(general: {
   json = "plain"
   base_path = "/janus"
@@ -212,6 +191,11 @@ net.Server.prototype.listen = function(port, ...rest) {
 }
 
 bool JanusServer::Start(std::string* error) {
+  if (!InPrivateNetwork()) {
+    *error = "Janus runs only inside the process's private network (EnterPrivateNetwork): " +
+             PrivateNetworkError();
+    return false;
+  }
   if (dir_.empty() && !WriteConfig(error)) return false;
   const std::string cfg = dir_ + "/cfg";
   janus_ = std::make_unique<ChildProcess>();

@@ -4,9 +4,11 @@
 //
 // Nothing leaves the machine: Janus loads only the VideoRoom plugin and the
 // HTTP (the subscriber's API) and WebSocket (simple-whip-server's API)
-// transports, each bound to 127.0.0.1, and gathers ICE candidates on one
-// address of this host only (Janus 1.1.2 cannot gather on `lo`: it skips
-// loopback interfaces), with no STUN/TURN, no UPnP, no IPv6, no mDNS.
+// transports, each bound to 127.0.0.1, and gathers ICE candidates only on
+// the process's private network (tests/support/private_network.h: Janus
+// 1.1.2 cannot gather on `lo`, it skips loopback interfaces, and the host's
+// own addresses are not for tests), with no STUN/TURN, no UPnP, no IPv6, no
+// mDNS. Start() refuses to run outside that private network.
 // simple-whip-server listens on every interface by itself, so a preloaded
 // script binds its listener to 127.0.0.1.
 //
@@ -45,8 +47,8 @@ class JanusServer {
   static constexpr int kRoom = 1234;
   std::string whip_url() const;   // http://127.0.0.1:P/whip/endpoint/gwa
   std::string janus_url() const;  // http://127.0.0.1:P/janus
-  // The one address Janus gathers ICE candidates on: an address of this
-  // host (see janus_server.cc, HostIpv4), so media never leaves the machine.
+  // The one address Janus gathers ICE candidates on: the private network's
+  // (kPrivateAddress), so media never leaves the process's namespace.
   const std::string& ice_address() const { return ice_address_; }
   // Waits until `needle` has appeared `count` times in the current process's
   // output (false on timeout).

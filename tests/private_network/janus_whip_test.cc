@@ -1,8 +1,9 @@
 // WHIP publishing (issue 14) proven against a real SFU: Debian's Janus
-// (VideoRoom) behind Debian's simple-whip-server, both started by the test on
-// loopback (tests/support/janus_server.h). A real in-process agent publishes
-// test://ball; a subscriber speaking Janus's HTTP API with a receiving
-// webrtcbin decodes what Janus forwards.
+// (VideoRoom) behind Debian's simple-whip-server, both started by the test
+// (tests/support/janus_server.h) inside this process's own network
+// (tests/support/private_network.h: private_network_tests enters it in main). A real in-process
+// agent publishes test://ball; a subscriber speaking Janus's HTTP API with a receiving webrtcbin
+// decodes what Janus forwards.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 #include "janus_api.h"
 #include "janus_server.h"
 #include "janus_subscriber.h"
+#include "private_network.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 #include "temp_file.h"
 
@@ -38,6 +40,10 @@ long long MsSince(std::chrono::steady_clock::time_point t) {
 class JanusWhipTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (!testing_support::InPrivateNetwork()) {
+      GTEST_SKIP() << "Janus needs the process's own network: "
+                   << testing_support::PrivateNetworkError();
+    }
     std::string error;
     ASSERT_TRUE(janus_.Start(&error)) << error;
     control::AgentOptions options;
@@ -68,15 +74,7 @@ class JanusWhipTest : public ::testing::Test {
     return harness_.stub().Start(&ctx, req, &ignored);
   }
 
-  pb::Stream Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    pb::GetStreamRequest req;
-    req.set_stream_id(id);
-    pb::Stream stream;
-    grpc::Status s = harness_.stub().GetStream(&ctx, req, &stream);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return stream;
-  }
+  pb::Stream Get(const std::string& id) { return testing_support::GetStream(harness_.stub(), id); }
 
   bool WaitForWhip(const std::string& id, const std::function<bool(const pb::WhipStatus&)>& pred,
                    std::chrono::milliseconds timeout) {
@@ -110,8 +108,8 @@ TEST_F(JanusWhipTest, SubscriberDecodesResizesAndStopDeletesTheResource) {
               MsSince(started_at));
   EXPECT_EQ(subscriber.receiver().state().width, 640);
 
-  // Nothing leaves the host: Janus offers candidates on the one host address
-  // it was given only (no IPv6, no other interface) and loaded the VideoRoom
+  // Nothing leaves the private network: Janus offers candidates on its one
+  // address only (no IPv6, no other interface) and loaded the VideoRoom
   // plugin and two transports, nothing else.
   ASSERT_FALSE(janus_.ice_address().empty());
   int candidates = 0;
@@ -123,7 +121,8 @@ TEST_F(JanusWhipTest, SubscriberDecodesResizesAndStopDeletesTheResource) {
   EXPECT_GE(candidates, 1);
   EXPECT_EQ(janus_.CountInJanusLog("Loading plugin '"), 1);
   EXPECT_EQ(janus_.CountInJanusLog("Loading transport plugin '"), 2);
-  EXPECT_EQ(janus_.CountInJanusLog("Adding '" + janus_.ice_address() + "' to the ICE enforce list"),
+  EXPECT_EQ(janus_.CountInJanusLog(std::string("Adding '") + testing_support::kPrivateInterface +
+                                   "' to the ICE enforce list"),
             1);
 
   // SetQuality reaches the publish; Janus forwards the new size as it is.
