@@ -54,6 +54,9 @@ ABSL_FLAG(std::string, turn_credentials_file, "",
 ABSL_FLAG(bool, latency_probe, false,
           "Stamp the wall clock into every picture before encoding, for glass-to-glass "
           "latency benchmarks (bench/); visible as blocks at the top-left corner");
+ABSL_FLAG(double, pacing_factor, 2.5,
+          "Each viewer's packets leave at this multiple of its target bitrate, bursts spread "
+          "(libwebrtc's pacer: 2.5); 0 turns pacing off (a frame's packets leave at once)");
 ABSL_FLAG(int, max_streams, 64, "Most streams this agent runs at once");
 ABSL_FLAG(int, max_viewers_per_feed, 4,
           "Viewer sessions per stream at once unless its StartRequest says otherwise (1..64); "
@@ -263,6 +266,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.registry.latency_probe = absl::GetFlag(FLAGS_latency_probe);
+  options.registry.pacing_factor = absl::GetFlag(FLAGS_pacing_factor);
+  if (const double f = options.registry.pacing_factor; !(f == 0 || (f >= 1 && f <= 10))) {
+    spdlog::critical("--pacing-factor {}: 0 (off) or 1..10", f);
+    return 2;
+  }
   options.registry.link_template.ca_file = absl::GetFlag(FLAGS_director_ca);
   options.registry.link_template.tls_insecure = absl::GetFlag(FLAGS_director_insecure);
 

@@ -14,6 +14,7 @@
 //   gwa_bench janus    [--runs 5] [--keyframe-interval 0] [--node PATH]
 //                      (WHIP Start -> first frame at a Janus subscriber)
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
+//                      [--pacing-factor F] (the agent's; 0: pacing off)
 //   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
 //                      (the plain gst pipeline: no agent, no webrtcbin)
 //   gwa_bench setq     --server HOST:PORT --stream ID   (stdin "W H" -> SetQuality;
@@ -605,8 +606,11 @@ int RunLatency(const Args& args, const std::string& bin_dir) {
   int seconds = args.GetInt("seconds", 10);
   unsigned rx_latency = static_cast<unsigned>(args.GetInt("receiver-latency", 0));
   std::vector<std::pair<int, int>> sizes = ParseSizes(args.Get("size", "640x360,1280x720"));
+  const std::string pacing = args.Get("pacing-factor", "");
+  std::vector<std::string> agent_args = {"--latency-probe"};
+  if (!pacing.empty()) agent_args.insert(agent_args.end(), {"--pacing-factor", pacing});
   AgentUnderTest agent;
-  if (auto e = agent.Start(bin_dir, {"--latency-probe"}); !e.empty()) return Fail(e);
+  if (auto e = agent.Start(bin_dir, agent_args); !e.empty()) return Fail(e);
   Table t({"stream", "frames read", "unstamped", "median ms", "p90 ms", "p99 ms", "max ms"});
   int index = 0;
   for (auto [w, h] : sizes) {
@@ -672,7 +676,8 @@ int RunLatency(const Args& args, const std::string& bin_dir) {
   PrintMachine(
       "Glass-to-glass (capture -> decoded frame) with --latency-probe, webrtcbin viewer "
       "with jitter-buffer latency " +
-      std::to_string(rx_latency) + " ms, " + std::to_string(seconds) + " s per size");
+      std::to_string(rx_latency) + " ms, " + std::to_string(seconds) + " s per size" +
+      (pacing.empty() ? "" : ", --pacing-factor " + pacing));
   t.Print();
   std::cout << "\nStamp written on the appsrc in front of the encoder; read from the "
                "receiver's decoded frame (decodebin: openh264dec), clock CLOCK_REALTIME on both "

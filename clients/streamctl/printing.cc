@@ -122,8 +122,9 @@ std::string FormatStats(const pb::StreamStats& s) {
     const pb::Congestion& c = v.congestion();
     absl::StrAppend(&line, " [", v.session_id().empty() ? "default" : v.session_id(),
                     " est=", c.estimate_kbps(), "kbps target=", c.target_kbps(),
-                    "kbps acked=", c.acked_kbps(), "kbps ",
-                    c.adaptive() ? c.last_reason() : "fixed", "]");
+                    "kbps acked=", c.acked_kbps(), "kbps pacer=", Fixed(c.pacer_queue_ms(), 0),
+                    "ms@", c.pacing_rate_kbps(), "kbps ", c.adaptive() ? c.last_reason() : "fixed",
+                    "]");
   }
   return line;
 }

@@ -52,6 +52,9 @@ void ToProto(const engine::SessionCongestion& c, pb::Congestion* out) {
           .count());
   out->set_feedback_reports(c.feedback_events);
   out->set_round_trip_time_ms(static_cast<double>(e.rtt_us) / 1000.0);
+  out->set_pacer_queue_ms(static_cast<double>(c.pacer.queue_delay_us) / 1000.0);
+  out->set_pacing_rate_kbps(static_cast<uint32_t>(c.pacer.pacing_rate_bps / 1000));
+  out->set_pacer_packets_delayed(c.pacer.packets_delayed);
 }
 
 absl::StatusOr<engine::SourceOptions> FromProto(const pb::SourceOptions& in) {

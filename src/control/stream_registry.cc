@@ -159,6 +159,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   if (spec.ice_servers) config.ice.servers = *spec.ice_servers;
   if (spec.ice_transport_policy) config.ice.transport_policy = *spec.ice_transport_policy;
   config.latency_probe = options_.latency_probe;
+  config.pacing_factor = options_.pacing_factor;
   config.encoder = spec.encoder;
   config.pipeline_template = tmpl;
   config.source_options = spec.source_options;

@@ -81,6 +81,7 @@ struct RegistryOptions {
   engine::IceOptions ice;
   uint32_t max_viewers_per_feed = engine::kDefaultMaxViewers;
   bool latency_probe = false;           // benchmarks only: engine/latency_probe.h
+  double pacing_factor = 2.5;           // engine/pacer.h; 0: off
   signaling::LinkConfig link_template;  // timings, TLS options
   // The operator's pipeline templates, validated at start-up; callers pick
   // them by name only.

@@ -4,10 +4,13 @@
 
 #include <memory>
 
+#include "engine/pacer_element.h"
+
 namespace engine {
 
 Engine::Engine() {
   gst_init(nullptr, nullptr);
+  RegisterPacerElement();  // the sessions' pipelines name it
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
   auto started = std::make_shared<std::promise<std::thread::id>>();

@@ -346,6 +346,7 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::str
   config.ice_gather_timeout = config_.ice_gather_timeout;
   config.ice = ice;
   config.latency_probe = config_.latency_probe;
+  config.pacing_factor = config_.pacing_factor;
   config.encoder = config_.encoder;
   config.pipeline_template = config_.pipeline_template;
   if (passthrough) {

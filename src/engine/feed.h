@@ -70,6 +70,7 @@ struct FeedConfig {
   std::chrono::milliseconds peer_rtcp_timeout{5000};
   IceOptions ice;
   bool latency_probe = false;  // see engine/latency_probe.h
+  double pacing_factor = 2.5;  // engine/pacer.h; 0: off
   // A running source that delivers no frame for this long is restarted.
   std::chrono::milliseconds source_stall_timeout{5000};
   // The codec's encoder by API name ("" = its default: x264 for H264).

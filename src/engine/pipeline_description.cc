@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/encoder_control.h"
+#include "engine/pacer_element.h"
 #include "engine/quoted.h"
 
 namespace engine {
@@ -255,6 +256,9 @@ std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feed
                       feeder_caps, "\"", " ! ", encode_part,
                       " ! capsfilter name=pay_capsfilter caps=\"",
                       RtpCapsString(codec, payload_type, ssrc), "\"",
+                      // Spreads each frame's packets (engine/pacer_element.h);
+                      // webrtcbin stamps transport-wide send times after it.
+                      " ! ", kPacerFactory, " name=pacer",
                       " ! webrtcbin name=webrtc bundle-policy=max-bundle latency=0");
 }
 

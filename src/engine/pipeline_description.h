@@ -77,7 +77,7 @@ std::string EncoderDescription(const CodecTraits& traits, const Quality& quality
 std::string EncodeDescription(const CodecTraits& traits, const Quality& quality, int payload_type,
                               uint32_t ssrc);
 // appsrc `feeder` (caps, at most `feeder_max_buffers` queued, oldest
-// dropped) ! <encode_part> ! pay_capsfilter ! webrtcbin `webrtc`.
+// dropped) ! <encode_part> ! pay_capsfilter ! gwapacer `pacer` ! webrtcbin `webrtc`.
 std::string SendPipelineFromFeeder(const std::string& feeder_caps, uint32_t feeder_max_buffers,
                                    const std::string& encode_part, Codec codec, int payload_type,
                                    uint32_t ssrc);

@@ -106,6 +106,7 @@ absl::Status ViewerSession::Build(const OfferedVideo& offered) {
   if (offered.twcc_extension_id > 0) {
     if (absl::Status s = EnableTransportCc(offered); !s.ok()) return s;
   }
+  AttachPacer();
 
   // The payloader's pad created a transceiver; pinning it sendonly makes the
   // answer match the viewer's recvonly m-line (webrtcbin-notes pitfall 1).

@@ -52,6 +52,9 @@ struct SessionConfig {
   IceOptions ice;
   // Stamp the wall clock into every picture (engine/latency_probe.h).
   bool latency_probe = false;
+  // Packets leave at this multiple of the target (engine/pacer.h); 0: as
+  // they come.
+  double pacing_factor = 2.5;
   // The codec's encoder by API name ("" = its default); ignored with a
   // template, whose encode part brings its own.
   std::string encoder;
@@ -71,6 +74,13 @@ struct SessionSettings {
   IceAgentSettings ice;         // the live NiceAgent's (upnp, ice-tcp)
 };
 
+// The session's pacer now (engine/pacer_element.h); zeros without one.
+struct PacerFigures {
+  int64_t queue_delay_us = 0;   // the oldest queued packet's wait
+  int64_t pacing_rate_bps = 0;  // 0: pacing off
+  uint64_t packets_delayed = 0;
+};
+
 // Congestion control of one viewer (only when the viewer negotiated
 // transport-wide congestion control).
 struct SessionCongestion {
@@ -78,6 +88,7 @@ struct SessionCongestion {
   RateEstimate estimate;
   std::chrono::system_clock::time_point changed_at;  // of estimate.target_bps
   uint64_t feedback_events = 0;                      // RTPTWCCPackets received
+  PacerFigures pacer;
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
@@ -159,6 +170,12 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   bool adaptive() const;
   void ApplyTarget();
   void UpdateCongestionBounds(const Quality& next);
+  // viewer_session_pacer.cc
+  void AttachPacer();
+  int64_t PacingTargetBps() const;
+  void UpdatePacer();            // the pacer follows PacingTargetBps()
+  double PacerPushback() const;  // the encoder target's share the pacer queue leaves
+  PacerFigures pacer_figures() const;
   void WatchKeyframeRequests();
   void OnRemoteDescriptionSet(std::vector<IceCandidate> candidates);
   void OnAnswerCreated(GstWebRTCSessionDescription* answer);
@@ -192,6 +209,8 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Ticks the estimator (RateEstimator::OnTimer: feedback timeout).
   GSource* congestion_timer_ = nullptr;
   uint64_t frames_at_last_tick_ = 0;
+  ElementPtr pacer_;               // gwapacer between pay_capsfilter and webrtcbin
+  int64_t pacer_target_bps_ = -1;  // last set on it
   // The TURN servers handed to webrtcbin: relay protocol of the selected pair.
   std::vector<RelayEndpoint> relays_;
   std::string ice_problem_;

@@ -185,9 +185,13 @@ bool ViewerSession::adaptive() const {
 }
 
 void ViewerSession::ApplyTarget() {
+  UpdatePacer();
   if (!adaptive()) return;
-  const uint32_t target_kbps = std::max<uint32_t>(
-      limits::kMinBitrateKbps, static_cast<uint32_t>(rate_->estimate().target_bps / 1000));
+  // The pacer's queue is congestion too (viewer_session_pacer.cc).
+  const uint32_t target_kbps =
+      std::max<uint32_t>(limits::kMinBitrateKbps,
+                         static_cast<uint32_t>(static_cast<double>(rate_->estimate().target_bps) /
+                                               1000 * PacerPushback()));
   const uint32_t applied = in_force_.bitrate_kbps.value_or(0);
   // Every feedback moves the target a little; the encoder is told when it
   // moved by 3 % (x264enc reconfigures on each change).
@@ -202,7 +206,8 @@ void ViewerSession::ApplyTarget() {
 
 std::optional<SessionCongestion> ViewerSession::congestion() const {
   if (!rate_) return std::nullopt;
-  return SessionCongestion{adaptive(), rate_->estimate(), congestion_changed_at_, feedback_events_};
+  return SessionCongestion{adaptive(), rate_->estimate(), congestion_changed_at_, feedback_events_,
+                           pacer_figures()};
 }
 
 Quality ViewerSession::InForce(const Quality& next) const {

@@ -35,6 +35,7 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     encoder_->Apply(in_force_, in_force);
     in_force_ = in_force;
   }
+  UpdatePacer();
   if (next.fec_percentage != previous.fec_percentage) {
     // webrtcbin binds this to its rtpulpfecenc's percentage.
     g_object_set(transceiver_.get(), "fec-percentage", *next.fec_percentage, nullptr);

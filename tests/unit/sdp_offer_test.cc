@@ -146,9 +146,10 @@ TEST(PipelineDescriptionTest, NamesTheElementsQualityControlNeeds) {
                            "width=1280,height=720,framerate=30/1"}) {
     EXPECT_NE(d->source.find(name), std::string::npos) << name << " missing in " << d->source;
   }
-  for (const char* name : {"name=feeder", "is-live=true", "do-timestamp=true", "name=encoder",
-                           "name=payloader", "name=pay_capsfilter", "name=webrtc",
-                           "tune=zerolatency", "config-interval=-1", "payload=(int)104"}) {
+  for (const char* name :
+       {"name=feeder", "is-live=true", "do-timestamp=true", "name=encoder", "name=payloader",
+        "name=pay_capsfilter", "gwapacer name=pacer", "name=webrtc", "tune=zerolatency",
+        "config-interval=-1", "payload=(int)104"}) {
     EXPECT_NE(d->send.find(name), std::string::npos) << name << " missing in " << d->send;
   }
   // The source never reaches into the sending pipeline and vice versa.
