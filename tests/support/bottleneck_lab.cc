@@ -142,6 +142,19 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
                         "streamId", 20s, &error),
             "")
       << "streamctl watch: " << error;
+  if (run.chromium) {
+    // Chromium sends its own TWCC feedback (its offer negotiates it) and
+    // takes longer to start than test_viewer.
+    ASSERT_NE(lab_->Start(*viewer_, viewer_ns_,
+                          {GWA_NODE, std::string(GWA_BROWSER_DIR) + "/nat_viewer.mjs", "--director",
+                           std::string(kBottleneckEdge) + ":8080", "--feed", "cam", "--seconds",
+                           std::to_string(run.seconds), "--report_ms", "500"},
+                          R"("event":"first_frame")", 60s, &error),
+              "")
+        << "chromium viewer: " << error << "\n"
+        << viewer_->Output();
+    return;
+  }
   const std::vector<std::string> viewer = {Bin("test_viewer"),
                                            "--director",
                                            std::string(kBottleneckEdge) + ":8080",

@@ -56,6 +56,10 @@ struct BottleneckRun {
   int ask_kbps = 2500;  // the stream's bitrate (adaptive: its ceiling)
   // The agent's --pacing-factor; negative: its default.
   double pacing_factor = -1;
+  // The viewer is Debian's Chromium on the director's viewer page
+  // (tests/browser/nat_viewer.mjs: the same sample lines, payload bytes and
+  // frames but no capture -> decoded delay) instead of test_viewer.
+  bool chromium = false;
 };
 
 class BottleneckLab {
