@@ -26,9 +26,9 @@ using namespace std::chrono_literals;
 using testing_support::BottleneckLab;
 using testing_support::BottleneckRun;
 
-constexpr int kAskKbps = 2500;
-constexpr int kWideKbps = 4000;
-constexpr int kNarrowKbps = 800;
+using testing_support::kAskKbps;
+using testing_support::kNarrowKbps;
+using testing_support::kWideKbps;
 
 // Chromium's freeze counter in the viewer's `n`-th sample line (1-based).
 uint64_t FreezesAt(const std::string& output, size_t n) {

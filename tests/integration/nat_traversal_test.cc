@@ -35,6 +35,7 @@
 
 #include "agent_process.h"
 #include "child_process.h"
+#include "chromium_viewer.h"
 #include "metrics/process_collector.h"
 #include "net_lab.h"
 #include "test_pki.h"  // TempDir
@@ -233,9 +234,8 @@ class NatTraversalTest : public ::testing::Test {
   void StartChromiumViewer(int seconds = 25) {
     std::string error;
     ASSERT_NE(lab_->Start(viewer_process_, viewer_,
-                          {GWA_NODE, std::string(GWA_BROWSER_DIR) + "/nat_viewer.mjs", "--director",
-                           std::string(kPublic) + ":8080", "--feed", "cam", "--seconds",
-                           std::to_string(seconds), "--report_ms", "250"},
+                          testing_support::ChromiumViewerCommand(std::string(kPublic) + ":8080",
+                                                                 "cam", seconds, 250),
                           R"("event":"playing")", 60s, &error),
               "")
         << "chromium viewer: " << error;

@@ -33,9 +33,9 @@ using testing_support::BottleneckLab;
 using testing_support::BottleneckRun;
 using testing_support::PhaseFigures;
 
-constexpr int kAskKbps = 2500;
-constexpr int kWideKbps = 4000;
-constexpr int kNarrowKbps = 800;
+using testing_support::kAskKbps;
+using testing_support::kNarrowKbps;
+using testing_support::kWideKbps;
 
 class PacerTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chromium_viewer.h"
 #include "viewer_samples.h"
 
 namespace testing_support {
@@ -146,9 +147,8 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
     // Chromium sends its own TWCC feedback (its offer negotiates it) and
     // takes longer to start than test_viewer.
     ASSERT_NE(lab_->Start(*viewer_, viewer_ns_,
-                          {GWA_NODE, std::string(GWA_BROWSER_DIR) + "/nat_viewer.mjs", "--director",
-                           std::string(kBottleneckEdge) + ":8080", "--feed", "cam", "--seconds",
-                           std::to_string(run.seconds), "--report_ms", "500"},
+                          ChromiumViewerCommand(std::string(kBottleneckEdge) + ":8080", "cam",
+                                                run.seconds, 500),
                           R"("event":"first_frame")", 60s, &error),
               "")
         << "chromium viewer: " << error << "\n"

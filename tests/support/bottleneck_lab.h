@@ -27,6 +27,12 @@ namespace testing_support {
 
 inline constexpr char kBottleneckEdge[] = "10.77.0.1";
 
+// Issue 13's schedule, shared by every test on the lab: a stream asking
+// kAskKbps through a link of kWideKbps that narrows to kNarrowKbps.
+inline constexpr int kAskKbps = 2500;
+inline constexpr int kWideKbps = 4000;
+inline constexpr int kNarrowKbps = 800;
+
 // One line of `streamctl --json watch`: the first viewer's figures.
 struct AgentSample {
   double send_kbps = 0;
