@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -48,6 +49,37 @@ std::vector<int> ParseCounts(const std::string& text) {
   return out;
 }
 
+// How the feed reaches its viewers: the three columns of the table.
+enum class Mode { kPerViewer, kShared, kPassthrough };
+constexpr Mode kModes[] = {Mode::kPerViewer, Mode::kShared, Mode::kPassthrough};
+const char* ModeId(Mode m) {
+  return m == Mode::kPerViewer ? "separate" : m == Mode::kShared ? "shared" : "passthrough";
+}
+
+// The stream of one column: test://ball re-encoded (per viewer or shared),
+// or the RTSP camera's own H264 forwarded.
+pb::StartRequest StreamFor(Mode mode, const std::string& camera_uri, int width, int height,
+                           int bitrate, int viewers, int director_port) {
+  pb::StartRequest req;
+  req.set_stream_id(ModeId(mode));
+  req.set_max_viewers(static_cast<uint32_t>(viewers));
+  req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(director_port) +
+                                       "/feeds/");
+  if (mode == Mode::kPassthrough) {
+    req.set_source_uri(camera_uri);
+    req.set_codec(pb::H264);
+    req.mutable_source_options()->set_passthrough(true);
+    return req;
+  }
+  req.set_source_uri("test://ball");
+  req.mutable_quality()->set_width(width);
+  req.mutable_quality()->set_height(height);
+  req.mutable_quality()->set_framerate(30);
+  req.mutable_quality()->set_bitrate_kbps(bitrate);
+  req.set_shared_encode(mode == Mode::kShared);
+  return req;
+}
+
 }  // namespace
 
 int RunAudience(const Args& args, const std::string& bin_dir) {
@@ -61,21 +93,26 @@ int RunAudience(const Args& args, const std::string& bin_dir) {
     std::cerr << "gwa_bench: " << e << std::endl;
     return 1;
   }
+  // The pass-through column's camera: the same picture and bitrate, encoded
+  // in its own process (not counted), as a real camera encodes in hardware.
+  testing_support::ChildProcess camera;
+  std::string error;
+  const std::string camera_port =
+      camera.Start(bin_dir + "/test_rtsp_server",
+                   {"--port", "0", "--size", std::to_string(width) + "x" + std::to_string(height),
+                    "--bitrate", std::to_string(bitrate)},
+                   R"(RTSP on port (\d+))", 10s, &error);
+  if (camera_port.empty()) {
+    std::cerr << "gwa_bench: test camera: " << error << std::endl;
+    return 1;
+  }
+  const std::string camera_uri = "rtsp://127.0.0.1:" + camera_port + "/cam";
   std::vector<int> rows;
-  std::vector<std::vector<Cell>> cells(2);  // [shared][row]
-  for (bool shared : {false, true}) {
-    const std::string id = shared ? "shared" : "separate";
-    pb::StartRequest req;
-    req.set_stream_id(id);
-    req.set_source_uri("test://ball");
-    req.mutable_quality()->set_width(width);
-    req.mutable_quality()->set_height(height);
-    req.mutable_quality()->set_framerate(30);
-    req.mutable_quality()->set_bitrate_kbps(bitrate);
-    req.set_shared_encode(shared);
-    req.set_max_viewers(static_cast<uint32_t>(most));
-    req.mutable_ahoy()->set_director_url("ws://127.0.0.1:" + std::to_string(agent.director_port()) +
-                                         "/feeds/");
+  std::vector<std::vector<Cell>> cells(std::size(kModes));  // [mode][row]
+  for (Mode mode : kModes) {
+    const std::string id = ModeId(mode);
+    const pb::StartRequest req =
+        StreamFor(mode, camera_uri, width, height, bitrate, most, agent.director_port());
     grpc::ClientContext ctx;
     pb::Stream stream;
     if (auto s = agent.stub()->Start(&ctx, req, &stream); !s.ok()) {
@@ -111,8 +148,8 @@ int RunAudience(const Args& args, const std::string& bin_dir) {
             std::min(cell.min_fps, static_cast<double>(viewers[i]->receiver.frames() - frames0[i]) /
                                        cpu.seconds());
       }
-      cells[shared].push_back(cell);
-      if (!shared) rows.push_back(n);
+      cells[static_cast<size_t>(mode)].push_back(cell);
+      if (mode == Mode::kPerViewer) rows.push_back(n);
       std::cerr << "audience: " << id << " N=" << n << " done" << std::endl;
     }
     viewers.clear();
@@ -121,18 +158,19 @@ int RunAudience(const Args& args, const std::string& bin_dir) {
   }
 
   PrintMachine(
-      "One feed, N viewers: an encoder per viewer vs one shared encoder (shared_encode), " +
+      "One feed, N viewers: an encoder per viewer, one shared encoder (shared_encode), "
+      "and the camera's own H264 forwarded (passthrough); " +
       std::to_string(width) + "x" + std::to_string(height) + "@30 x264 " + std::to_string(bitrate) +
-      " kbps, test://ball; viewers are parse-only webrtcbins "
-      "in gwa_bench (not counted)");
-  Table t({"viewers", "per-viewer CPU %", "x of 1 viewer", "min fps", "RSS MiB", "shared CPU %",
-           "x of 1 viewer", "min fps", "RSS MiB"});
+      " kbps, test://ball (the camera: test_rtsp_server, same picture and bitrate, not "
+      "counted); viewers are parse-only webrtcbins in gwa_bench (not counted)");
+  Table t({"viewers", "per-viewer CPU %", "x of 1", "min fps", "RSS MiB", "shared CPU %", "x of 1",
+           "min fps", "RSS MiB", "pass-through CPU %", "x of 1", "min fps", "RSS MiB"});
   for (size_t r = 0; r < rows.size(); ++r) {
     std::vector<std::string> row{std::to_string(rows[r])};
-    for (int shared : {0, 1}) {
-      const Cell& c = cells[shared][r];
+    for (const auto& column : cells) {
+      const Cell& c = column[r];
       row.push_back(Fixed(c.cpu, 1));
-      row.push_back(Fixed(c.cpu / cells[shared][0].cpu, 2));
+      row.push_back(Fixed(c.cpu / column[0].cpu, 2));
       row.push_back(Fixed(c.min_fps, 1));
       row.push_back(Fixed(c.rss_kb / 1024.0, 1));
     }

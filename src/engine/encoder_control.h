@@ -61,6 +61,12 @@ class EncoderControl : public std::enable_shared_from_this<EncoderControl> {
   // framerate, keyframe interval, speed) to the running elements.
   void Apply(const Quality& previous, const Quality& next);
   void ForceKeyframe();
+  // Under congestion control every frame must fit the link soon after it is
+  // made: caps the encoder's rate-control buffer (x264enc's VBV) so a
+  // keyframe is a few hundred ms of bits at the target, not the encoder's
+  // default (600 ms, which a keyframe fills: half a second of queue on a link
+  // that just fits the target). Off: the encoder's own setting again.
+  void LimitBursts(bool on);
   // The encoder's speed setting read back from the element (0 without one).
   int speed() const;
   const std::shared_ptr<FrameCounters>& counters() const { return counters_; }
@@ -72,6 +78,7 @@ class EncoderControl : public std::enable_shared_from_this<EncoderControl> {
   void RemoveProbes();
   void ScheduleEncoderSwap();
   void SwapEncoder(gulong block_probe);
+  void ApplyBurstLimit();
 
   Engine* engine_;
   GstBin* pipeline_;  // not owned: the path's owner keeps it alive
@@ -82,6 +89,7 @@ class EncoderControl : public std::enable_shared_from_this<EncoderControl> {
   ElementPtr encoder_;
   Quality quality_;
   bool swap_pending_ = false;
+  bool bursts_limited_ = false;
   gulong sink_probe_ = 0;
   gulong src_probe_ = 0;
   std::shared_ptr<FrameCounters> counters_ = std::make_shared<FrameCounters>();

@@ -186,6 +186,7 @@ bool ViewerSession::adaptive() const {
 
 void ViewerSession::ApplyTarget() {
   UpdatePacer();
+  if (encoder_) encoder_->LimitBursts(adaptive());
   if (!adaptive()) return;
   // The pacer's queue is congestion too (viewer_session_pacer.cc).
   const uint32_t target_kbps =

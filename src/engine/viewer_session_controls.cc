@@ -45,6 +45,8 @@ absl::Status ViewerSession::ApplyQuality(const Quality& previous, const Quality&
     g_object_set(payloader_.get(), "mtu", static_cast<guint>(*next.mtu), nullptr);
   }
   config_.quality = next;
+  // adaptive may have been switched: the encoder's burst limit follows it.
+  if (encoder_) encoder_->LimitBursts(adaptive());
   return absl::OkStatus();
 }
 

@@ -4,9 +4,11 @@
 // --port N is the camera coming back.
 //
 //   test_rtsp_server [--port N] [--tcp-only] [--codec h264|h265] [--size WxH]
+//                    [--bitrate K]
 //     --port N     0 or absent: any free port
 //     --codec      what the camera encodes (default h264)
 //     --size       picture size (default 320x240), 30 fps
+//     --bitrate K  H264 kbit/s (default x264enc's 2048)
 //     --udp-blackhole  accept UDP transport but never send a UDP packet, as
 //                  when a firewall on the way drops UDP silently (TCP
 //                  interleaved still works)
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
   std::string codec = "h264";
   std::string width = "320", height = "240";
   int max_clients = 0;
+  std::string bitrate;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = argv[++i];
     if (std::strcmp(argv[i], "--tcp-only") == 0) tcp_only = true;
@@ -81,6 +84,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--codec") == 0 && i + 1 < argc) codec = argv[++i];
     if (std::strcmp(argv[i], "--max-clients") == 0 && i + 1 < argc) {
       max_clients = std::atoi(argv[++i]);
+    }
+    if (std::strcmp(argv[i], "--bitrate") == 0 && i + 1 < argc) {
+      bitrate = " bitrate=" + std::to_string(std::atoi(argv[++i]));
     }
     if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
       const std::string size = argv[++i];
@@ -96,8 +102,8 @@ int main(int argc, char** argv) {
       codec == "h265"
           ? "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
             " option-string=\"repeat-headers=1\" ! rtph265pay name=pay0 pt=96 config-interval=-1"
-          : "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15"
-            " ! rtph264pay name=pay0 pt=96 config-interval=-1";
+          : "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15" + bitrate +
+                " ! rtph264pay name=pay0 pt=96 config-interval=-1";
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
   g_object_set(server, "address", "127.0.0.1", "service", port.c_str(), nullptr);

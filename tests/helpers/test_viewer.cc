@@ -96,6 +96,9 @@ class FrameWindow {
     if (last_frame_) gap = std::max(gap, Clock::now() - *last_frame_);
     line["max_gap_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(gap).count();
     line["stamped"] = latency_ms_.size();
+    // Every frame's delay, in decode order: a phase's percentiles are taken
+    // over its frames, not over its windows' percentiles.
+    line["latencies_ms"] = latency_ms_;
     if (!latency_ms_.empty()) {
       std::sort(latency_ms_.begin(), latency_ms_.end());
       line["latency_p50_ms"] = latency_ms_[latency_ms_.size() / 2];

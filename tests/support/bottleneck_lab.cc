@@ -100,6 +100,11 @@ uint64_t BottleneckLab::TbfDrops() {
   return std::stoull(m[1]);
 }
 
+uint64_t BottleneckLab::ViewerRxBytes() {
+  auto result = lab_->Try(viewer_ns_, {"cat", "/sys/class/net/eth0/statistics/rx_bytes"});
+  return result.output.empty() ? 0 : std::stoull(result.output);
+}
+
 bool BottleneckLab::StartRun(const BottleneckRun& run) {
   StartProcesses(run);
   return agent_ && watch_ && viewer_ && agent_->pid() > 0 && watch_->pid() > 0 &&
@@ -192,7 +197,7 @@ void BottleneckLab::StopRun() {
 
 BottleneckLab::Mark BottleneckLab::Now() {
   return {ParseViewerSamples(viewer_->Output()).size(), ParseAgentSamples(watch_->Output()).size(),
-          TbfDrops()};
+          TbfDrops(), ViewerRxBytes(), std::chrono::steady_clock::now()};
 }
 
 PhaseFigures BottleneckLab::Between(const Mark& a, const Mark& b) {
@@ -207,8 +212,9 @@ PhaseFigures BottleneckLab::Between(const Mark& a, const Mark& b) {
       f.received_kbps = static_cast<double>(last.rtp_payload_bytes - first.rtp_payload_bytes) * 8 /
                         1000 / seconds;
     }
-    std::vector<int> p50;
+    std::vector<int> p50, every;
     for (size_t i = a.viewer; i < b.viewer; ++i) {
+      every.insert(every.end(), viewer[i].latencies_ms.begin(), viewer[i].latencies_ms.end());
       f.latency_p95_ms = std::max(f.latency_p95_ms, viewer[i].latency_p95_ms);
       if (viewer[i].latency_p50_ms >= 0) p50.push_back(viewer[i].latency_p50_ms);
       f.max_gap_ms = std::max(f.max_gap_ms, viewer[i].max_gap_ms);
@@ -217,25 +223,40 @@ PhaseFigures BottleneckLab::Between(const Mark& a, const Mark& b) {
       std::sort(p50.begin(), p50.end());
       f.latency_p50_ms = p50[p50.size() / 2];
     }
+    if (!every.empty()) {
+      std::sort(every.begin(), every.end());
+      f.phase_p50_ms = every[every.size() / 2];
+      f.phase_p95_ms = every[every.size() * 95 / 100];
+    }
   }
-  double sum = 0;
+  double sum = 0, targets = 0;
   int n = 0;
   for (size_t i = a.agent; i < std::min(b.agent, agent.size()); ++i, ++n) {
     sum += agent[i].send_kbps;
+    targets += std::max(agent[i].target_kbps, 0);
     f.max_pacer_queue_ms = std::max(f.max_pacer_queue_ms, agent[i].pacer_queue_ms);
     f.max_pacing_rate_kbps = std::max(f.max_pacing_rate_kbps, agent[i].pacing_rate_kbps);
   }
   f.send_kbps = n ? sum / n : 0;
+  f.target_kbps = n ? targets / n : 0;
   f.drops = b.drops - a.drops;
+  const double link_seconds = std::chrono::duration<double>(b.at - a.at).count();
+  const bool marked = a.at != std::chrono::steady_clock::time_point{};
+  if (marked && link_seconds > 0 && b.viewer_rx_bytes >= a.viewer_rx_bytes) {
+    f.link_received_kbps =
+        static_cast<double>(b.viewer_rx_bytes - a.viewer_rx_bytes) * 8 / 1000 / link_seconds;
+  }
   return f;
 }
 
 void BottleneckLab::Print(const std::string& run, const std::string& phase, const PhaseFigures& f) {
   std::cout << "[ figure ] " << run << " | " << phase << " | received " << f.received_kbps
-            << " kbps | sent " << f.send_kbps << " kbps | drops " << f.drops << " | delay p50 "
-            << f.latency_p50_ms << " ms p95 " << f.latency_p95_ms << " ms | longest freeze "
-            << f.max_gap_ms << " ms | pacer queue max " << f.max_pacer_queue_ms << " ms"
-            << std::endl;
+            << " kbps (link " << f.link_received_kbps << ") | sent " << f.send_kbps
+            << " kbps (target " << f.target_kbps << ") | drops " << f.drops << " | delay p50 "
+            << f.latency_p50_ms << " ms p95 " << f.latency_p95_ms
+            << " ms (worst window), phase p50 " << f.phase_p50_ms << " ms p95 " << f.phase_p95_ms
+            << " ms | longest freeze " << f.max_gap_ms << " ms | pacer queue max "
+            << f.max_pacer_queue_ms << " ms" << std::endl;
 }
 
 void BottleneckLab::Hold(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }

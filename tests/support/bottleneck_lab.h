@@ -46,11 +46,17 @@ std::vector<AgentSample> ParseAgentSamples(const std::string& output);
 
 // What one phase of a run showed.
 struct PhaseFigures {
-  double received_kbps = 0;       // RTP payload at the viewer, over the phase's window
-  int latency_p95_ms = -1;        // the worst sample window's p95
-  int latency_p50_ms = -1;        // median of the sample windows' p50
+  double received_kbps = 0;  // RTP payload at the viewer, over the phase's window
+  // Everything the viewer's interface received (IP: RTP, RTX, RTCP, STUN
+  // and their headers): the link's utilisation as the link sees it.
+  double link_received_kbps = 0;
+  int latency_p95_ms = -1;  // the worst sample window's p95
+  int latency_p50_ms = -1;  // median of the sample windows' p50
+  int phase_p95_ms = -1;    // p95 over every stamped frame of the phase
+  int phase_p50_ms = -1;
   int64_t max_gap_ms = 0;         // longest freeze
   double send_kbps = 0;           // mean of the agent's send rate samples
+  double target_kbps = 0;         // mean of its congestion-control targets
   uint64_t drops = 0;             // packets the bottleneck dropped
   double max_pacer_queue_ms = 0;  // the agent's samples (every 250 ms)
   int max_pacing_rate_kbps = 0;
@@ -87,11 +93,15 @@ class BottleneckLab {
   void SetLink(int kbps);
   // Packets the bottleneck dropped since the qdisc was made.
   uint64_t TbfDrops();
+  // Bytes the viewer's side of the cable received so far.
+  uint64_t ViewerRxBytes();
 
   // Where the run is now: sample counts and drops, to cut phases apart.
   struct Mark {
     size_t viewer = 0, agent = 0;
     uint64_t drops = 0;
+    uint64_t viewer_rx_bytes = 0;
+    std::chrono::steady_clock::time_point at{};
   };
   Mark Now();
   // The figures between two marks.

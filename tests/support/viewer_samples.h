@@ -19,6 +19,7 @@ struct ViewerSample {
   int latency_p50_ms = -1;
   int latency_p95_ms = -1;
   uint64_t stamped = 0;
+  std::vector<int> latencies_ms;  // every stamped frame's delay in the window
   int64_t max_gap_ms = 0;
 };
 
