@@ -4,8 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "control/feed_publish_adapter.h"
-#include "control/feed_signals_adapter.h"
 #include "control/proto_convert.h"
 #include "control/stats_hub.h"
 #include "engine/quoted.h"
@@ -34,12 +32,11 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   StreamSpec spec;
   std::string encoder;  // resolved API name
   StatsHub* hub = nullptr;
-  std::shared_ptr<engine::Feed> feed;
-  std::unique_ptr<FeedSignalsAdapter> signals;
+  // First: the link and the publisher (below) drive it until they are gone.
+  std::unique_ptr<StreamFeed> feed;
   std::unique_ptr<signaling::AhoyLink> link;
   // The listener runs before `link` is set; it reads the link through this.
   std::atomic<signaling::AhoyLink*> link_view{nullptr};
-  std::unique_ptr<FeedPublishAdapter> publish_target;
   std::unique_ptr<signaling::WhipPublisher> whip;
   std::atomic<signaling::WhipPublisher*> whip_view{nullptr};
 
@@ -64,9 +61,9 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   }
 };
 
-StreamRegistry::StreamRegistry(engine::Engine* engine, signaling::LinkPool* links, StatsHub* hub,
-                               RegistryOptions options)
-    : engine_(engine), links_(links), hub_(hub), options_(std::move(options)) {}
+StreamRegistry::StreamRegistry(std::unique_ptr<FeedFactory> feeds, signaling::LinkPool* links,
+                               StatsHub* hub, RegistryOptions options)
+    : feeds_(std::move(feeds)), links_(links), hub_(hub), options_(std::move(options)) {}
 
 StreamRegistry::~StreamRegistry() { StopAll(); }
 
@@ -165,17 +162,16 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.source_options = spec.source_options;
   config.shared_encode = spec.shared_encode;
   config.max_viewers = spec.max_viewers.value_or(options_.max_viewers_per_feed);
-  auto feed = engine::Feed::Create(engine_, config, entry.get());
+  auto feed = feeds_->Create(config, entry.get());
   if (!feed.ok()) {
     release();
     return feed.status();
   }
-  entry->feed = *feed;
+  entry->feed = *std::move(feed);
   // Feed::Create accepted it, so the name resolves.
   entry->encoder = spec.source_options.passthrough ? "passthrough"
                    : tmpl                          ? tmpl->encoder->encoder_name
                           : (*engine::EncoderFor(spec.codec, spec.encoder))->encoder_name;
-  entry->signals = std::make_unique<FeedSignalsAdapter>(entry->feed);
 
   signaling::LinkConfig link_config = options_.link_template;
   link_config.director_url = spec.director_url;
@@ -196,11 +192,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
         StateEventToProto(raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), status.state));
   };
   if (entry->has_link()) {
-    entry->link = links_->Open(std::move(link_config), entry->signals.get());
+    entry->link = links_->Open(std::move(link_config), entry->feed->signals());
     entry->link_view = entry->link.get();
   }
   if (spec.whip) {
-    entry->publish_target = std::make_unique<FeedPublishAdapter>(entry->feed);
     signaling::WhipConfig whip = *spec.whip;
     // WHIP state changes reach watchers like link changes; the entry outlives
     // the publisher (Shutdown() stops it).
@@ -209,7 +204,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
           raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), raw_entry->LinkState()));
     };
     entry->whip =
-        std::make_unique<signaling::WhipPublisher>(std::move(whip), entry->publish_target.get());
+        std::make_unique<signaling::WhipPublisher>(std::move(whip), entry->feed->publish_target());
     entry->whip_view = entry->whip.get();
   }
 
