@@ -39,6 +39,10 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   std::atomic<signaling::AhoyLink*> link_view{nullptr};
   std::unique_ptr<signaling::WhipPublisher> whip;
   std::atomic<signaling::WhipPublisher*> whip_view{nullptr};
+  // Guarded by the registry's mu_: Start() has built everything above. Until
+  // then only the starting thread touches the entry (other threads see just
+  // that the id is taken), and spec/hub are set before it is published.
+  bool ready = false;
 
   bool has_link() const { return !spec.director_url.empty(); }
   signaling::LinkState LinkState() const {
@@ -116,6 +120,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   }
 
   auto entry = std::make_shared<Entry>();
+  // Before the entry is published in streams_: other Starts read its spec.
+  entry->spec = spec;
+  entry->hub = hub_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (streams_.count(spec.stream_id)) {
@@ -137,13 +144,12 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     // Reserve the id while the feed is built outside the lock.
     streams_[spec.stream_id] = entry;
   }
+  // Frees the id, unless StopAll took the entry (and a new Start the id).
   auto release = [&] {
     std::lock_guard<std::mutex> lock(mu_);
-    streams_.erase(spec.stream_id);
+    auto it = streams_.find(spec.stream_id);
+    if (it != streams_.end() && it->second == entry) streams_.erase(it);
   };
-
-  entry->spec = spec;
-  entry->hub = hub_;
   engine::FeedConfig config;
   config.name = spec.stream_id;
   config.source_uri = spec.source_uri;
@@ -214,7 +220,15 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
                tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
                entry->has_link() ? spec.feed_name : std::string(),
                spec.whip ? absl::StrCat(" WHIP ", spec.whip->endpoint_url) : std::string());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = streams_.find(spec.stream_id);
+  if (it == streams_.end() || it->second != entry) {
+    // StopAll ran meanwhile and left this half-built stream to us.
+    lock.unlock();
+    entry->Shutdown();
+    return absl::UnavailableError("agent is shutting down");
+  }
+  entry->ready = true;
   stopped_.erase(spec.stream_id);
   return InfoOf(*entry);
 }
@@ -229,7 +243,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
       if (tomb != stopped_.end()) return tomb->second;
       return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
     }
-    if (!it->second->feed) {
+    if (!it->second->ready) {
       return absl::FailedPreconditionError(
           absl::StrCat("stream ", engine::Quoted(stream_id), " is still starting"));
     }
@@ -253,7 +267,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
-    if (it == streams_.end() || !it->second->feed) {
+    if (it == streams_.end() || !it->second->ready) {
       if (stopped_.count(stream_id)) {
         return absl::FailedPreconditionError(
             absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped"));
@@ -275,7 +289,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
-    if (it == streams_.end() || !it->second->feed) {
+    if (it == streams_.end() || !it->second->ready) {
       return absl::NotFoundError(absl::StrCat("no running stream ", engine::Quoted(stream_id)));
     }
     entry = it->second;
@@ -289,7 +303,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_
 absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(stream_id);
-  if (it != streams_.end() && it->second->feed) return InfoOf(*it->second);
+  if (it != streams_.end() && it->second->ready) return InfoOf(*it->second);
   auto tomb = stopped_.find(stream_id);
   if (tomb != stopped_.end()) return tomb->second;
   return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
@@ -299,7 +313,7 @@ std::vector<StreamInfo> StreamRegistry::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<StreamInfo> out;
   for (const auto& [id, entry] : streams_) {
-    if (entry->feed) out.push_back(InfoOf(*entry));
+    if (entry->ready) out.push_back(InfoOf(*entry));
   }
   for (const auto& [id, info] : stopped_) out.push_back(info);
   return out;
@@ -309,7 +323,12 @@ void StreamRegistry::StopAll() {
   std::map<std::string, std::shared_ptr<Entry>> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    all.swap(streams_);
+    // Entries still starting are their Start()'s to shut down (it sees they
+    // are gone from streams_); only it may touch them.
+    for (auto& [id, entry] : streams_) {
+      if (entry->ready) all.emplace(id, std::move(entry));
+    }
+    streams_.clear();
   }
   // Every WHIP publisher starts its DELETE now, in parallel; Shutdown() below
   // then only waits for each (WhipPublisher::RequestStop).
