@@ -22,3 +22,9 @@ if [ "$skipped" -ne 0 ]; then
   grep -B1 '<skipped' ctest-results.xml | grep -o 'name="[^"]*"' >&2 || true
   exit 1
 fi
+cd ..
+
+# ThreadSanitizer over the Ahoy link, the stats hub fan-out and the stream
+# registry (README "Sanitizers"): a build directory of its own, build-tsan/,
+# with only the TSan test binary built; any TSan report fails the run.
+scripts/tsan.sh

@@ -4,8 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "control/feed_publish_adapter.h"
-#include "control/feed_signals_adapter.h"
 #include "control/proto_convert.h"
 #include "control/stats_hub.h"
 #include "engine/quoted.h"
@@ -34,14 +32,17 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   StreamSpec spec;
   std::string encoder;  // resolved API name
   StatsHub* hub = nullptr;
-  std::shared_ptr<engine::Feed> feed;
-  std::unique_ptr<FeedSignalsAdapter> signals;
+  // First: the link and the publisher (below) drive it until they are gone.
+  std::unique_ptr<StreamFeed> feed;
   std::unique_ptr<signaling::AhoyLink> link;
   // The listener runs before `link` is set; it reads the link through this.
   std::atomic<signaling::AhoyLink*> link_view{nullptr};
-  std::unique_ptr<FeedPublishAdapter> publish_target;
   std::unique_ptr<signaling::WhipPublisher> whip;
   std::atomic<signaling::WhipPublisher*> whip_view{nullptr};
+  // Guarded by the registry's mu_: Start() has built everything above. Until
+  // then only the starting thread touches the entry (other threads see just
+  // that the id is taken), and spec/hub are set before it is published.
+  bool ready = false;
 
   bool has_link() const { return !spec.director_url.empty(); }
   signaling::LinkState LinkState() const {
@@ -64,9 +65,9 @@ struct StreamRegistry::Entry : engine::Feed::Listener {
   }
 };
 
-StreamRegistry::StreamRegistry(engine::Engine* engine, signaling::LinkPool* links, StatsHub* hub,
-                               RegistryOptions options)
-    : engine_(engine), links_(links), hub_(hub), options_(std::move(options)) {}
+StreamRegistry::StreamRegistry(std::unique_ptr<FeedFactory> feeds, signaling::LinkPool* links,
+                               StatsHub* hub, RegistryOptions options)
+    : feeds_(std::move(feeds)), links_(links), hub_(hub), options_(std::move(options)) {}
 
 StreamRegistry::~StreamRegistry() { StopAll(); }
 
@@ -119,6 +120,9 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   }
 
   auto entry = std::make_shared<Entry>();
+  // Before the entry is published in streams_: other Starts read its spec.
+  entry->spec = spec;
+  entry->hub = hub_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (streams_.count(spec.stream_id)) {
@@ -140,13 +144,12 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
     // Reserve the id while the feed is built outside the lock.
     streams_[spec.stream_id] = entry;
   }
+  // Frees the id, unless StopAll took the entry (and a new Start the id).
   auto release = [&] {
     std::lock_guard<std::mutex> lock(mu_);
-    streams_.erase(spec.stream_id);
+    auto it = streams_.find(spec.stream_id);
+    if (it != streams_.end() && it->second == entry) streams_.erase(it);
   };
-
-  entry->spec = spec;
-  entry->hub = hub_;
   engine::FeedConfig config;
   config.name = spec.stream_id;
   config.source_uri = spec.source_uri;
@@ -165,17 +168,16 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
   config.source_options = spec.source_options;
   config.shared_encode = spec.shared_encode;
   config.max_viewers = spec.max_viewers.value_or(options_.max_viewers_per_feed);
-  auto feed = engine::Feed::Create(engine_, config, entry.get());
+  auto feed = feeds_->Create(config, entry.get());
   if (!feed.ok()) {
     release();
     return feed.status();
   }
-  entry->feed = *feed;
+  entry->feed = *std::move(feed);
   // Feed::Create accepted it, so the name resolves.
   entry->encoder = spec.source_options.passthrough ? "passthrough"
                    : tmpl                          ? tmpl->encoder->encoder_name
                           : (*engine::EncoderFor(spec.codec, spec.encoder))->encoder_name;
-  entry->signals = std::make_unique<FeedSignalsAdapter>(entry->feed);
 
   signaling::LinkConfig link_config = options_.link_template;
   link_config.director_url = spec.director_url;
@@ -196,11 +198,10 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
         StateEventToProto(raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), status.state));
   };
   if (entry->has_link()) {
-    entry->link = links_->Open(std::move(link_config), entry->signals.get());
+    entry->link = links_->Open(std::move(link_config), entry->feed->signals());
     entry->link_view = entry->link.get();
   }
   if (spec.whip) {
-    entry->publish_target = std::make_unique<FeedPublishAdapter>(entry->feed);
     signaling::WhipConfig whip = *spec.whip;
     // WHIP state changes reach watchers like link changes; the entry outlives
     // the publisher (Shutdown() stops it).
@@ -209,7 +210,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
           raw_entry->spec.stream_id, raw_entry->feed->Snapshot(), raw_entry->LinkState()));
     };
     entry->whip =
-        std::make_unique<signaling::WhipPublisher>(std::move(whip), entry->publish_target.get());
+        std::make_unique<signaling::WhipPublisher>(std::move(whip), entry->feed->publish_target());
     entry->whip_view = entry->whip.get();
   }
 
@@ -219,7 +220,15 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
                tmpl ? absl::StrCat(", template ", tmpl->name) : "", spec.director_url,
                entry->has_link() ? spec.feed_name : std::string(),
                spec.whip ? absl::StrCat(" WHIP ", spec.whip->endpoint_url) : std::string());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = streams_.find(spec.stream_id);
+  if (it == streams_.end() || it->second != entry) {
+    // StopAll ran meanwhile and left this half-built stream to us.
+    lock.unlock();
+    entry->Shutdown();
+    return absl::UnavailableError("agent is shutting down");
+  }
+  entry->ready = true;
   stopped_.erase(spec.stream_id);
   return InfoOf(*entry);
 }
@@ -234,7 +243,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
       if (tomb != stopped_.end()) return tomb->second;
       return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
     }
-    if (!it->second->feed) {
+    if (!it->second->ready) {
       return absl::FailedPreconditionError(
           absl::StrCat("stream ", engine::Quoted(stream_id), " is still starting"));
     }
@@ -258,7 +267,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
-    if (it == streams_.end() || !it->second->feed) {
+    if (it == streams_.end() || !it->second->ready) {
       if (stopped_.count(stream_id)) {
         return absl::FailedPreconditionError(
             absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped"));
@@ -280,7 +289,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
-    if (it == streams_.end() || !it->second->feed) {
+    if (it == streams_.end() || !it->second->ready) {
       return absl::NotFoundError(absl::StrCat("no running stream ", engine::Quoted(stream_id)));
     }
     entry = it->second;
@@ -294,7 +303,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_
 absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(stream_id);
-  if (it != streams_.end() && it->second->feed) return InfoOf(*it->second);
+  if (it != streams_.end() && it->second->ready) return InfoOf(*it->second);
   auto tomb = stopped_.find(stream_id);
   if (tomb != stopped_.end()) return tomb->second;
   return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
@@ -304,7 +313,7 @@ std::vector<StreamInfo> StreamRegistry::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<StreamInfo> out;
   for (const auto& [id, entry] : streams_) {
-    if (entry->feed) out.push_back(InfoOf(*entry));
+    if (entry->ready) out.push_back(InfoOf(*entry));
   }
   for (const auto& [id, info] : stopped_) out.push_back(info);
   return out;
@@ -314,7 +323,12 @@ void StreamRegistry::StopAll() {
   std::map<std::string, std::shared_ptr<Entry>> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    all.swap(streams_);
+    // Entries still starting are their Start()'s to shut down (it sees they
+    // are gone from streams_); only it may touch them.
+    for (auto& [id, entry] : streams_) {
+      if (entry->ready) all.emplace(id, std::move(entry));
+    }
+    streams_.clear();
   }
   // Every WHIP publisher starts its DELETE now, in parallel; Shutdown() below
   // then only waits for each (WhipPublisher::RequestStop).

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "control/rotating_secret.h"
+#include "control/stream_feed.h"
 #include "engine/engine.h"
 #include "engine/feed.h"
 #include "engine/pipeline_template.h"
@@ -92,7 +93,11 @@ struct RegistryOptions {
 
 class StreamRegistry {
  public:
+  // Feeds on the engine (engine::Feed).
   StreamRegistry(engine::Engine* engine, signaling::LinkPool* links, StatsHub* hub,
+                 RegistryOptions options);
+  // Feeds from `feeds` (the ThreadSanitizer tests' fake engine).
+  StreamRegistry(std::unique_ptr<FeedFactory> feeds, signaling::LinkPool* links, StatsHub* hub,
                  RegistryOptions options);
   ~StreamRegistry();  // StopAll()
 
@@ -116,7 +121,7 @@ class StreamRegistry {
   struct Entry;
   StreamInfo InfoOf(const Entry& entry) const;
 
-  engine::Engine* const engine_;
+  const std::unique_ptr<FeedFactory> feeds_;
   signaling::LinkPool* const links_;
   StatsHub* const hub_;
   const RegistryOptions options_;
