@@ -111,7 +111,7 @@ void DegradationLadder::Move(size_t rung, int64_t now_us) {
   plenty_since_us_ = -1;
 }
 
-const Picture& DegradationLadder::Update(int64_t target_bps, int64_t now_us) {
+const Picture& DegradationLadder::Update(int64_t target_bps, int64_t now_us, int64_t received_bps) {
   // The gate: a target at the ceiling is the operator's choice, not the link.
   const bool link_limits = target_bps < ceiling_bps_;
   const double scale = down_bpp_ / kDownBpp;
@@ -126,8 +126,11 @@ const Picture& DegradationLadder::Update(int64_t target_bps, int64_t now_us) {
   short_since_us_ = short_now ? (short_since_us_ < 0 ? now_us : short_since_us_) : -1;
   plenty_since_us_ = up_to < rung_ ? (plenty_since_us_ < 0 ? now_us : plenty_since_us_) : -1;
 
-  if (short_now && now_us - short_since_us_ >= kDownHoldUs) {
-    Move(std::max(rung_ + 1, FirstRungWith(target_bps, kFitBpp * scale)), now_us);
+  const bool quiet_for_down = changed_at_us_ < 0 || now_us - changed_at_us_ >= kDownAfterUs;
+  if (short_now && now_us - short_since_us_ >= kDownHoldUs && quiet_for_down) {
+    // Never above the ceiling: the operator's bitrate is the most it gets.
+    const int64_t carried = std::min(std::max(target_bps, received_bps), ceiling_bps_);
+    Move(std::max(rung_ + 1, FirstRungWith(carried, kFitBpp * scale)), now_us);
   } else if (up_to < rung_ && now_us - plenty_since_us_ >= kUpHoldUs &&
              (changed_at_us_ < 0 || now_us - changed_at_us_ >= kUpAfterUs)) {
     Move(up_to, now_us);

@@ -21,9 +21,17 @@
 //
 // Every resize costs the viewer a keyframe (a burst on what is by then a
 // narrow link), so steps are few and late: a step down waits until the
-// shortage has lasted kDownHoldUs and then goes straight to the rung the
-// target carries with room (kFitBpp), not one rung at a time; a step up
-// waits kUpHoldUs of plenty and kUpAfterUs since the last change.
+// shortage has lasted kDownHoldUs (and kDownAfterUs since the last change)
+// and then goes straight to the rung that carries, with room (kFitBpp), the
+// higher of the target and the rate the viewer received lately, not one
+// rung at a time: right after a link drops, the estimator's target dives
+// far under the link while the queue drains (measured on the lab: 2500 ->
+// 300 kbps for ~5 s on an 800 kbit/s link, then a slow climb back), but the
+// viewer still receives what the link carries; landing on the dive's picture
+// means a picture too small for the target a few seconds later, an encoder
+// that cannot fill its target (no queue, so the target overshoots the link)
+// and another keyframe on the way up. A step up waits kUpHoldUs of plenty
+// and kUpAfterUs since the last change.
 //
 // The operator chooses what to give up (WebRTC's RTCDegradationPreference):
 // MAINTAIN_FRAMERATE steps the size down, MAINTAIN_RESOLUTION the
@@ -62,15 +70,21 @@ class DegradationLadder {
   // other lines scale with it).
   static constexpr double kOperatorShare = 0.75;
   static constexpr int64_t kDownHoldUs = 1500000;  // shortage lasting this long
-  static constexpr int64_t kUpHoldUs = 2000000;    // plenty lasting this long
-  static constexpr int64_t kUpAfterUs = 5000000;   // since the last change
+  // Since the last change: the estimator climbs back from its dive after a
+  // drop in ~10 s (lab), and a second step meanwhile costs a keyframe for a
+  // picture the link no longer needs a few seconds later.
+  static constexpr int64_t kDownAfterUs = 10000000;
+  static constexpr int64_t kUpHoldUs = 2000000;   // plenty lasting this long
+  static constexpr int64_t kUpAfterUs = 5000000;  // since the last change
 
   // `full`: the operator's picture, the top rung; `ceiling_bps`: the
   // operator's bitrate ceiling (the gate).
   DegradationLadder(Degradation preference, Picture full, int64_t ceiling_bps);
 
-  // The picture for `target_bps` at `now_us` (the caller's clock).
-  const Picture& Update(int64_t target_bps, int64_t now_us);
+  // The picture for `target_bps` at `now_us` (the caller's clock);
+  // `received_bps`: what the viewer received lately (0: unknown), which
+  // only chooses where a step down lands.
+  const Picture& Update(int64_t target_bps, int64_t now_us, int64_t received_bps = 0);
   // New operator picture or preference: back to the top rung of the new
   // ladder.
   void Reset(Degradation preference, Picture full, int64_t ceiling_bps);

@@ -39,10 +39,10 @@ bool ViewerLadder::SetOperatorQuality(const Quality& next,
   return was_down;
 }
 
-bool ViewerLadder::Update(int64_t target_bps, int64_t now_us,
+bool ViewerLadder::Update(int64_t target_bps, int64_t received_bps, int64_t now_us,
                           std::chrono::system_clock::time_point now) {
   const Picture before = ladder_.picture();
-  if (ladder_.Update(target_bps, now_us) == before) return false;
+  if (ladder_.Update(target_bps, now_us, received_bps) == before) return false;
   changed_at_ = now;
   return true;
 }

@@ -26,8 +26,10 @@ class ViewerLadder {
   // new ceiling alone keeps the rung. True when the picture changed (a
   // step-down picture gave way to the operator's).
   bool SetOperatorQuality(const Quality& next, std::chrono::system_clock::time_point now);
-  // The congestion target at `now_us`; true when the picture changed.
-  bool Update(int64_t target_bps, int64_t now_us, std::chrono::system_clock::time_point now);
+  // The congestion target and the rate the viewer received lately (the
+  // estimator's acked rate) at `now_us`; true when the picture changed.
+  bool Update(int64_t target_bps, int64_t received_bps, int64_t now_us,
+              std::chrono::system_clock::time_point now);
   // `quality` with the ladder's size and framerate.
   Quality Over(const Quality& quality) const;
 

@@ -199,8 +199,9 @@ void ViewerSession::ApplyTarget() {
                                                1000 * PacerPushback()));
   // The ladder judges the estimator's target itself: the pacer's pushback
   // is a passing queue, not the link.
-  const bool resized = ladder_ && ladder_->Update(rate_->estimate().target_bps, SystemClockUs(),
-                                                  std::chrono::system_clock::now());
+  const bool resized =
+      ladder_ && ladder_->Update(rate_->estimate().target_bps, rate_->estimate().acked_bps,
+                                 SystemClockUs(), std::chrono::system_clock::now());
   const uint32_t applied = in_force_.bitrate_kbps.value_or(0);
   // Every feedback moves the target a little; the encoder is told when it
   // moved by 3 % (x264enc reconfigures on each change).

@@ -177,6 +177,20 @@ TEST_P(DegradationLabTest, StepsDownOnTheNarrowLinkAndBackUpAfterIt) {
     EXPECT_TRUE(full) << "the viewer does not decode 1280x720 again\n"
                       << BottleneckLab::Tail(lab_.viewer().Output());
   }
+  {
+    // Every agent sample from the drop on: target/sent kbps, and the picture
+    // where it changed (what the encoder makes of a target at each size).
+    const auto agent = ParseAgentSamples(lab_.watch().Output());
+    std::cout << "[ figure ] " << c.degradation
+              << " | target/sent kbps every 250 ms from the drop:";
+    for (size_t i = wide_end.agent; i < agent.size(); ++i) {
+      if (i == wide_end.agent || Picture(agent[i]) != Picture(agent[i - 1])) {
+        std::cout << " [" << Picture(agent[i]) << "]";
+      }
+      std::cout << " " << agent[i].target_kbps << "/" << static_cast<int>(agent[i].send_kbps);
+    }
+    std::cout << std::endl;
+  }
   lab_.StopRun();
 }
 

@@ -113,6 +113,40 @@ TEST(DegradationLadderTest, TheLinkNoLongerLimitingClimbsToTheTopInOneStep) {
   EXPECT_STREQ(ladder.reason(), "");
 }
 
+TEST(DegradationLadderTest, AStepDownLandsWhereTheReceivedRateFits) {
+  // Right after a drop the target dives under the link while the viewer
+  // still receives what the link carries: 300 kbps target, 800 received.
+  DegradationLadder ladder(Degradation::kBalanced, k720, kCeiling);
+  int64_t now = 0;
+  for (int64_t end = now + 2 * kS; now < end; now += kS / 4) ladder.Update(300000, now, 800000);
+  // 800 kbps at 960x540@20: 0.077 (the target alone would land on
+  // 640x360@20).
+  EXPECT_EQ(ladder.picture(), (Picture{960, 540, 20}));
+  // The received rate never lifts the landing above the ceiling.
+  DegradationLadder capped(Degradation::kMaintainFramerate, k720, 600000);
+  now = 0;
+  for (int64_t end = now + 2 * kS; now < end; now += kS / 4) capped.Update(100000, now, 5000000);
+  EXPECT_LT(capped.picture().height, 720u);
+}
+
+TEST(DegradationLadderTest, AFurtherStepDownWaitsForTheQuietTime) {
+  DegradationLadder ladder(Degradation::kBalanced, k720, kCeiling);
+  int64_t now = 0;
+  int changes = 0;
+  // 700 kbps -> 960x540@20 after 1.5 s; then 300 kbps: the next step only
+  // kDownAfterUs (10 s) after the first.
+  Hold(ladder, 700000, &now, 2, &changes);
+  ASSERT_EQ(changes, 1);
+  const int64_t first = now;
+  Hold(ladder, 300000, &now, 7, &changes);
+  EXPECT_EQ(changes, 1) << "7.5 s after a change: no second keyframe yet";
+  Hold(ladder, 300000, &now, 4, &changes);
+  EXPECT_EQ(changes, 2);
+  // 300 kbps at 640x360@20: 0.065.
+  EXPECT_EQ(ladder.picture(), (Picture{640, 360, 20}));
+  EXPECT_LE(now - first, 12 * kS);
+}
+
 TEST(DegradationLadderTest, SmallPicturesHaveFewRungs) {
   DegradationLadder ladder(Degradation::kMaintainFramerate, Picture{320, 240, 15}, kCeiling);
   int64_t now = 0;

@@ -20,7 +20,7 @@ Quality Operator() {
 // 700 kbps for 5 s: the balanced ladder is at 960x540@20.
 void StepDown(ViewerLadder& ladder, int64_t* now) {
   for (int64_t end = *now + 5 * kS; *now < end; *now += kS / 4) {
-    ladder.Update(700000, *now, kWall);
+    ladder.Update(700000, 0, *now, kWall);
   }
   ASSERT_EQ(ladder.picture(), (Picture{960, 540, 20}));
 }
@@ -93,7 +93,7 @@ TEST(ViewerLadderTest, ACeilingBelowTheTargetMeansTheOperatorDecides) {
   Quality next = Operator();
   next.bitrate_kbps = 700;
   ladder.SetOperatorQuality(next, kWall);
-  for (int64_t end = now + 10 * kS; now < end; now += kS / 4) ladder.Update(700000, now, kWall);
+  for (int64_t end = now + 10 * kS; now < end; now += kS / 4) ladder.Update(700000, 0, now, kWall);
   EXPECT_EQ(ladder.picture(), PictureOf(next));
 }
 
