@@ -57,6 +57,16 @@ absl::StatusOr<control::StreamSpec> ParseStream(const YAML::Node& node, const st
     if (q["adaptive"]) spec.quality.adaptive = q["adaptive"].as<bool>();
     if (q["nack"]) spec.quality.nack = q["nack"].as<bool>();
     if (q["preset"]) spec.quality.preset = q["preset"].as<std::string>();
+    if (q["degradation"]) {
+      engine::Degradation d;
+      const std::string name = q["degradation"].as<std::string>();
+      if (!engine::ParseDegradation(name, &d)) {
+        return Invalid(origin, where + ".quality.degradation",
+                       "unknown value '" + name +
+                           "' (valid: balanced, maintain_framerate, maintain_resolution)");
+      }
+      spec.quality.degradation = d;
+    }
   }
   if (const YAML::Node o = node["source_options"]) {
     if (!o.IsMap()) return Invalid(origin, where + ".source_options", "must be a mapping");

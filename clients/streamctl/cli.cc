@@ -62,6 +62,9 @@ Quality flags (a field is left unset unless its flag is given):
                        (and --max_bitrate_kbps); off: exactly --bitrate_kbps
   --min_bitrate_kbps N adaptive floor, 50..50000 (default 150)
   --max_bitrate_kbps N adaptive cap, 50..50000
+  --degradation D      what an adaptive viewer gives up when its link cannot
+                       carry the picture: balanced (default), maintain_framerate
+                       (smaller size) or maintain_resolution (fewer fps), live
 
 Global flags:
   --server HOST:PORT   agent address (default 127.0.0.1:50051)

@@ -45,6 +45,9 @@ ABSL_FLAG(std::string, adaptive, "",
           "on/off: each viewer's bitrate follows its link (congestion control), live");
 ABSL_FLAG(std::string, min_bitrate_kbps, "", "adaptive floor, 50..50000 (unset if empty)");
 ABSL_FLAG(std::string, max_bitrate_kbps, "", "adaptive cap, 50..50000 (unset if empty)");
+ABSL_FLAG(std::string, degradation, "",
+          "balanced, maintain_framerate or maintain_resolution: what an adaptive viewer gives "
+          "up first on a thin link, live");
 ABSL_FLAG(std::string, rtsp_transport, "", "start: RTSP lower transport auto, udp or tcp");
 ABSL_FLAG(bool, loop, false, "start: loop a file:// source at its end");
 ABSL_FLAG(bool, passthrough, false,
@@ -103,6 +106,7 @@ bool IsStreamctlFlag(absl::string_view name) {
                                                  "adaptive",
                                                  "min_bitrate_kbps",
                                                  "max_bitrate_kbps",
+                                                 "degradation",
                                                  "rtsp_transport",
                                                  "loop",
                                                  "passthrough"};

@@ -39,6 +39,7 @@ ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, keyframe_interval);
 ABSL_DECLARE_FLAG(std::string, nack);
 ABSL_DECLARE_FLAG(std::string, adaptive);
+ABSL_DECLARE_FLAG(std::string, degradation);
 ABSL_DECLARE_FLAG(std::string, min_bitrate_kbps);
 ABSL_DECLARE_FLAG(std::string, max_bitrate_kbps);
 ABSL_DECLARE_FLAG(std::string, speed_preset);

@@ -47,6 +47,19 @@ std::string FrameShape(const pb::Quality& q) {
                       field(q.has_framerate(), q.framerate()));
 }
 
+std::string DegradationName(pb::Degradation d) {
+  switch (d) {
+    case pb::DEGRADATION_BALANCED:
+      return "balanced";
+    case pb::DEGRADATION_MAINTAIN_FRAMERATE:
+      return "maintain_framerate";
+    case pb::DEGRADATION_MAINTAIN_RESOLUTION:
+      return "maintain_resolution";
+    default:
+      return "-";
+  }
+}
+
 // Local wall-clock time of day with milliseconds: "14:03:07.250".
 std::string TimeOfDay(int64_t unix_ms) {
   if (unix_ms < 0) return absl::StrCat(unix_ms);

@@ -15,6 +15,8 @@ std::string LinkName(streamcontrol::v1::LinkState link);      // "REGISTERED"
 std::string Fixed(double value, int decimals);                // "12.5"
 // "1280x720@30", with "?" for a field the message leaves unset.
 std::string FrameShape(const streamcontrol::v1::Quality& q);
+// "balanced", "maintain_framerate", "maintain_resolution"; "-" unspecified.
+std::string DegradationName(streamcontrol::v1::Degradation d);
 // Local wall-clock time of day with milliseconds: "14:03:07.250".
 std::string TimeOfDay(int64_t unix_ms);
 

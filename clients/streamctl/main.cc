@@ -49,7 +49,8 @@ const std::vector<Command>& Commands() {
                                                     "mtu",
                                                     "adaptive",
                                                     "min_bitrate_kbps",
-                                                    "max_bitrate_kbps"};
+                                                    "max_bitrate_kbps",
+                                                    "degradation"};
   static const std::vector<Command> kCommands = [] {
     std::vector<std::string> start_flags = {
         "codec", "encoder",     "template",      "feed",        "director", "rtsp_transport",

@@ -34,6 +34,14 @@ const char* WhipStateName(pb::WhipState state) {
 }
 }  // namespace
 
+// "  (stepped down: bandwidth, since 10:42:07)" when the degradation ladder
+// holds the viewer below the operator's picture; "" otherwise.
+std::string PictureReason(const pb::Viewer& v) {
+  if (!v.has_congestion() || v.congestion().quality_reason().empty()) return "";
+  return absl::StrCat("  (stepped down: ", v.congestion().quality_reason(), ", since ",
+                      TimeOfDay(v.congestion().quality_change_unix_ms()), ")");
+}
+
 std::string FormatStream(const pb::Stream& stream) {
   const pb::Quality& q = stream.quality();
   std::string out = absl::StrCat(stream.stream_id(), "  ", StateName(stream.state()),
@@ -55,6 +63,10 @@ std::string FormatStream(const pb::Stream& stream) {
   if (q.has_nack()) absl::StrAppend(&out, "  NACK ", q.nack() ? "on" : "off");
   if (q.has_speed_preset()) absl::StrAppend(&out, "  speed ", q.speed_preset());
   if (q.has_mtu()) absl::StrAppend(&out, "  MTU ", q.mtu());
+  if (q.has_adaptive()) {
+    absl::StrAppend(&out, "  adaptive ",
+                    q.adaptive() ? absl::StrCat(DegradationName(q.degradation())) : "off");
+  }
   absl::StrAppend(&out, "\n");
   const pb::SourceOptions& so = stream.source_options();
   if (so.rtsp_transport() != pb::SourceOptions::RTSP_TRANSPORT_AUTO || so.loop()) {
@@ -73,6 +85,7 @@ std::string FormatStream(const pb::Stream& stream) {
     absl::StrAppend(&out, "    ", v.session_id().empty() ? "(default)" : v.session_id(), "  ",
                     v.state() == pb::VIEWER_STREAMING ? "STREAMING" : "NEGOTIATING", "  ",
                     FrameShape(v.quality()), "  ", v.quality().bitrate_kbps(), " kbps",
+                    PictureReason(v),
                     pair.local_type().empty()
                         ? ""
                         : absl::StrCat("  via ", pair.local_type(), "/", pair.protocol(), " to ",
@@ -121,6 +134,8 @@ std::string FormatStats(const pb::StreamStats& s) {
     if (!v.has_congestion()) continue;
     const pb::Congestion& c = v.congestion();
     absl::StrAppend(&line, " [", v.session_id().empty() ? "default" : v.session_id(),
+                    " pic=", FrameShape(v.quality()),
+                    c.quality_reason().empty() ? "" : absl::StrCat("(", c.quality_reason(), ")"),
                     " est=", c.estimate_kbps(), "kbps target=", c.target_kbps(),
                     "kbps acked=", c.acked_kbps(), "kbps pacer=", Fixed(c.pacer_queue_ms(), 0),
                     "ms@", c.pacing_rate_kbps(), "kbps ", c.adaptive() ? c.last_reason() : "fixed",

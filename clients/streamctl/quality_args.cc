@@ -91,6 +91,21 @@ std::string QualityFromFlags(const GivenFlags& given, pb::Quality* quality) {
     }
   }
 
+  if (given.count("degradation") != 0) {
+    const std::string d = absl::AsciiStrToLower(absl::GetFlag(FLAGS_degradation));
+    if (d == "balanced") {
+      quality->set_degradation(pb::DEGRADATION_BALANCED);
+    } else if (d == "maintain_framerate") {
+      quality->set_degradation(pb::DEGRADATION_MAINTAIN_FRAMERATE);
+    } else if (d == "maintain_resolution") {
+      quality->set_degradation(pb::DEGRADATION_MAINTAIN_RESOLUTION);
+    } else {
+      return absl::StrCat(
+          "--degradation needs balanced, maintain_framerate or maintain_resolution, got '",
+          absl::GetFlag(FLAGS_degradation), "'");
+    }
+  }
+
   // The server checks the name and lists the valid presets.
   if (given.count("preset") != 0) quality->set_preset(absl::GetFlag(FLAGS_preset));
 

@@ -15,7 +15,7 @@ using Row = std::vector<std::string>;
 const Row& Header() {
   static const Row kHeader = {"STREAM",  "STATE",   "SIZE@FPS", "TARGET", "SENT kbps",
                               "ENC fps", "RTT ms",  "LOSS %",   "LOST",   "ICE",
-                              "LINK",    "DROPPED", "EST kbps", "ADAPT"};
+                              "LINK",    "DROPPED", "EST kbps", "ADAPT",  "VIEWER PICTURE"};
   return kHeader;
 }
 
@@ -24,6 +24,16 @@ const Row& Header() {
 std::string AdaptCell(const pb::Congestion& c) {
   if (!c.adaptive()) return "fixed";
   return absl::StrCat(c.last_reason(), "->", c.target_kbps());
+}
+
+// "960x540@20 bandwidth": the first viewer's picture in force and, when the
+// degradation ladder stepped it down, why; "-" without a viewer.
+std::string PictureCell(const pb::StreamStats& s) {
+  if (s.viewers_size() == 0 || !s.viewers(0).has_quality()) return "-";
+  const pb::ViewerStats& v = s.viewers(0);
+  const std::string reason = v.has_congestion() ? v.congestion().quality_reason() : "";
+  return reason.empty() ? FrameShape(v.quality())
+                        : absl::StrCat(FrameShape(v.quality()), " ", reason);
 }
 
 Row Cells(const pb::StreamStats& s) {
@@ -41,13 +51,14 @@ Row Cells(const pb::StreamStats& s) {
           ? absl::StrCat(s.viewers(0).congestion().estimate_kbps())
           : "-",
       s.viewers_size() > 0 && s.viewers(0).has_congestion() ? AdaptCell(s.viewers(0).congestion())
-                                                            : "-"};
+                                                            : "-",
+      PictureCell(s)};
 }
 
 // Text columns left-aligned, numbers right-aligned, two spaces between.
 std::string JoinPadded(const Row& row, const std::vector<std::size_t>& widths) {
-  static constexpr bool kRightAligned[] = {false, false, false, true,  true, true, true,
-                                           true,  true,  false, false, true, true, false};
+  static constexpr bool kRightAligned[] = {false, false, false, true, true, true,  true, true,
+                                           true,  false, false, true, true, false, false};
   std::string line;
   for (std::size_t i = 0; i < row.size(); ++i) {
     const std::string padding(widths[i] - row[i].size(), ' ');

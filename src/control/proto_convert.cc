@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+
 namespace control {
 
 engine::Quality FromProto(const pb::Quality& q) {
@@ -18,6 +20,19 @@ engine::Quality FromProto(const pb::Quality& q) {
   if (q.has_adaptive()) out.adaptive = q.adaptive();
   if (q.has_min_bitrate_kbps()) out.min_bitrate_kbps = q.min_bitrate_kbps();
   if (q.has_max_bitrate_kbps()) out.max_bitrate_kbps = q.max_bitrate_kbps();
+  switch (q.degradation()) {
+    case pb::DEGRADATION_BALANCED:
+      out.degradation = engine::Degradation::kBalanced;
+      break;
+    case pb::DEGRADATION_MAINTAIN_FRAMERATE:
+      out.degradation = engine::Degradation::kMaintainFramerate;
+      break;
+    case pb::DEGRADATION_MAINTAIN_RESOLUTION:
+      out.degradation = engine::Degradation::kMaintainResolution;
+      break;
+    default:  // UNSPECIFIED keeps what is in force; CheckEnums refuses others
+      break;
+  }
   out.preset = q.preset();
   return out;
 }
@@ -35,7 +50,31 @@ void ToProto(const engine::Quality& q, pb::Quality* out) {
   if (q.adaptive) out->set_adaptive(*q.adaptive);
   if (q.min_bitrate_kbps) out->set_min_bitrate_kbps(*q.min_bitrate_kbps);
   if (q.max_bitrate_kbps) out->set_max_bitrate_kbps(*q.max_bitrate_kbps);
+  if (q.degradation) {
+    switch (*q.degradation) {
+      case engine::Degradation::kBalanced:
+        out->set_degradation(pb::DEGRADATION_BALANCED);
+        break;
+      case engine::Degradation::kMaintainFramerate:
+        out->set_degradation(pb::DEGRADATION_MAINTAIN_FRAMERATE);
+        break;
+      case engine::Degradation::kMaintainResolution:
+        out->set_degradation(pb::DEGRADATION_MAINTAIN_RESOLUTION);
+        break;
+    }
+  }
   if (!q.preset.empty()) out->set_preset(q.preset);
+}
+
+absl::Status CheckEnums(const pb::Quality& q) {
+  // proto3 enums are open: a number this build does not know arrives as is.
+  if (!pb::Degradation_IsValid(q.degradation())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("quality.degradation: unknown value ", q.degradation(),
+                     " (valid: DEGRADATION_UNSPECIFIED, DEGRADATION_BALANCED, "
+                     "DEGRADATION_MAINTAIN_FRAMERATE, DEGRADATION_MAINTAIN_RESOLUTION)"));
+  }
+  return absl::OkStatus();
 }
 
 void ToProto(const engine::SessionCongestion& c, pb::Congestion* out) {
@@ -52,6 +91,12 @@ void ToProto(const engine::SessionCongestion& c, pb::Congestion* out) {
           .count());
   out->set_feedback_reports(c.feedback_events);
   out->set_round_trip_time_ms(static_cast<double>(e.rtt_us) / 1000.0);
+  out->set_quality_reason(c.quality_reason);
+  if (c.quality_changed_at.time_since_epoch().count() != 0) {
+    out->set_quality_change_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        c.quality_changed_at.time_since_epoch())
+                                        .count());
+  }
   out->set_pacer_queue_ms(static_cast<double>(c.pacer.queue_delay_us) / 1000.0);
   out->set_pacing_rate_kbps(static_cast<uint32_t>(c.pacer.pacing_rate_bps / 1000));
   out->set_pacer_packets_delayed(c.pacer.packets_delayed);

@@ -14,7 +14,10 @@ namespace control {
 
 namespace pb = ::streamcontrol::v1;
 
+// Values this build does not know are left out here; CheckEnums refuses them.
 engine::Quality FromProto(const pb::Quality& quality);
+// INVALID_ARGUMENT for an enum value (degradation) this build does not know.
+absl::Status CheckEnums(const pb::Quality& quality);
 void ToProto(const engine::Quality& quality, pb::Quality* out);
 void ToProto(const engine::SessionCongestion& congestion, pb::Congestion* out);
 pb::Codec ToProto(engine::Codec codec);

@@ -54,6 +54,9 @@ grpc::ServerUnaryReactor* StreamControlService::Start(grpc::CallbackServerContex
   if (shutting_down_) return FinishWith(context, kShuttingDown);
   auto codec = CodecFromProto(request->codec());
   if (!codec.ok()) return FinishWith(context, ToGrpcStatus(codec.status()));
+  if (absl::Status s = CheckEnums(request->quality()); !s.ok()) {
+    return FinishWith(context, ToGrpcStatus(s));
+  }
   auto source_options = FromProto(request->source_options());
   if (!source_options.ok()) return FinishWith(context, ToGrpcStatus(source_options.status()));
   StreamSpec spec;
@@ -105,6 +108,9 @@ grpc::ServerUnaryReactor* StreamControlService::SetQuality(grpc::CallbackServerC
                                                            const pb::SetQualityRequest* request,
                                                            pb::Stream* response) {
   if (shutting_down_) return FinishWith(context, kShuttingDown);
+  if (absl::Status s = CheckEnums(request->quality()); !s.ok()) {
+    return FinishWith(context, ToGrpcStatus(s));
+  }
   return Reply(context,
                registry_->SetQuality(request->stream_id(), FromProto(request->quality()),
                                      request->force_keyframe()),

@@ -63,11 +63,11 @@ bool ParseDegradation(std::string_view name, Degradation* out) {
   return false;
 }
 
-DegradationLadder::DegradationLadder(Degradation preference, Picture full) {
-  Reset(preference, full);
+DegradationLadder::DegradationLadder(Degradation preference, Picture full, int64_t ceiling_bps) {
+  Reset(preference, full, ceiling_bps);
 }
 
-void DegradationLadder::Reset(Degradation preference, Picture full) {
+void DegradationLadder::Reset(Degradation preference, Picture full, int64_t ceiling_bps) {
   switch (preference) {
     case Degradation::kBalanced:
       rungs_ = Build(kBalanced, full);
@@ -82,6 +82,14 @@ void DegradationLadder::Reset(Degradation preference, Picture full) {
   if (rungs_.empty()) rungs_.push_back(full);
   rung_ = 0;
   changed_at_us_ = -1;
+  short_since_us_ = -1;
+  plenty_since_us_ = -1;
+  SetCeiling(ceiling_bps);
+}
+
+void DegradationLadder::SetCeiling(int64_t ceiling_bps) {
+  ceiling_bps_ = ceiling_bps;
+  down_bpp_ = std::min(kDownBpp, kOperatorShare * BitsPerPixel(ceiling_bps, rungs_[0]));
 }
 
 double DegradationLadder::BitsPerPixel(int64_t target_bps, const Picture& p) {
@@ -89,18 +97,45 @@ double DegradationLadder::BitsPerPixel(int64_t target_bps, const Picture& p) {
   return pixels_per_second > 0 ? static_cast<double>(target_bps) / pixels_per_second : 0;
 }
 
-const Picture& DegradationLadder::Update(int64_t target_bps, int64_t now_us) {
-  const int64_t since = changed_at_us_ < 0 ? INT64_MAX : now_us - changed_at_us_;
-  if (rung_ + 1 < rungs_.size() && BitsPerPixel(target_bps, rungs_[rung_]) < kDownBpp &&
-      since >= kDownAfterUs) {
-    ++rung_;
-    changed_at_us_ = now_us;
-  } else if (rung_ > 0 && BitsPerPixel(target_bps, rungs_[rung_ - 1]) >= kUpBpp &&
-             since >= kUpAfterUs) {
-    --rung_;
-    changed_at_us_ = now_us;
+size_t DegradationLadder::FirstRungWith(int64_t target_bps, double bpp) const {
+  for (size_t i = 0; i < rungs_.size(); ++i) {
+    if (BitsPerPixel(target_bps, rungs_[i]) >= bpp) return i;
   }
-  return rungs_[rung_];
+  return rungs_.size() - 1;
+}
+
+void DegradationLadder::Move(size_t rung, int64_t now_us) {
+  rung_ = rung;
+  changed_at_us_ = now_us;
+  short_since_us_ = -1;
+  plenty_since_us_ = -1;
+}
+
+const Picture& DegradationLadder::Update(int64_t target_bps, int64_t now_us, int64_t received_bps) {
+  // The gate: a target at the ceiling is the operator's choice, not the link.
+  const bool link_limits = target_bps < ceiling_bps_;
+  const double scale = down_bpp_ / kDownBpp;
+  const bool short_now =
+      link_limits && rung_ + 1 < rungs_.size() && BitsPerPixel(target_bps, picture()) < down_bpp_;
+  // Plenty: the link no longer limits (straight back to the top), or the
+  // rung above gets kUpBpp.
+  size_t up_to = rung_;
+  if (rung_ > 0) {
+    up_to = link_limits ? std::min(rung_, FirstRungWith(target_bps, kUpBpp * scale)) : 0;
+  }
+  short_since_us_ = short_now ? (short_since_us_ < 0 ? now_us : short_since_us_) : -1;
+  plenty_since_us_ = up_to < rung_ ? (plenty_since_us_ < 0 ? now_us : plenty_since_us_) : -1;
+
+  const bool quiet_for_down = changed_at_us_ < 0 || now_us - changed_at_us_ >= kDownAfterUs;
+  if (short_now && now_us - short_since_us_ >= kDownHoldUs && quiet_for_down) {
+    // Never above the ceiling: the operator's bitrate is the most it gets.
+    const int64_t carried = std::min(std::max(target_bps, received_bps), ceiling_bps_);
+    Move(std::max(rung_ + 1, FirstRungWith(carried, kFitBpp * scale)), now_us);
+  } else if (up_to < rung_ && now_us - plenty_since_us_ >= kUpHoldUs &&
+             (changed_at_us_ < 0 || now_us - changed_at_us_ >= kUpAfterUs)) {
+    Move(up_to, now_us);
+  }
+  return picture();
 }
 
 }  // namespace engine

@@ -77,6 +77,7 @@ Quality Quality::Defaults(Codec codec) {
   q.adaptive = true;
   q.min_bitrate_kbps = 150;
   q.max_bitrate_kbps = limits::kMaxBitrateKbps;
+  q.degradation = Degradation::kBalanced;
   return q;
 }
 
@@ -134,6 +135,7 @@ Quality Quality::Overlay(const Quality& changes) const {
   if (changes.adaptive) out.adaptive = changes.adaptive;
   if (changes.min_bitrate_kbps) out.min_bitrate_kbps = changes.min_bitrate_kbps;
   if (changes.max_bitrate_kbps) out.max_bitrate_kbps = changes.max_bitrate_kbps;
+  if (changes.degradation) out.degradation = changes.degradation;
   return out;
 }
 
@@ -191,7 +193,7 @@ bool Quality::operator==(const Quality& o) const {
          keyframe_interval == o.keyframe_interval && nack == o.nack &&
          speed_preset == o.speed_preset && mtu == o.mtu && preset == o.preset &&
          adaptive == o.adaptive && min_bitrate_kbps == o.min_bitrate_kbps &&
-         max_bitrate_kbps == o.max_bitrate_kbps;
+         max_bitrate_kbps == o.max_bitrate_kbps && degradation == o.degradation;
 }
 
 uint32_t Quality::CeilingKbps() const {
@@ -218,7 +220,8 @@ std::string Quality::ToString() const {
                       adaptive
                           ? (*adaptive ? absl::StrCat(field(min_bitrate_kbps), "..", CeilingKbps())
                                        : std::string("off"))
-                          : std::string("?"));
+                          : std::string("?"),
+                      " degradation=", degradation ? DegradationName(*degradation) : "?");
 }
 
 }  // namespace engine

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/degradation_ladder.h"
 
 namespace engine {
 
@@ -43,6 +44,9 @@ struct Quality {
   std::optional<bool> adaptive;
   std::optional<uint32_t> min_bitrate_kbps;
   std::optional<uint32_t> max_bitrate_kbps;
+  // What an adaptive viewer with its own encoder gives up when its target
+  // cannot carry this size x framerate (engine/degradation_ladder.h).
+  std::optional<Degradation> degradation;
   // Input only: a named preset (low, medium, high, hd, fhd) applied before the
   // explicit fields above. Never set in the quality in force.
   std::string preset;
@@ -50,7 +54,7 @@ struct Quality {
   // 1280x720@30, 2000 kbps, no FEC, automatic keyframe interval, NACK on,
   // MTU 1400, the codec's realtime speed (x264/x265 ultrafast, VP8 cpu-used
   // 16, VP9 cpu-used 8); adaptive on between 150 kbps and the bitrate
-  // (max_bitrate_kbps 50000: no cap of its own).
+  // (max_bitrate_kbps 50000: no cap of its own), degradation balanced.
   static Quality Defaults(Codec codec = Codec::kH264);
   // The fields a preset sets (size, framerate, bitrate); INVALID_ARGUMENT
   // naming the valid presets for an unknown name. Case-insensitive.
@@ -71,7 +75,8 @@ struct Quality {
   bool operator==(const Quality& other) const;
   // The adaptive ceiling: min(bitrate_kbps, max_bitrate_kbps) (complete quality).
   uint32_t CeilingKbps() const;
-  // "1280x720@30 2000kbps fec=0% gop=auto nack=on speed=1 mtu=1400 adaptive=150..2000"
+  // "1280x720@30 2000kbps fec=0% gop=auto nack=on speed=1 mtu=1400 adaptive=150..2000
+  // degradation=balanced"
   std::string ToString() const;
 };
 

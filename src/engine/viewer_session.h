@@ -29,6 +29,7 @@
 #include "engine/quality.h"
 #include "engine/rate_estimator.h"
 #include "engine/sdp_offer.h"
+#include "engine/viewer_ladder.h"
 #include "engine/webrtc_stats.h"
 
 namespace engine {
@@ -89,6 +90,11 @@ struct SessionCongestion {
   std::chrono::system_clock::time_point changed_at;  // of estimate.target_bps
   uint64_t feedback_events = 0;                      // RTPTWCCPackets received
   PacerFigures pacer;
+  // Why the picture in force is what it is: "" the operator's, "bandwidth"
+  // stepped down by the degradation ladder; when it last changed so (zero:
+  // never).
+  std::string quality_reason;
+  std::chrono::system_clock::time_point quality_changed_at{};
 };
 
 class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
@@ -140,8 +146,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   absl::Status CheckQuality(const Quality& previous, const Quality& next) const;
   // The operator's quality for this session (adaptive: its bounds).
   const Quality& quality() const { return config_.quality; }
-  // `next` with the bitrate congestion control holds now (adaptive, own
-  // encoder), else `next` itself: what the encoder runs at.
+  // `next` with the bitrate congestion control holds now and the degradation
+  // ladder's size and framerate (adaptive, own encoder), else `next` itself:
+  // what the encoder runs at.
   Quality InForce(const Quality& next) const;
   // Nothing without transport-wide congestion control.
   std::optional<SessionCongestion> congestion() const;
@@ -203,6 +210,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // Congestion control: the estimator exists when the viewer negotiated
   // transport-wide feedback; in_force_ is what the own encoder runs at.
   std::unique_ptr<RateEstimator> rate_;
+  // The degradation ladder: with the estimator and an own encoder; acts
+  // while adaptive() (off: the operator's picture, as without it).
+  std::unique_ptr<ViewerLadder> ladder_;
   Quality in_force_;
   std::chrono::system_clock::time_point congestion_changed_at_;
   uint64_t feedback_events_ = 0;

@@ -11,7 +11,9 @@
 //    matters); the probe turns the event into PacketReports and posts them
 //    to the engine thread;
 //  - control: the estimator's target becomes the encoder's bitrate (own
-//    encoder, `adaptive` on), inside the operator's bounds.
+//    encoder, `adaptive` on), inside the operator's bounds, and picks the
+//    encoder's size and framerate on the degradation ladder
+//    (engine/viewer_ladder.h), applied live like SetQuality's.
 #include <gst/rtp/rtp.h>
 #include <spdlog/spdlog.h>
 
@@ -139,6 +141,9 @@ absl::Status ViewerSession::EnableTransportCc(const OfferedVideo& offered) {
 
   rate_ = std::make_unique<RateEstimator>(
       BoundsOf(config_.quality), static_cast<int64_t>(config_.quality.CeilingKbps()) * 1000);
+  // Only an own encoder can change the picture per viewer (shared encode
+  // and pass-through sessions have coded input: no ladder).
+  if (encoder_) ladder_ = std::make_unique<ViewerLadder>(config_.quality);
   congestion_changed_at_ = std::chrono::system_clock::now();
 
   // Feedback that stops is news too: the estimator is ticked between
@@ -193,27 +198,46 @@ void ViewerSession::ApplyTarget() {
       std::max<uint32_t>(limits::kMinBitrateKbps,
                          static_cast<uint32_t>(static_cast<double>(rate_->estimate().target_bps) /
                                                1000 * PacerPushback()));
+  // The ladder judges the estimator's target itself: the pacer's pushback
+  // is a passing queue, not the link.
+  const bool resized =
+      ladder_ && ladder_->Update(rate_->estimate().target_bps, rate_->estimate().acked_bps,
+                                 SystemClockUs(), std::chrono::system_clock::now());
   const uint32_t applied = in_force_.bitrate_kbps.value_or(0);
   // Every feedback moves the target a little; the encoder is told when it
   // moved by 3 % (x264enc reconfigures on each change).
-  if (applied != 0 && std::abs(static_cast<int64_t>(target_kbps) - applied) * 100 < 3 * applied) {
+  if (!resized && applied != 0 &&
+      std::abs(static_cast<int64_t>(target_kbps) - applied) * 100 < 3 * applied) {
     return;
   }
-  Quality next = in_force_;
+  Quality next = ladder_ ? ladder_->Over(in_force_) : in_force_;
   next.bitrate_kbps = target_kbps;
+  if (resized) {
+    spdlog::info("viewer picture {}x{}@{} at {} kbps ({})", *next.width, *next.height,
+                 *next.framerate, target_kbps,
+                 *ladder_->reason() ? ladder_->reason() : "the operator's");
+  }
   encoder_->Apply(in_force_, next);
   in_force_ = next;
 }
 
 std::optional<SessionCongestion> ViewerSession::congestion() const {
   if (!rate_) return std::nullopt;
-  return SessionCongestion{adaptive(), rate_->estimate(), congestion_changed_at_, feedback_events_,
-                           pacer_figures()};
+  SessionCongestion out;
+  out.adaptive = adaptive();
+  out.estimate = rate_->estimate();
+  out.changed_at = congestion_changed_at_;
+  out.feedback_events = feedback_events_;
+  out.pacer = pacer_figures();
+  if (ladder_ && adaptive()) out.quality_reason = ladder_->reason();
+  if (ladder_) out.quality_changed_at = ladder_->changed_at();
+  return out;
 }
 
 Quality ViewerSession::InForce(const Quality& next) const {
   Quality out = next;
   if (rate_ && encoder_ && next.adaptive.value_or(false)) {
+    if (ladder_) out = ladder_->Over(out);
     out.bitrate_kbps = std::max<uint32_t>(
         limits::kMinBitrateKbps, static_cast<uint32_t>(rate_->estimate().target_bps / 1000));
   }
@@ -222,6 +246,8 @@ Quality ViewerSession::InForce(const Quality& next) const {
 
 void ViewerSession::UpdateCongestionBounds(const Quality& next) {
   if (!rate_) return;
+  // A new operator picture or preference restarts the ladder at its top.
+  if (ladder_) ladder_->SetOperatorQuality(next, std::chrono::system_clock::now());
   const RateBounds bounds = BoundsOf(next);
   const RateBounds& old = rate_->bounds();
   if (bounds.min_bps == old.min_bps && bounds.max_bps == old.max_bps) return;

@@ -114,6 +114,12 @@ TEST_F(BottleneckTest, AdaptiveRateFollowsTheLinkDownAndUpWhereAFixedRateFails) 
   EXPECT_LE(above * 4, samples) << above << " of " << samples << " samples above the link";
   std::cout << "[ figure ] adaptive | targets (kbps, every 250 ms) from the drop on:";
   for (size_t i = wide_end.agent; i < end.agent && i < agent.size(); ++i) {
+    // The viewer's picture where the degradation ladder changed it.
+    if (i > wide_end.agent &&
+        (agent[i].height != agent[i - 1].height || agent[i].framerate != agent[i - 1].framerate)) {
+      std::cout << " [" << agent[i].width << "x" << agent[i].height << "@" << agent[i].framerate
+                << "]";
+    }
     std::cout << " " << agent[i].target_kbps << (agent[i].reason == "delay" ? "d" : "");
   }
   std::cout << std::endl;

@@ -37,6 +37,12 @@ std::vector<AgentSample> ParseAgentSamples(const std::string& output) {
     const auto& v = viewers[0];
     AgentSample s;
     s.send_kbps = v.value("sendBitrateKbps", 0.0);
+    if (v.contains("quality")) {
+      const auto& q = v["quality"];
+      s.width = q.value("width", 0);
+      s.height = q.value("height", 0);
+      s.framerate = q.value("framerate", 0);
+    }
     if (v.contains("congestion")) {
       const auto& c = v["congestion"];
       s.target_kbps = c.value("targetKbps", 0);
@@ -44,6 +50,7 @@ std::vector<AgentSample> ParseAgentSamples(const std::string& output) {
       s.reason = c.value("lastReason", "");
       s.pacer_queue_ms = c.value("pacerQueueMs", 0.0);
       s.pacing_rate_kbps = c.value("pacingRateKbps", 0);
+      s.quality_reason = c.value("qualityReason", "");
     }
     out.push_back(s);
   }
@@ -116,15 +123,16 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
   agent_ = std::make_unique<ChildProcess>();
   watch_ = std::make_unique<ChildProcess>();
   viewer_ = std::make_unique<ChildProcess>();
-  const std::string config =
-      files_.Write(run.adaptive ? "adaptive.yaml" : "fixed.yaml",
-                   std::string(R"(streams:
+  const std::string config = files_.Write(
+      run.adaptive ? "adaptive.yaml" : "fixed.yaml",
+      std::string(R"(streams:
   - stream_id: cam
     source_uri: test://smpte
     quality: {width: )") +
-                       std::to_string(kWidth) + ", height: " + std::to_string(kHeight) +
-                       ", framerate: 30, bitrate_kbps: " + std::to_string(run.ask_kbps) +
-                       ", adaptive: " + (run.adaptive ? "true" : "false") + "}\n");
+          std::to_string(kWidth) + ", height: " + std::to_string(kHeight) +
+          ", framerate: 30, bitrate_kbps: " + std::to_string(run.ask_kbps) +
+          ", adaptive: " + (run.adaptive ? "true" : "false") +
+          (run.degradation.empty() ? "" : ", degradation: " + run.degradation) + "}\n");
   std::vector<std::string> agent = {Bin("gstwebrtc-agent"),
                                     "--config",
                                     config,

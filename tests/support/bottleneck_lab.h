@@ -41,6 +41,12 @@ struct AgentSample {
   std::string reason;
   double pacer_queue_ms = 0;
   int pacing_rate_kbps = 0;
+  // The viewer's picture in force (after the degradation ladder) and why
+  // ("" the operator's, "bandwidth" stepped down).
+  int width = 0;
+  int height = 0;
+  int framerate = 0;
+  std::string quality_reason;
 };
 std::vector<AgentSample> ParseAgentSamples(const std::string& output);
 
@@ -72,6 +78,8 @@ struct BottleneckRun {
   // (tests/browser/nat_viewer.mjs: the same sample lines, payload bytes and
   // frames but no capture -> decoded delay) instead of test_viewer.
   bool chromium = false;
+  // The stream's quality.degradation ("" = the default, balanced).
+  std::string degradation;
 };
 
 class BottleneckLab {

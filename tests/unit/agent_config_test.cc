@@ -65,6 +65,19 @@ streams:
       << bad.status();
 }
 
+TEST(AgentConfigTest, ReadsTheDegradationPreferenceAndRefusesAnUnknownOne) {
+  auto config = agent::ParseAgentConfig(
+      "streams:\n  - stream_id: cam\n    quality: {degradation: maintain_resolution}\n",
+      "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->streams[0].quality.degradation, engine::Degradation::kMaintainResolution);
+  auto bad = agent::ParseAgentConfig(
+      "streams:\n  - stream_id: cam\n    quality: {degradation: fastest}\n", "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("quality.degradation"), std::string::npos) << bad.status();
+}
+
 TEST(AgentConfigTest, JsonFilesStillLoad) {
   auto config = agent::ParseAgentConfig(
       R"({"streams": [{"stream_id": "demo", "source_uri": "test://smpte",

@@ -15,6 +15,23 @@ TEST(QualityTest, DefaultsAreCompleteAndValid) {
   EXPECT_TRUE(q.Validate(Codec::kH264).ok());
 }
 
+TEST(QualityTest, DegradationDefaultsToBalancedAndOverlaysLikeTheOtherFields) {
+  const Quality q = Quality::Defaults();
+  EXPECT_EQ(q.degradation, Degradation::kBalanced);
+  Quality change;
+  change.degradation = Degradation::kMaintainResolution;
+  const Quality out = q.Overlay(change);
+  EXPECT_EQ(out.degradation, Degradation::kMaintainResolution);
+  EXPECT_FALSE(out == q);
+  EXPECT_NE(out.ToString().find("degradation=maintain_resolution"), std::string::npos)
+      << out.ToString();
+  // Unset in a request: what is in force stays.
+  Quality bitrate_only;
+  bitrate_only.bitrate_kbps = 900;
+  EXPECT_EQ(out.Overlay(bitrate_only).degradation, Degradation::kMaintainResolution);
+  EXPECT_FALSE(change.Empty());
+}
+
 TEST(QualityTest, AdaptiveBoundsDefaultValidateAndOverlay) {
   Quality q = Quality::Defaults();
   EXPECT_TRUE(*q.adaptive);

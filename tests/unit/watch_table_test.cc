@@ -83,6 +83,31 @@ TEST(WatchTableTest, ShowsTheFirstViewersCongestionControl) {
   EXPECT_NE(lines[2].find("fixed"), std::string::npos) << lines[2];
 }
 
+TEST(WatchTableTest, ShowsTheFirstViewersPictureInForceAndWhy) {
+  WatchTable table;
+  pb::StreamStats s = Sample("cam", 700);
+  pb::ViewerStats* v = s.add_viewers();
+  v->mutable_quality()->set_width(960);
+  v->mutable_quality()->set_height(540);
+  v->mutable_quality()->set_framerate(20);
+  v->mutable_congestion()->set_adaptive(true);
+  v->mutable_congestion()->set_quality_reason("bandwidth");
+  table.Update(s);
+  std::vector<std::string> lines = table.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[1].find("VIEWER PICTURE"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("960x540@20 bandwidth"), std::string::npos) << lines[2];
+  // The operator's picture: no reason.
+  v->mutable_quality()->set_width(1280);
+  v->mutable_quality()->set_height(720);
+  v->mutable_quality()->set_framerate(30);
+  v->mutable_congestion()->clear_quality_reason();
+  table.Update(s);
+  lines = table.Lines();
+  EXPECT_NE(lines[2].find("1280x720@30"), std::string::npos) << lines[2];
+  EXPECT_EQ(lines[2].find("bandwidth"), std::string::npos) << lines[2];
+}
+
 TEST(WatchTableTest, UnsetMeasurementsShowADash) {
   pb::StreamStats s;
   s.set_stream_id("idle");
