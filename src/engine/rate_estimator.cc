@@ -92,7 +92,8 @@ const RateEstimate& RateEstimator::OnFeedback(std::vector<PacketReport> packets,
   AdaptReason reason = AdaptReason::kNone;
   const auto delay_change =
       delay_.Update(estimate_.usage, estimate_.acked_bps, estimate_.rtt_us, now_us);
-  const auto loss_change = loss_.Update(estimate_.target_bps, bounds_.max_bps, now_us);
+  const auto loss_change = loss_.Update(estimate_.target_bps, bounds_.max_bps, estimate_.acked_bps,
+                                        estimate_.rtt_us, now_us);
   if (delay_change == DelayRateControl::Change::kDecrease) {
     reason = AdaptReason::kDelay;
   } else if (loss_change == LossRateControl::Change::kDecrease) {

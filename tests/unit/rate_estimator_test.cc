@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/delay_trend.h"
+#include "engine/loss_rate_control.h"
 
 namespace engine {
 namespace {
@@ -169,6 +170,31 @@ TEST(DelayTrendTest, ReceiverClockJumpStartsOver) {
   }
   ASSERT_TRUE(after.has_value());
   EXPECT_NEAR(after->slope, 0.0, 1e-9);
+}
+
+// One overflow is reported lost over several feedback windows: it cuts once
+// per 300 ms + RTT, and never below half of what got through.
+TEST(LossRateControlTest, OneOverflowCutsOncePerResponseTimeAndNotBelowHalfTheAckedRate) {
+  LossRateControl loss(2500000);
+  const int64_t rtt = 50000;
+  int decreases = 0;
+  int64_t now = 0;
+  // 50 % loss for 600 ms, evaluated every 200 ms (the first call only
+  // starts the clock), the sender at the loss-based rate.
+  for (int i = 0; i < 4; ++i, now += 200000) {
+    loss.Count(20, 20);
+    const int64_t target = std::min<int64_t>(800000, loss.rate_bps());
+    if (loss.Update(target, 2500000, 800000, rtt, now) == LossRateControl::Change::kDecrease) {
+      ++decreases;
+    }
+  }
+  EXPECT_EQ(decreases, 2);  // at 200 and 600 ms; 400 ms is within 350 ms of the first
+  EXPECT_EQ(loss.rate_bps(), 450000);  // 800 x 0.75 x 0.75
+  // Total loss while the link still delivers 800 kbps: the floor holds.
+  now += 400000;
+  loss.Count(0, 40);
+  loss.Update(loss.rate_bps(), 2500000, 800000, rtt, now);
+  EXPECT_EQ(loss.rate_bps(), 400000);
 }
 
 TEST(RateEstimatorTest, SteadyWideLinkClimbsToTheCeilingAndStays) {
