@@ -248,6 +248,31 @@ def committed_versions(filename):
     return {tuple(l.split("\t")[:2]) for l in lines}
 
 
+def candidate_version(name):
+    """The version apt would install now (the mirror's), or None."""
+    out = subprocess.run(["apt-cache", "policy", name], capture_output=True, text=True).stdout
+    m = re.search(r"^\s*Candidate:\s*(\S+)", out, re.M)
+    return m.group(1) if m and m.group(1) != "(none)" else None
+
+
+def accept_mirror_versions(current, committed):
+    """Rows of `current` whose package the manifest lists at the mirror's
+    version: a machine whose base image already had an older copy of a
+    dependency keeps it (apt-get install does not upgrade what satisfies a
+    dependency), yet a fresh install takes the manifest's. Such rows count as
+    up to date; a version neither installed nor offered by the mirror is
+    stale."""
+    listed = dict(committed)
+    out = set(current)
+    for name, version in current - committed:
+        if name in listed and candidate_version(name) == listed[name]:
+            print("note: %s %s installed here, the manifest's %s is the mirror's" %
+                  (name, version, listed[name]))
+            out.discard((name, version))
+            out.add((name, listed[name]))
+    return out
+
+
 def check():
     stale = False
     debian, _ = debian_rows()
@@ -258,6 +283,8 @@ def check():
             stale = True
             continue
         current = {tuple(r[:2]) for r in rows}
+        if filename == DEBIAN_TSV:
+            current = accept_mirror_versions(current, committed)
         for name, version in sorted(current - committed):
             print("third_party/%s lacks %s %s" % (filename, name, version))
         for name, version in sorted(committed - current):

@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -60,6 +61,15 @@ class BottleneckTest : public ::testing::Test {
     return lab_.StartRun(run);
   }
   static void Hold(std::chrono::milliseconds d) { BottleneckLab::Hold(d); }
+  // bench/congestion.sh asks for the run's time series (for its chart) by
+  // naming a directory in GWA_BOTTLENECK_SERIES; CTest runs never do.
+  void WriteSeries(const std::string& name) {
+    const char* dir = std::getenv("GWA_BOTTLENECK_SERIES");
+    if (!dir || !*dir) return;
+    const std::string path = std::string(dir) + "/" + name;
+    EXPECT_TRUE(lab_.WriteSeries(path)) << "cannot write " << path;
+    std::cout << "[ note ] time series in " << path << std::endl;
+  }
 
   BottleneckLab lab_;
 };
@@ -134,6 +144,7 @@ TEST_F(BottleneckTest, AdaptiveRateFollowsTheLinkDownAndUpWhereAFixedRateFails) 
   BottleneckLab::Print("adaptive", "4 Mbit/s", wide);
   BottleneckLab::Print("adaptive", "800 kbit/s (last 7 s)", narrow);
   BottleneckLab::Print("adaptive", "4 Mbit/s again", rise);
+  WriteSeries("adaptive.csv");
   lab_.StopRun();
 
   // The same drop with a fixed 2500 kbps.
@@ -147,6 +158,7 @@ TEST_F(BottleneckTest, AdaptiveRateFollowsTheLinkDownAndUpWhereAFixedRateFails) 
   const BottleneckLab::Mark fixed_end = lab_.Now();
   const PhaseFigures fixed = lab_.Between(fixed_settled, fixed_end);
   BottleneckLab::Print("fixed", "800 kbit/s (last 7 s)", fixed);
+  WriteSeries("fixed.csv");
 
   // 3. The adaptive run delivers a good share of the narrow link, with low
   // delay and no long freeze; the fixed run loses packets at the bottleneck

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <ostream>
 #include <string>
 
 #include "bottleneck_lab.h"
@@ -34,6 +35,8 @@ struct Case {
   const char* degradation;
   bool keeps_size;  // maintain_resolution: the framerate goes instead
 };
+// CTest's test names carry the parameter: its name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.degradation; }
 
 class DegradationLabTest : public ::testing::TestWithParam<Case> {
  protected:

@@ -26,6 +26,12 @@ std::string Bin(const std::string& name) { return std::string(GWA_BIN_DIR) + "/"
 
 }  // namespace
 
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::vector<AgentSample> ParseAgentSamples(const std::string& output) {
   std::vector<AgentSample> out;
   std::istringstream lines(output);
@@ -36,6 +42,14 @@ std::vector<AgentSample> ParseAgentSamples(const std::string& output) {
     if (!viewers.is_array() || viewers.empty()) continue;
     const auto& v = viewers[0];
     AgentSample s;
+    // Proto JSON writes 64-bit integers as strings.
+    if (auto t = json.find("timestampUnixMs"); t != json.end()) {
+      if (t->is_string()) {
+        s.unix_ms = std::strtoll(t->get<std::string>().c_str(), nullptr, 10);
+      } else if (t->is_number_integer()) {
+        s.unix_ms = t->get<int64_t>();
+      }
+    }
     s.send_kbps = v.value("sendBitrateKbps", 0.0);
     if (v.contains("quality")) {
       const auto& q = v["quality"];
@@ -71,6 +85,7 @@ void BottleneckLab::Build(int link_kbps, int limit_bytes) {
   lab_->Link(edge_, "eth0", std::string(kBottleneckEdge) + "/24", viewer_ns_, "eth0",
              "10.77.0.2/24");
   lab_->Run(edge_, TbfCommand("add", link_kbps));
+  link_rates_.emplace_back(UnixMs(), link_kbps);
   ASSERT_FALSE(::testing::Test::HasFailure());
   std::string error;
   ASSERT_NE(lab_->Start(director_, edge_,
@@ -98,7 +113,10 @@ std::vector<std::string> BottleneckLab::TbfCommand(const std::string& verb, int 
           std::to_string(limit_bytes_)};
 }
 
-void BottleneckLab::SetLink(int kbps) { lab_->Run(edge_, TbfCommand("change", kbps)); }
+void BottleneckLab::SetLink(int kbps) {
+  lab_->Run(edge_, TbfCommand("change", kbps));
+  link_rates_.emplace_back(UnixMs(), kbps);
+}
 
 uint64_t BottleneckLab::TbfDrops() {
   auto result = lab_->Try(edge_, {"tc", "-s", "qdisc", "show", "dev", "eth0"});
@@ -159,6 +177,7 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
   if (run.chromium) {
     // Chromium sends its own TWCC feedback (its offer negotiates it) and
     // takes longer to start than test_viewer.
+    viewer_started_unix_ms_ = UnixMs();
     ASSERT_NE(lab_->Start(*viewer_, viewer_ns_,
                           ChromiumViewerCommand(std::string(kBottleneckEdge) + ":8080", "cam",
                                                 run.seconds, 500),
@@ -186,11 +205,13 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
   // One more viewer when the first gets no RTP at all: seen in about one
   // run in three of the loss test here (answered, ICE never carried media;
   // not understood yet, issue 13's note). Printed, so it stays visible.
+  viewer_started_unix_ms_ = UnixMs();
   if (lab_->Start(*viewer_, viewer_ns_, viewer, R"("event":"first_frame")", 20s, &error) == "") {
     std::cout << "[ note ] first viewer played no frame in 20 s; a second one plays\n"
               << viewer_->Output() << std::endl;
     viewer_->Stop();
     viewer_ = std::make_unique<ChildProcess>();
+    viewer_started_unix_ms_ = UnixMs();
     ASSERT_NE(lab_->Start(*viewer_, viewer_ns_, viewer, R"("event":"first_frame")", 20s, &error),
               "")
         << "viewer: " << error;

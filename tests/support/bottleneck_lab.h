@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "child_process.h"
@@ -35,6 +36,7 @@ inline constexpr int kNarrowKbps = 800;
 
 // One line of `streamctl --json watch`: the first viewer's figures.
 struct AgentSample {
+  int64_t unix_ms = 0;  // when the agent took it
   double send_kbps = 0;
   int target_kbps = -1;  // -1: no congestion state (yet)
   int estimate_kbps = -1;
@@ -49,6 +51,7 @@ struct AgentSample {
   std::string quality_reason;
 };
 std::vector<AgentSample> ParseAgentSamples(const std::string& output);
+int64_t UnixMs();  // the system clock, as the agent's sample timestamps
 
 // What one phase of a run showed.
 struct PhaseFigures {
@@ -135,6 +138,13 @@ class BottleneckLab {
   // The link schedule is timing, not a wait for state: each phase lasts
   // what the schedule says, whatever the agent does meanwhile.
   static void Hold(std::chrono::milliseconds d);
+
+  // The run as a time series for bench/congestion.sh's chart
+  // (bottleneck_series.cc): CSV rows "series,seconds,kbps" for the link
+  // rate, the agent's estimate, target and send rate, and the viewer's
+  // received payload rate, seconds from the viewer's start. False when the
+  // file cannot be written.
+  bool WriteSeries(const std::string& path);
   static std::string Tail(const std::string& text);
 
   NetLab& net() { return *lab_; }
@@ -151,6 +161,10 @@ class BottleneckLab {
   std::unique_ptr<NetLab> lab_;
   std::string edge_, viewer_ns_;
   int limit_bytes_ = 50000;
+  // For WriteSeries: every link rate set (unix ms, kbps) and when the
+  // viewer process started (its samples' t_ms count from then).
+  std::vector<std::pair<int64_t, int>> link_rates_;
+  int64_t viewer_started_unix_ms_ = 0;
   ChildProcess director_;
   std::unique_ptr<ChildProcess> agent_, watch_, viewer_;
 };
