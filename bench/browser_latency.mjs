@@ -22,6 +22,7 @@
 //   1280x720@30, H264 and VP8, 2000 kbps, test://ball.
 // Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium),
 //      GWA_HEADLESS=1 forces headless even with a DISPLAY.
+import { fileURLToPath } from 'node:url';
 import {
   fmt, importHarness, pct, printMachine, printTable,
 } from './bench_util.mjs';
@@ -61,6 +62,9 @@ const browser = await launchChromium({ headless });
 const page = await browser.context.newPage();
 page.on('pageerror', (e) => console.error('page error:', e.message));
 // The page's RTCPeerConnections, for getStats() from the measurement code.
+await browser.context.addInitScript({
+  path: fileURLToPath(new URL('../tests/browser/latency_stamp.js', import.meta.url)),
+});
 await browser.context.addInitScript(() => {
   const Original = window.RTCPeerConnection;
   window.gwaPeers = [];
@@ -80,43 +84,9 @@ configs.map((c) => c.id)), 15000);
 function measureInPage({
   feed, warmupMs, frames, maxMs,
 }) {
-  // Layout of src/engine/latency_probe.h: 3 rows of 16 blocks of 16x16.
-  const BLOCK = 16;
-  const W = 16 * BLOCK;
-  const H = 3 * BLOCK;
-  // CRC-16/CCITT-FALSE over the stamp's 4 bytes, most significant first
-  // (engine::LatencyStampCheck).
-  const crc16 = (stamp) => {
-    let crc = 0xffff;
-    for (let byte = 3; byte >= 0; byte--) {
-      crc ^= ((stamp >>> (8 * byte)) & 0xff) << 8;
-      for (let bit = 0; bit < 8; bit++) {
-        crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-      }
-    }
-    return crc;
-  };
   const video = document.querySelector(`.tile[data-feed="${CSS.escape(feed)}"] video`);
-  const canvas = document.createElement('canvas');
-  canvas.width = W;
-  canvas.height = H;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  // Luma of the centre 8x8 of each block: the edges ring after compression,
-  // and the browser has turned limited-range 16/235 into about 0/255.
-  const readBits = (px, row) => {
-    let bits = 0;
-    for (let col = 0; col < 16; col++) {
-      let sum = 0;
-      for (let y = row * BLOCK + 4; y < row * BLOCK + 12; y++) {
-        for (let x = col * BLOCK + 4; x < col * BLOCK + 12; x++) {
-          const i = (y * W + x) * 4;
-          sum += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
-        }
-      }
-      bits = (bits << 1) | (sum / 64 > 127.5 ? 1 : 0);
-    }
-    return bits >>> 0;
-  };
+  const readStamp = video ? window.gwaLatencyStamp.reader(video) : null;
+  const { sinceMs } = window.gwaLatencyStamp;
   const inbound = async () => {
     const pc = window.gwaPeers[window.gwaPeers.length - 1];
     let out = null;
@@ -150,22 +120,13 @@ function measureInPage({
         r.callbacks++;
         r.presentedFrames = md.presentedFrames - first.presentedFrames + 1;
         r.sizes.add(`${md.width}x${md.height}`);
-        // The frame being presented, at its decoded size: no scaling.
-        ctx.drawImage(video, 0, 0, W, H, 0, 0, W, H);
-        const px = ctx.getImageData(0, 0, W, H).data;
-        const stamp = ((readBits(px, 0) << 16) | readBits(px, 1)) >>> 0;
-        if (readBits(px, 2) !== crc16(stamp)) {
+        const stamp = readStamp();
+        if (stamp === null) {
           r.unreadable++;
         } else {
-          // Unsigned ms mod 2^32 on both sides: the difference as int32.
-          // The stamp is the capture time floored to the ms: up to 1 ms early.
-          const since = (t) => {
-            const ms = Math.floor(wall(t));
-            return ((ms - stamp) | 0) + (wall(t) - ms);
-          };
-          r.display.push(since(md.expectedDisplayTime));
-          r.presentation.push(since(md.presentationTime));
-          if (md.receiveTime !== undefined) r.received.push(since(md.receiveTime));
+          r.display.push(sinceMs(stamp, md.expectedDisplayTime));
+          r.presentation.push(sinceMs(stamp, md.presentationTime));
+          if (md.receiveTime !== undefined) r.received.push(sinceMs(stamp, md.receiveTime));
         }
         if (r.callbacks % 30 === 0) r.clockSkew.push(Date.now() - wall(performance.now()));
       }

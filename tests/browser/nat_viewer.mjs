@@ -2,7 +2,8 @@
 // feed and prints what it sees as JSON lines, in tests/helpers/test_viewer's
 // format ({"event":"playing"}, {"event":"first_frame","play_ms":N},
 // {"event":"sample","frames":N,"width":W,"height":H,"t_ms":T,"rtp_payload_bytes":B,
-// "max_gap_ms":G,"freeze_count":F}, {"event":"done"}), so a C++ network test can
+// "max_gap_ms":G,"freeze_count":F,"total_freezes_ms":Z,"fps":R}, {"event":"done"}),
+// so a C++ network test can
 // run a real browser inside a network namespace (nat_traversal_test.cc,
 // bottleneck_chromium_test.cc) exactly as it runs test_viewer. max_gap_ms is
 // the longest time, since the last sample, that the decoded-frame count stood
@@ -10,7 +11,15 @@
 // count, is the finer measure.
 // The page takes its ICE servers from the director (/api/ice-servers).
 //
+// With --latency 1 (an agent running --latency-probe) every painted frame's
+// stamp is read (latency_stamp.js, requestVideoFrameCallback) and each sample
+// carries "latencies_ms": capture -> expected on screen for the frames painted
+// since the last sample, and "stamped"/"unreadable" counts: test_viewer's
+// field, measured at the screen instead of at the decoder.
+//
 // node nat_viewer.mjs --director HOST:PORT --feed NAME [--seconds N] [--report_ms N]
+//                     [--latency 1]
+import { fileURLToPath } from 'node:url';
 import { launchChromium } from './harness.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => {
@@ -21,6 +30,7 @@ const director = args.director ?? '127.0.0.1:8080';
 const feed = args.feed ?? '';
 const seconds = Number(args.seconds ?? 20);
 const reportMs = Number(args.report_ms ?? 500);
+const latency = args.latency === '1';
 const emit = (event) => console.log(JSON.stringify(event));
 
 const browser = await launchChromium();
@@ -32,7 +42,45 @@ const deadline = setTimeout(async () => {
   process.exit(0);
 }, seconds * 1000);
 
+// Runs in the page: follows the playing <video>'s painted frames, keeping
+// each readable stamp's delay for the next sample. Idempotent; false until
+// the video exists.
+function followStamps() {
+  if (window.gwaStamps) return true;
+  const video = document.querySelector('video');
+  if (!video) return false;
+  const readStamp = window.gwaLatencyStamp.reader(video);
+  const stamps = { latencies: [], unreadable: 0 };
+  window.gwaStamps = stamps;
+  const onFrame = (now, md) => {
+    const stamp = readStamp();
+    if (stamp === null) {
+      stamps.unreadable++;
+    } else {
+      stamps.latencies.push(Math.round(window.gwaLatencyStamp.sinceMs(stamp, md.expectedDisplayTime)));
+    }
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  return true;
+}
+
+// Runs in the page: the stamps read since the last call.
+function takeStamps() {
+  const stamps = window.gwaStamps;
+  if (!stamps) return { latencies: [], unreadable: 0 };
+  const taken = { latencies: stamps.latencies, unreadable: stamps.unreadable };
+  stamps.latencies = [];
+  stamps.unreadable = 0;
+  return taken;
+}
+
 try {
+  if (latency) {
+    await browser.context.addInitScript({
+      path: fileURLToPath(new URL('./latency_stamp.js', import.meta.url)),
+    });
+  }
   const page = await browser.context.newPage();
   await page.goto(`http://${director}/?feed=${encodeURIComponent(feed)}`);
   emit({ event: 'playing' });
@@ -57,12 +105,21 @@ try {
     } else if (firstFrameSeen) {
       maxGap = now - lastAdvance;
     }
-    emit({
+    const sample = {
       event: 'sample', frames, width: v.frameWidth ?? 0,
       height: v.frameHeight ?? 0, t_ms: now - start, state: v.state, error: v.error,
       rtp_payload_bytes: v.bytesReceived ?? 0, max_gap_ms: maxGap,
-      freeze_count: v.freezeCount ?? 0,
-    });
+      freeze_count: v.freezeCount ?? 0, total_freezes_ms: v.totalFreezesMs ?? 0, fps: v.fps ?? 0,
+    };
+    if (latency && await page.evaluate(followStamps).catch(() => false)) {
+      const stamps = await page.evaluate(takeStamps).catch(() => null);
+      if (stamps) {
+        sample.latencies_ms = stamps.latencies;
+        sample.stamped = stamps.latencies.length;
+        sample.unreadable = stamps.unreadable;
+      }
+    }
+    emit(sample);
   }, reportMs);
   deadline.unref?.();
   process.on('SIGTERM', async () => {

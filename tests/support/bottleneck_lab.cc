@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -180,7 +181,7 @@ void BottleneckLab::StartProcesses(const BottleneckRun& run) {
     viewer_started_unix_ms_ = UnixMs();
     ASSERT_NE(lab_->Start(*viewer_, viewer_ns_,
                           ChromiumViewerCommand(std::string(kBottleneckEdge) + ":8080", "cam",
-                                                run.seconds, 500),
+                                                run.seconds, 500, /*latency=*/true),
                           R"("event":"first_frame")", 60s, &error),
               "")
         << "chromium viewer: " << error << "\n"
@@ -237,9 +238,23 @@ PhaseFigures BottleneckLab::Between(const Mark& a, const Mark& b) {
     const ViewerSample& first = viewer[a.viewer - 1];
     const ViewerSample& last = viewer[b.viewer - 1];
     const double seconds = static_cast<double>(last.t_ms - first.t_ms) / 1000.0;
+    f.seconds = seconds;
     if (seconds > 0) {
       f.received_kbps = static_cast<double>(last.rtp_payload_bytes - first.rtp_payload_bytes) * 8 /
                         1000 / seconds;
+      f.decoded_fps = static_cast<double>(last.frames - first.frames) / seconds;
+    }
+    if (first.total_freezes_ms >= 0 && last.total_freezes_ms >= first.total_freezes_ms) {
+      f.freezes_ms = last.total_freezes_ms - first.total_freezes_ms;
+    }
+    std::map<std::string, int> pictures;
+    for (size_t i = a.viewer; i < b.viewer; ++i) {
+      if (viewer[i].width > 0) {
+        ++pictures[std::to_string(viewer[i].width) + "x" + std::to_string(viewer[i].height)];
+      }
+    }
+    for (const auto& [picture, n] : pictures) {
+      if (f.picture.empty() || n > pictures[f.picture]) f.picture = picture;
     }
     std::vector<int> p50, every;
     for (size_t i = a.viewer; i < b.viewer; ++i) {

@@ -64,6 +64,10 @@ struct PhaseFigures {
   int phase_p95_ms = -1;    // p95 over every stamped frame of the phase
   int phase_p50_ms = -1;
   int64_t max_gap_ms = 0;         // longest freeze
+  double seconds = 0;             // between the phase's first and last viewer sample
+  double decoded_fps = 0;         // frames decoded over those seconds
+  std::string picture;            // the decoded size most samples saw ("1280x720")
+  int64_t freezes_ms = -1;        // Chromium's freeze time in the phase (-1: not reported)
   double send_kbps = 0;           // mean of the agent's send rate samples
   double target_kbps = 0;         // mean of its congestion-control targets
   uint64_t drops = 0;             // packets the bottleneck dropped
@@ -78,8 +82,9 @@ struct BottleneckRun {
   // The agent's --pacing-factor; negative: its default.
   double pacing_factor = -1;
   // The viewer is Debian's Chromium on the director's viewer page
-  // (tests/browser/nat_viewer.mjs: the same sample lines, payload bytes and
-  // frames but no capture -> decoded delay) instead of test_viewer.
+  // (tests/browser/nat_viewer.mjs: the same sample lines, with capture ->
+  // screen delay instead of capture -> decoded, and Chromium's freeze time)
+  // instead of test_viewer.
   bool chromium = false;
   // The stream's quality.degradation ("" = the default, balanced).
   std::string degradation;

@@ -10,8 +10,11 @@
 namespace testing_support {
 
 // The command line: the page at http://`director_host_port`/ playing `feed`
-// for `seconds`, a sample line every `report_ms`.
+// for `seconds`, a sample line every `report_ms`. With `latency` (an agent
+// running --latency-probe) the samples carry each painted frame's capture ->
+// screen delay ("latencies_ms", as test_viewer's capture -> decoded).
 std::vector<std::string> ChromiumViewerCommand(const std::string& director_host_port,
-                                               const std::string& feed, int seconds, int report_ms);
+                                               const std::string& feed, int seconds, int report_ms,
+                                               bool latency = false);
 
 }  // namespace testing_support

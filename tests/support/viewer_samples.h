@@ -21,6 +21,11 @@ struct ViewerSample {
   uint64_t stamped = 0;
   std::vector<int> latencies_ms;  // every stamped frame's delay in the window
   int64_t max_gap_ms = 0;
+  // Chromium's (tests/browser/nat_viewer.mjs) inbound-rtp figures: the
+  // running total of freeze time (-1: not reported, e.g. test_viewer) and
+  // its frames-per-second estimate.
+  int64_t total_freezes_ms = -1;
+  double fps = 0;
 };
 
 // Every {"event":"sample",...} line of `output`, in order; other lines and
