@@ -9,14 +9,16 @@
 // and one table row per judged phase: payload received, the link's
 // utilisation as its receiving interface counts it, capture -> screen p50/p95
 // (the agent's --latency-probe stamp read from every painted frame,
-// tests/browser/latency_stamp.js), Chromium's freeze time per minute, and the
-// picture and frame rate held. The run's time series go to the directory in
+// tests/browser/latency_stamp.js), freeze time per minute (Chromium's own
+// freeze count, or the 500 ms windows without a decoded frame when more),
+// and the picture and frame rate held. The run's time series go to the directory in
 // GWA_BOTTLENECK_SERIES when set (bench/congestion.sh charts them).
 //
 // A gtest binary for the lab's failure reporting, outside CTest: figures are
 // printed, never asserted. Needs root (network namespaces).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -73,8 +75,10 @@ std::string Row(const Schedule& schedule, bool adaptive, const Step& step, const
   const std::string latency =
       f.phase_p50_ms < 0 ? "no stamp read"
                          : std::to_string(f.phase_p50_ms) + " / " + std::to_string(f.phase_p95_ms);
-  const std::string freezes =
-      f.freezes_ms < 0 || f.seconds <= 0 ? "-" : Fixed(f.freezes_ms / 1000.0 * 60 / f.seconds, 1);
+  // Both are lower bounds of the time without a new picture: Chromium's
+  // count is finer but needs the picture to come back.
+  const double frozen_ms = static_cast<double>(std::max(f.freezes_ms, f.stalled_ms));
+  const std::string freezes = f.seconds <= 0 ? "-" : Fixed(frozen_ms / 1000.0 * 60 / f.seconds, 1);
   return "| " + schedule.name + " | " + (adaptive ? "on" : "off") + " | " + step.label + " (last " +
          std::to_string(step.judged_seconds) + " s) | " + Fixed(f.received_kbps, 0) + " | " +
          Fixed(100 * f.link_received_kbps / step.link_kbps, 0) + " % | " + latency + " | " +

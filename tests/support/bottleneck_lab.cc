@@ -249,6 +249,9 @@ PhaseFigures BottleneckLab::Between(const Mark& a, const Mark& b) {
     }
     std::map<std::string, int> pictures;
     for (size_t i = a.viewer; i < b.viewer; ++i) {
+      if (viewer[i].frames == viewer[i - 1].frames) {
+        f.stalled_ms += viewer[i].t_ms - viewer[i - 1].t_ms;
+      }
       if (viewer[i].width > 0) {
         ++pictures[std::to_string(viewer[i].width) + "x" + std::to_string(viewer[i].height)];
       }

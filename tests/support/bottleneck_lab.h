@@ -63,11 +63,15 @@ struct PhaseFigures {
   int latency_p50_ms = -1;  // median of the sample windows' p50
   int phase_p95_ms = -1;    // p95 over every stamped frame of the phase
   int phase_p50_ms = -1;
-  int64_t max_gap_ms = 0;         // longest freeze
-  double seconds = 0;             // between the phase's first and last viewer sample
-  double decoded_fps = 0;         // frames decoded over those seconds
-  std::string picture;            // the decoded size most samples saw ("1280x720")
-  int64_t freezes_ms = -1;        // Chromium's freeze time in the phase (-1: not reported)
+  int64_t max_gap_ms = 0;   // longest freeze
+  double seconds = 0;       // between the phase's first and last viewer sample
+  double decoded_fps = 0;   // frames decoded over those seconds
+  std::string picture;      // the decoded size most samples saw ("1280x720")
+  int64_t freezes_ms = -1;  // Chromium's freeze time in the phase (-1: not reported)
+  // Sample windows (500 ms) in which not one frame was decoded. Chromium
+  // counts a freeze only when the next frame comes, so a picture that never
+  // comes back is only here.
+  int64_t stalled_ms = 0;
   double send_kbps = 0;           // mean of the agent's send rate samples
   double target_kbps = 0;         // mean of its congestion-control targets
   uint64_t drops = 0;             // packets the bottleneck dropped
