@@ -222,6 +222,7 @@ double NowUnixMsFine() {
 
 std::string AgentUnderTest::Start(const std::string& bin_dir,
                                   const std::vector<std::string>& agent_flags) {
+  bin_dir_ = bin_dir;
   std::string error;
   std::string port = director_.Start(bin_dir + "/local-director",
                                      {"--listen", "127.0.0.1:0", "--log-level", "warn"},
@@ -299,6 +300,16 @@ bool AgentUnderTest::WaitRegistered(const std::string& id, std::chrono::millisec
     std::this_thread::sleep_for(1ms);
   }
   return false;
+}
+
+std::string AgentUnderTest::RestartDirector() {
+  director_.Stop();
+  std::string error;
+  const std::string listen = "127.0.0.1:" + std::to_string(director_port_);
+  std::string port =
+      director_.Start(bin_dir_ + "/local-director", {"--listen", listen, "--log-level", "warn"},
+                      R"(listening on http://127\.0\.0\.1:(\d+)/)", 30s, &error);
+  return port.empty() ? "local-director restart: " + error : "";
 }
 
 bool AgentUnderTest::WaitIdle(const std::string& id, std::chrono::milliseconds timeout) {

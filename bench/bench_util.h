@@ -102,8 +102,12 @@ class AgentUnderTest {
   bool WaitRegistered(const std::string& id, std::chrono::milliseconds timeout);
   // Polls until the stream is WAITING_FOR_VIEWER with no pipeline.
   bool WaitIdle(const std::string& id, std::chrono::milliseconds timeout);
+  // Stops the local-director and starts a new one on the same port (the
+  // agent's links must find it again by themselves). Empty on success.
+  std::string RestartDirector();
 
  private:
+  std::string bin_dir_;
   testing_support::ChildProcess director_;
   testing_support::ChildProcess agent_;
   int director_port_ = 0;

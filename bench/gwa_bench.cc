@@ -13,6 +13,9 @@
 //                      (one feed, N viewers: per-viewer vs shared encode)
 //   gwa_bench janus    [--runs 5] [--keyframe-interval 0] [--node PATH]
 //                      (WHIP Start -> first frame at a Janus subscriber)
+//   gwa_bench soak     [--cycles 10000] [--report-every 500] [--director-restart-every 500]
+//                      [--camera-restart-every 1000] [--size 320x240]
+//                      (play/stop cycles with director and camera restarts; issue 15)
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
 //                      [--pacing-factor F] (the agent's; 0: pacing off)
 //   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
@@ -42,6 +45,7 @@
 #include "engine/source_chain.h"
 #include "janus_bench.h"
 #include "private_network.h"
+#include "soak_bench.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -901,9 +905,9 @@ int main(int argc, char** argv) {
   }
   gst_init(&argc, &argv);
   if (argc < 2) {
-    std::cerr
-        << "usage: gwa_bench start|control|cost|fanout|audience|janus|latency|floor|setq|version "
-           "[--flags]\n";
+    std::cerr << "usage: gwa_bench "
+                 "start|control|cost|fanout|audience|janus|soak|latency|floor|setq|version "
+                 "[--flags]\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -915,6 +919,7 @@ int main(int argc, char** argv) {
   if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
   if (cmd == "audience") return bench::RunAudience(args, bin_dir);
   if (cmd == "janus") return bench::RunJanus(args, bin_dir);
+  if (cmd == "soak") return bench::RunSoak(args, bin_dir);
   if (cmd == "latency") return bench::RunLatency(args, bin_dir);
   if (cmd == "floor") return bench::RunFloor(args);
   if (cmd == "setq") return bench::RunSetq(args);

@@ -55,8 +55,14 @@ std::string ChildProcess::Start(const std::string& path, const std::vector<std::
   }
 
   {
+    // A ChildProcess may be started again after Stop (a bench restarts its
+    // director and camera): the last run's output must not count as ready.
     std::lock_guard<std::mutex> lock(mu_);
     ready_ = std::regex(ready);
+    output_.clear();
+    ready_found_ = false;
+    output_closed_ = false;
+    ready_group_.clear();
   }
   reader_ = std::thread([this, fd = pipe_fds[0]] { ReadOutput(fd); });
   std::unique_lock<std::mutex> lock(mu_);
