@@ -1,8 +1,6 @@
 #include "soak_bench.h"
 
 #include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "director_viewer.h"
+#include "free_port.h"
 #include "http_get.h"
 #include "webrtc_receiver.h"
 
@@ -23,24 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kFeed[] = "soak";
 constexpr int kMaxFailuresInARow = 10;
-
-// A loopback port free right now, for the agent's --metrics-listen: the
-// agent does not print the metrics port at the bench's log level.
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 int CountFds(pid_t pid) {
   int n = 0;
@@ -150,7 +131,9 @@ int RunSoak(const Args& args, const std::string& bin_dir) {
     std::cerr << "gwa_bench soak: test camera: " << error << std::endl;
     return 1;
   }
-  const int metrics_port = FreeLoopbackPort();
+  // Told to the agent up front: it does not print the metrics port at the
+  // bench's log level.
+  const int metrics_port = testing_support::FreeLoopbackPort();
   AgentUnderTest agent;
   if (auto e =
           agent.Start(bin_dir, {"--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)});

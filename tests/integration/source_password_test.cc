@@ -7,10 +7,8 @@
 // so the source fails and every error path runs.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 
 #include "agent_harness.h"
 #include "director_viewer.h"
+#include "free_port.h"
 #include "streamcontrol/v1/streamcontrol.grpc.pb.h"
 #include "webrtc_receiver.h"
 
@@ -27,19 +26,6 @@ using namespace std::chrono_literals;
 namespace pb = streamcontrol::v1;
 
 constexpr const char* kPassword = "s3cr3t-Pa55";
-
-// A loopback port nobody listens on: bound, then closed.
-int DeadPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST(SourcePasswordTest, TheCameraPasswordNeverLeavesTheAgent) {
   std::ostringstream logged;
@@ -57,7 +43,7 @@ TEST(SourcePasswordTest, TheCameraPasswordNeverLeavesTheAgent) {
     ASSERT_TRUE(harness.Start().ok());
     auto& stub = harness.stub();
 
-    const std::string host = "127.0.0.1:" + std::to_string(DeadPort());
+    const std::string host = "127.0.0.1:" + std::to_string(testing_support::FreeLoopbackPort());
     pb::StartRequest req;
     req.set_stream_id("door");
     req.set_source_uri("rtsp://admin:" + std::string(kPassword) + "@" + host + "/cam");

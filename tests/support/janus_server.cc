@@ -1,7 +1,5 @@
 #include "janus_server.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/substitute.h"
+#include "free_port.h"
 #include "janus_api.h"
 #include "private_network.h"
 
@@ -19,22 +18,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr char kJanusLibDir[] = "/usr/lib/x86_64-linux-gnu/janus";
-
-// A free TCP port on loopback (bound, read, released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 bool WriteFile(const fs::path& path, const std::string& text, std::string* error) {
   std::ofstream out(path);
@@ -63,9 +46,9 @@ bool JanusServer::WriteConfig(std::string* error) {
     return false;
   }
   dir_ = tmpl;
-  http_port_ = FreePort();
-  ws_port_ = FreePort();
-  whip_port_ = FreePort();
+  http_port_ = FreeLoopbackPort();
+  ws_port_ = FreeLoopbackPort();
+  whip_port_ = FreeLoopbackPort();
   const fs::path dir(dir_);
   // Janus loads every library in its plugin/transport folders: folders of
   // our own with links to the three we want keep the others (SIP, MQTT,
