@@ -137,14 +137,17 @@ double ProcessCpuSeconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-long ProcessRssKb(pid_t pid) {
+long ProcessStatusKb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  const std::string key = field + ":";
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
   }
   return -1;
 }
+
+long ProcessRssKb(pid_t pid) { return ProcessStatusKb(pid, "VmRSS"); }
 
 CpuWindow::CpuWindow(std::vector<pid_t> pids) : pids_(std::move(pids)) {
   for (pid_t p : pids_) cpu0_.push_back(ProcessCpuSeconds(p));

@@ -43,6 +43,9 @@ std::string Fixed(double v, int decimals);
 // Seconds of CPU (user + system) used so far by `pid`, from /proc/<pid>/stat.
 double ProcessCpuSeconds(pid_t pid);
 // Resident set size in KiB from /proc/<pid>/status.
+// A "<field>: N kB" line of /proc/<pid>/status (VmRSS, RssAnon, RssFile...),
+// -1 when absent.
+long ProcessStatusKb(pid_t pid, const std::string& field);
 long ProcessRssKb(pid_t pid);
 
 // CPU used by some processes, and by the whole machine, over a wall-clock

@@ -311,6 +311,12 @@ struct LinkPool::Impl : PoolShared {
     thread = std::thread([this] { Run(); });
   }
 
+  // PoolShared is a base, so its members outlive ours: without this the
+  // shutdown timer would be destroyed after `io`, reaching into a timer
+  // service already gone (AddressSanitizer: heap-use-after-free). The asio
+  // thread has been joined by now, so nothing else touches the timer.
+  ~Impl() { shutdown_deadline.reset(); }
+
   void Run() {
     for (;;) {
       try {
