@@ -1,5 +1,6 @@
 #include "bench_util.h"
 
+#include <dirent.h>
 #include <gst/gst.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <numeric>
 #include <sstream>
 #include <thread>
+
+#include "http_get.h"
 
 namespace bench {
 
@@ -144,6 +147,29 @@ long ProcessRssKb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+int CountFds(pid_t pid) {
+  int n = 0;
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+int CountThreads(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+std::optional<double> Metric(int metrics_port, const std::string& series) {
+  auto scraped = testing_support::HttpGet(metrics_port, "/metrics");
+  if (!scraped.ok()) return std::nullopt;
+  return testing_support::MetricValue(scraped->body, series);
 }
 
 CpuWindow::CpuWindow(std::vector<pid_t> pids) : pids_(std::move(pids)) {
