@@ -4,9 +4,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <random>
-#include <thread>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "free_port.h"
 #include "stats_subscriber.h"
@@ -118,6 +121,30 @@ bool ParseRange(const std::string& text, int* lo, int* hi) {
   return std::sscanf(text.c_str(), "%d..%d%c", lo, hi, &extra) == 2 && *lo >= 1 && *hi >= *lo;
 }
 
+struct Flags {
+  int minutes = 120, subscribers = 100, framerate = 30, bitrate = 2500, every = 10;
+  int width = 0, height = 0, churn_lo = 0, churn_hi = 0;
+  unsigned seed = kDefaultSeed;
+};
+
+// False on a missing or out-of-range value; Args::GetInt throws on a
+// non-number, caught here so bad input is an error message, not an abort.
+bool ParseFlags(const Args& args, Flags* f) {
+  try {
+    f->minutes = args.GetInt("minutes", f->minutes);
+    f->subscribers = args.GetInt("subscribers", f->subscribers);
+    f->framerate = args.GetInt("framerate", f->framerate);
+    f->bitrate = args.GetInt("bitrate", f->bitrate);
+    f->every = args.GetInt("report-every-minutes", f->every);
+    f->seed = static_cast<unsigned>(args.GetInt("seed", static_cast<int>(f->seed)));
+  } catch (const std::exception&) {
+    return false;
+  }
+  return f->minutes >= 2 && f->subscribers >= 1 && f->framerate >= 1 && f->bitrate >= 1 &&
+         f->every >= 1 && ParseSize(args.Get("size", "1280x720"), &f->width, &f->height) &&
+         ParseRange(args.Get("churn-seconds", "5..60"), &f->churn_lo, &f->churn_hi);
+}
+
 // The minutes at which a row is printed: after the warm-up minute, then
 // every `every` minutes, and at the end.
 std::vector<int> ReportMinutes(int minutes, int every) {
@@ -132,22 +159,19 @@ std::vector<int> ReportMinutes(int minutes, int every) {
 }  // namespace
 
 int RunLongrun(const Args& args, const std::string& bin_dir) {
-  const int minutes = args.GetInt("minutes", 120);
-  const int n = args.GetInt("subscribers", 100);
-  const int framerate = args.GetInt("framerate", 30);
-  const int bitrate = args.GetInt("bitrate", 2500);
-  const int every = args.GetInt("report-every-minutes", 10);
-  const unsigned seed = static_cast<unsigned>(args.GetInt("seed", kDefaultSeed));
-  const std::string size = args.Get("size", "1280x720");
-  const std::string churn = args.Get("churn-seconds", "5..60");
-  int width = 0, height = 0, churn_lo = 0, churn_hi = 0;
-  if (minutes < 2 || n < 1 || framerate < 1 || bitrate < 1 || every < 1 ||
-      !ParseSize(size, &width, &height) || !ParseRange(churn, &churn_lo, &churn_hi)) {
+  Flags flags;
+  if (!ParseFlags(args, &flags)) {
     std::cerr << "gwa_bench longrun: --minutes >= 2, --subscribers, --framerate, --bitrate and "
-                 "--report-every-minutes >= 1, --size WxH, --churn-seconds LO..HI (1 <= LO <= "
-                 "HI)\n";
+                 "--report-every-minutes >= 1 (integers), --size WxH, --churn-seconds LO..HI "
+                 "(1 <= LO <= HI), --seed N\n";
     return 2;
   }
+  const int minutes = flags.minutes, n = flags.subscribers, framerate = flags.framerate,
+            bitrate = flags.bitrate, every = flags.every, width = flags.width,
+            height = flags.height, churn_lo = flags.churn_lo, churn_hi = flags.churn_hi;
+  const unsigned seed = flags.seed;
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  const std::string churn = std::to_string(churn_lo) + ".." + std::to_string(churn_hi);
 
   // Told to the agent up front: it does not print the metrics port at the
   // bench's log level. The watcher cap leaves room for calls still ending.
@@ -196,8 +220,9 @@ int RunLongrun(const Args& args, const std::string& bin_dir) {
   }
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> lifetime_ms(churn_lo * 1000, churn_hi * 1000);
-  // Declared before the subscribers: their calls notify it until they end.
-  Wakeup wakeup;
+  // Shared with every subscriber's end callback: one that never ended (and
+  // was let go, see below) may still call it after this function returns.
+  auto wakeup = std::make_shared<Wakeup>();
   struct Live {
     std::unique_ptr<StatsSubscriber> sub;
     Clock::time_point until;
@@ -214,7 +239,7 @@ int RunLongrun(const Args& args, const std::string& bin_dir) {
 
   auto open = [&](Live* slot, Clock::time_point now) {
     slot->sub = std::make_unique<StatsSubscriber>(stubs[opened % kChannels].get(), 1000,
-                                                  [&wakeup] { wakeup.Notify(); });
+                                                  [wakeup] { wakeup->Notify(); });
     slot->until = now + Ms(lifetime_ms(rng));
     ++opened;
   };
@@ -329,7 +354,7 @@ int RunLongrun(const Args& args, const std::string& bin_dir) {
         next_report < report_at.size() ? start + std::chrono::minutes(report_at[next_report]) : end;
     for (const auto& slot : live) wake = std::min(wake, slot.until);
     for (const auto& e : ending) wake = std::min(wake, e.deadline);
-    wakeup.WaitUntil(wake);
+    wakeup->WaitUntil(wake);
   }
 
   // Wind down: every subscription cancelled and ended, within a deadline.
