@@ -1,5 +1,6 @@
 #include "bench_util.h"
 
+#include <dirent.h>
 #include <gst/gst.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <numeric>
 #include <sstream>
 #include <thread>
+
+#include "http_get.h"
 
 namespace bench {
 
@@ -148,6 +151,23 @@ long ProcessStatusKb(pid_t pid, const std::string& field) {
 }
 
 long ProcessRssKb(pid_t pid) { return ProcessStatusKb(pid, "VmRSS"); }
+
+int CountFds(pid_t pid) {
+  int n = 0;
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+int CountThreads(pid_t pid) { return static_cast<int>(ProcessStatusKb(pid, "Threads")); }
+
+std::optional<double> Metric(int metrics_port, const std::string& series) {
+  auto scraped = testing_support::HttpGet(metrics_port, "/metrics");
+  if (!scraped.ok()) return std::nullopt;
+  return testing_support::MetricValue(scraped->body, series);
+}
 
 CpuWindow::CpuWindow(std::vector<pid_t> pids) : pids_(std::move(pids)) {
   for (pid_t p : pids_) cpu0_.push_back(ProcessCpuSeconds(p));

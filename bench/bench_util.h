@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ double ProcessCpuSeconds(pid_t pid);
 // -1 when absent.
 long ProcessStatusKb(pid_t pid, const std::string& field);
 long ProcessRssKb(pid_t pid);
+
+// Open file descriptors of `pid` (entries of /proc/<pid>/fd).
+int CountFds(pid_t pid);
+// Threads of `pid` (Threads: in /proc/<pid>/status); -1 when unreadable.
+int CountThreads(pid_t pid);
+// One series of the Prometheus endpoint on 127.0.0.1:`metrics_port`, e.g.
+// "gwa_gstreamer_live_elements"; nullopt when unreachable or absent.
+std::optional<double> Metric(int metrics_port, const std::string& series);
 
 // CPU used by some processes, and by the whole machine, over a wall-clock
 // window. Percentages are of one core (200% = both cores of this box busy).

@@ -16,6 +16,10 @@
 //   gwa_bench soak     [--cycles 10000] [--report-every 500] [--director-restart-every 500]
 //                      [--camera-restart-every 1000] [--size 320x240]
 //                      (play/stop cycles with director and camera restarts; issue 15)
+//   gwa_bench longrun  [--minutes 120] [--subscribers 100] [--size 1280x720] [--framerate 30]
+//                      [--bitrate 2500] [--report-every-minutes 10] [--churn-seconds 5..60]
+//                      [--seed 15] (one stream watched for hours while WatchStats
+//                      subscribers come and go; issue 15)
 //   gwa_bench latency  [--seconds 10] [--size 640x360,1280x720] [--receiver-latency 0]
 //                      [--pacing-factor F] (the agent's; 0: pacing off)
 //   gwa_bench floor    [--seconds 22] [--size 640x360,1280x720] [--codec H264,VP8]
@@ -44,8 +48,11 @@
 #include "engine/pipeline_description.h"
 #include "engine/source_chain.h"
 #include "janus_bench.h"
+#include "longrun_bench.h"
 #include "private_network.h"
 #include "soak_bench.h"
+#include "stats_subscriber.h"
+#include "viewer.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -79,35 +86,6 @@ std::vector<std::pair<int, int>> ParseSizes(const std::string& text) {
   }
   return out;
 }
-
-// One viewer: the browser side of the director protocol plus a decoding
-// webrtcbin.
-struct Viewer {
-  std::string feed;
-  std::unique_ptr<testing_support::DirectorViewer> signaling;
-  std::unique_ptr<testing_support::WebrtcReceiver> receiver;
-
-  std::string Play(int director_port, const std::string& name) {
-    feed = name;
-    signaling = std::make_unique<testing_support::DirectorViewer>();
-    if (auto s = signaling->Connect(director_port, 5s); !s.ok()) return s.ToString();
-    receiver = std::make_unique<testing_support::WebrtcReceiver>("H264");
-    auto answer = signaling->Play(feed, receiver->CreateOffer(), 15s);
-    if (!answer.ok()) return answer.status().ToString();
-    std::string error;
-    if (!receiver->SetAnswer(*answer, &error)) return error;
-    if (!receiver->WaitFor([](const auto& s) { return s.frames > 5; }, 15s)) {
-      return "no frame decoded within 15 s";
-    }
-    return "";
-  }
-
-  void Stop() {
-    if (signaling) (void)signaling->Stop(feed, 5s);
-    receiver.reset();
-    signaling.reset();
-  }
-};
 
 // Collects every WatchStats sample of every stream on a thread.
 class StatsCollector {
@@ -482,50 +460,6 @@ int RunCost(const Args& args, const std::string& bin_dir) {
 }
 
 // ---- fanout: WatchStats subscribers ------------------------------------------
-class Subscriber : public grpc::ClientReadReactor<pb::StreamStats> {
- public:
-  Subscriber(pb::StreamControl::Stub* stub, uint32_t interval_ms) {
-    req_.set_interval_ms(interval_ms);
-    stub->async()->WatchStats(&ctx_, &req_, this);
-    StartRead(&msg_);
-    StartCall();
-  }
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    received_.fetch_add(1, std::memory_order_relaxed);
-    dropped_.store(msg_.dropped_samples(), std::memory_order_relaxed);
-    StartRead(&msg_);
-  }
-  void OnDone(const grpc::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    refused_ = status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
-    done_ = true;
-    cv_.notify_all();
-  }
-  void Cancel() { ctx_.TryCancel(); }
-  void WaitDone() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, 10s, [&] { return done_; });
-  }
-  uint64_t received() const { return received_.load(); }
-  uint64_t dropped() const { return dropped_.load(); }
-  bool refused() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return refused_;
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  pb::WatchStatsRequest req_;
-  pb::StreamStats msg_;
-  std::atomic<uint64_t> received_{0};
-  std::atomic<uint64_t> dropped_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  bool refused_ = false;  // over the agent's --max-watchers
-};
-
 int RunFanout(const Args& args, const std::string& bin_dir) {
   std::vector<int> counts = ParseList(args.Get("subscribers", "0,1,100,1000"));
   int streams = args.GetInt("streams", 4);
@@ -562,9 +496,9 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
   };
   std::vector<Row> rows;
   for (int k : counts) {
-    std::vector<std::unique_ptr<Subscriber>> subs;
+    std::vector<std::unique_ptr<StatsSubscriber>> subs;
     for (int i = 0; i < k; ++i) {
-      subs.push_back(std::make_unique<Subscriber>(stubs[i % kChannels].get(), 1000));
+      subs.push_back(std::make_unique<StatsSubscriber>(stubs[i % kChannels].get(), 1000));
     }
     std::this_thread::sleep_for(3s);
     std::vector<uint64_t> r0;
@@ -582,7 +516,7 @@ int RunFanout(const Args& args, const std::string& bin_dir) {
     }
     row.per_sub_rate = k ? static_cast<double>(got) / k / cpu.seconds() : 0;
     for (auto& s : subs) s->Cancel();
-    for (auto& s : subs) s->WaitDone();
+    for (auto& s : subs) s->WaitDone(10s);
     rows.push_back(row);
     std::cerr << "fanout: " << k << " subscribers done" << std::endl;
     std::this_thread::sleep_for(1s);
@@ -906,7 +840,7 @@ int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   if (argc < 2) {
     std::cerr << "usage: gwa_bench "
-                 "start|control|cost|fanout|audience|janus|soak|latency|floor|setq|version "
+                 "start|control|cost|fanout|audience|janus|soak|longrun|latency|floor|setq|version "
                  "[--flags]\n";
     return 2;
   }
@@ -920,6 +854,7 @@ int main(int argc, char** argv) {
   if (cmd == "audience") return bench::RunAudience(args, bin_dir);
   if (cmd == "janus") return bench::RunJanus(args, bin_dir);
   if (cmd == "soak") return bench::RunSoak(args, bin_dir);
+  if (cmd == "longrun") return bench::RunLongrun(args, bin_dir);
   if (cmd == "latency") return bench::RunLatency(args, bin_dir);
   if (cmd == "floor") return bench::RunFloor(args);
   if (cmd == "setq") return bench::RunSetq(args);

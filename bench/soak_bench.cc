@@ -1,17 +1,14 @@
 #include "soak_bench.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "director_viewer.h"
 #include "free_port.h"
-#include "http_get.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -22,30 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kFeed[] = "soak";
 constexpr int kMaxFailuresInARow = 10;
-
-int CountFds(pid_t pid) {
-  int n = 0;
-  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
-}
-
-int CountThreads(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
-// One series of the agent's Prometheus endpoint; nullopt when unreachable.
-std::optional<double> Metric(int metrics_port, const std::string& series) {
-  auto scraped = testing_support::HttpGet(metrics_port, "/metrics");
-  if (!scraped.ok()) return std::nullopt;
-  return testing_support::MetricValue(scraped->body, series);
-}
 
 const std::string kReconnects = std::string("gwa_link_reconnects_total{stream=\"") + kFeed + "\"}";
 const std::string kLinkUp = std::string("gwa_link_up{stream=\"") + kFeed + "\"}";
