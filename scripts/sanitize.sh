@@ -2,11 +2,10 @@
 # The CTest suite under AddressSanitizer + UndefinedBehaviorSanitizer: a
 # second build directory, build-asan/ (gcc, -DSANITIZE=address,undefined), so
 # the normal build/ stays as it is. Extra arguments go to ctest; without any,
-# the unit tests and the fuzz corpus replays run (the part that is green and
-# cheap enough for CI; see README "Sanitizers").
+# the whole suite runs, as in CI (scripts/test.sh; README "Sanitizers").
 #
-#   scripts/sanitize.sh                      # unit + fuzz replays
-#   scripts/sanitize.sh -L integration       # integration tests (long)
+#   scripts/sanitize.sh                      # every test (~16 min)
+#   scripts/sanitize.sh -L 'unit|fuzz'       # unit tests + fuzz replays (~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 launcher=()
@@ -27,5 +26,4 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan
 export G_SLICE=always-malloc
 
 cd build-asan
-if [ $# -eq 0 ]; then set -- -L 'unit|fuzz'; fi
 ctest --output-on-failure --timeout 900 "$@"

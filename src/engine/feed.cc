@@ -502,7 +502,7 @@ absl::Status Feed::Disconnect(const std::string& session_id) {
   });
 }
 
-void Feed::EndViewer(const std::string& id, std::optional<std::string> error) {
+void Feed::EndViewer(std::string id, std::optional<std::string> error) {
   auto it = viewers_.find(id);
   if (it == viewers_.end()) return;
   Viewer viewer = std::move(it->second);

@@ -235,7 +235,9 @@ class Feed : public std::enable_shared_from_this<Feed> {
   // Adds a built session to `viewer` (fan-out, quality, counts, state).
   void Attach(Viewer& viewer, std::shared_ptr<ViewerSession> session);
   void StopSourceIfIdle();
-  void EndViewer(const std::string& id, std::optional<std::string> error);
+  // `id` by value: callers pass viewers_.begin()->first, which the erase
+  // inside frees (AddressSanitizer caught the read after it).
+  void EndViewer(std::string id, std::optional<std::string> error);
   // Recomputes the feed's state from its viewers and the source.
   void UpdateState(std::optional<std::string> error = std::nullopt);
   void SetState(FeedState state, std::optional<std::string> error);

@@ -38,6 +38,7 @@ using namespace std::chrono_literals;
 struct Usage {
   long rss_kib = 0;
   int fds = 0;
+  unsigned quarks = 0;  // GLib quarks so far: interned for good, never freed
   std::vector<std::string> threads;  // names, for the failure message
 };
 
@@ -77,6 +78,13 @@ int CountEntries(const char* dir) {
   return n;
 }
 
+// GLib numbers quarks in order, so a string never seen before gets the next
+// number: the count so far (including this probe's own).
+unsigned QuarkCount() {
+  static int probe = 0;
+  return g_quark_from_string(("gwa-quark-probe-" + std::to_string(++probe)).c_str());
+}
+
 Usage Measure() {
   // GLib keeps finished streaming threads parked in its thread pool for
   // reuse (they exit after 15 s idle): count only threads that still work.
@@ -89,6 +97,7 @@ Usage Measure() {
   u.rss_kib = resident * (sysconf(_SC_PAGESIZE) / 1024);
   u.fds = CountEntries("/proc/self/fd") - 1;  // opendir's own descriptor
   u.threads = AgentThreads();
+  u.quarks = QuarkCount();
   return u;
 }
 
@@ -150,9 +159,10 @@ TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
   }
   Usage end = Measure();
   std::cout << "after " << kWarmup << " cycles: RSS " << baseline.rss_kib << " KiB, "
-            << baseline.fds << " fds, " << baseline.threads.size() << " threads\n"
+            << baseline.fds << " fds, " << baseline.threads.size() << " threads, "
+            << baseline.quarks << " quarks\n"
             << "after " << kCycles << " cycles: RSS " << end.rss_kib << " KiB, " << end.fds
-            << " fds, " << end.threads.size() << " threads\n";
+            << " fds, " << end.threads.size() << " threads, " << end.quarks << " quarks\n";
   EXPECT_LE(end.rss_kib, baseline.rss_kib * 110 / 100) << "RSS grew more than 10 %";
   EXPECT_LE(end.fds, baseline.fds);
   EXPECT_LE(end.threads.size(), baseline.threads.size())
