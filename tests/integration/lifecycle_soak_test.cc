@@ -38,7 +38,7 @@ using namespace std::chrono_literals;
 struct Usage {
   long rss_kib = 0;
   int fds = 0;
-  unsigned quarks = 0;  // GLib quarks so far: interned for good, never freed
+  unsigned quarks = 0;               // GLib quarks so far: interned for good, never freed
   std::vector<std::string> threads;  // names, for the failure message
 };
 
