@@ -1,7 +1,5 @@
 #include "engine/viewer_session.h"
 
-#include <random>
-
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline_description.h"
 #include "engine/sdp_offer.h"
+#include "engine/ssrc_pool.h"
 
 namespace engine {
 namespace {
@@ -37,9 +36,10 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> ViewerSession::Create(Engine* eng
 absl::Status ViewerSession::Build(const OfferedVideo& offered) {
   const int payload_type = offered.payload_type;
   in_force_ = config_.quality;
-  // RFC 3550: a random SSRC per source; never 0 (some stacks treat it as unset).
-  std::random_device random;
-  const uint32_t ssrc = std::uniform_int_distribution<uint32_t>(1, 0xffffffffu)(random);
+  // Random, never 0, never one another session is using; reused after a
+  // session ends (engine/ssrc_pool.h).
+  ssrc_ = SessionSsrcs().Acquire();
+  const uint32_t ssrc = ssrc_;
   const uint32_t mtu = config_.quality.mtu.value_or(limits::kMaxMtu);
   const PipelineTemplate* tmpl = config_.pipeline_template.get();
   const bool raw = config_.input == SessionInput::kRaw;
@@ -193,6 +193,7 @@ ViewerSession::~ViewerSession() {
   payloader_.reset();
   appsrc_.reset();
   pipeline_.reset();
+  if (ssrc_ != 0) SessionSsrcs().Release(ssrc_);
 }
 
 gboolean ViewerSession::OnBusMessage(GstBus*, GstMessage* message, gpointer data) {

@@ -214,6 +214,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   // while adaptive() (off: the operator's picture, as without it).
   std::unique_ptr<ViewerLadder> ladder_;
   Quality in_force_;
+  // The SSRC the payloader sends with, from SessionSsrcs() (engine/ssrc_pool.h
+  // says why it is not simply random); 0 until Build.
+  uint32_t ssrc_ = 0;
   std::chrono::system_clock::time_point congestion_changed_at_;
   uint64_t feedback_events_ = 0;
   // Ticks the estimator (RateEstimator::OnTimer: feedback timeout).
