@@ -163,6 +163,37 @@ int CountFds(pid_t pid) {
 
 int CountThreads(pid_t pid) { return static_cast<int>(ProcessStatusKb(pid, "Threads")); }
 
+bool ResourcesHeld(const std::vector<ResourceReport>& reports, const std::string& unit) {
+  const ResourceReport& first = reports.front();
+  const ResourceReport& last = reports.back();
+  const double growth = 100.0 * (last.rss_mib - first.rss_mib) / first.rss_mib;
+  const bool rss_ok = growth <= 5.0;
+  // GLib parks finished streaming threads for reuse (they exit after 15 s
+  // idle) and a scrape or a link may hold a socket at the moment of a
+  // report, so one report against another is noise: a count is flat when
+  // the second half of the run never goes above the highest of the first.
+  const size_t half = reports.size() / 2;
+  auto peak = [&](size_t from, size_t to, int ResourceReport::*field) {
+    int most = 0;
+    for (size_t i = from; i < to; ++i) most = std::max(most, reports[i].*field);
+    return most;
+  };
+  const int fds_early = peak(0, half, &ResourceReport::fds);
+  const int fds_late = peak(half, reports.size(), &ResourceReport::fds);
+  const int threads_early = peak(0, half, &ResourceReport::threads);
+  const int threads_late = peak(half, reports.size(), &ResourceReport::threads);
+  const bool fds_ok = fds_late <= fds_early;
+  const bool threads_ok = threads_late <= threads_early;
+  std::cout << "  RSS " << unit << " " << last.at << " vs " << unit << " " << first.at << ": "
+            << Fixed(growth, 1) << " % (target <= 5 %): " << (rss_ok ? "met" : "MISSED") << "\n"
+            << "  fds " << first.fds << " -> " << last.fds << " (peak of 1st half " << fds_early
+            << ", of 2nd half " << fds_late << "): " << (fds_ok ? "flat" : "GREW") << "\n"
+            << "  threads " << first.threads << " -> " << last.threads << " (peak of 1st half "
+            << threads_early << ", of 2nd half " << threads_late
+            << "): " << (threads_ok ? "flat" : "GREW") << "\n";
+  return rss_ok && fds_ok && threads_ok;
+}
+
 std::optional<double> Metric(int metrics_port, const std::string& series) {
   auto scraped = testing_support::HttpGet(metrics_port, "/metrics");
   if (!scraped.ok()) return std::nullopt;

@@ -53,6 +53,18 @@ long ProcessRssKb(pid_t pid);
 int CountFds(pid_t pid);
 // Threads of `pid` (Threads: in /proc/<pid>/status); -1 when unreadable.
 int CountThreads(pid_t pid);
+// One report of a long run (soak, longrun): the agent's RSS, open descriptors
+// and threads at one point, `at` (a cycle or a minute).
+struct ResourceReport {
+  int at = 0;
+  double rss_mib = 0;
+  int fds = 0;
+  int threads = 0;
+};
+// The long runs' verdict on their reports (at least two): RSS at the last
+// within 5 % of the first, fds and threads flat. Prints one line each, naming
+// `at` by `unit` ("cycle", "minute"); true when all three hold.
+bool ResourcesHeld(const std::vector<ResourceReport>& reports, const std::string& unit);
 // One series of the Prometheus endpoint on 127.0.0.1:`metrics_port`, e.g.
 // "gwa_gstreamer_live_elements"; nullopt when unreachable or absent.
 std::optional<double> Metric(int metrics_port, const std::string& series);

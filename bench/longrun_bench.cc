@@ -379,40 +379,18 @@ int RunLongrun(const Args& args, const std::string& bin_dir) {
   viewer.Stop();
   table.Print();
 
-  const Row& first = rows.front();
-  const Row& last = rows.back();
-  const double growth = 100.0 * (last.rss_mib - first.rss_mib) / first.rss_mib;
-  const bool rss_ok = growth <= 5.0;
-  // As the soak: one sample against another is noise (GLib parks idle
-  // threads for 15 s, a scrape may hold a socket), so a count is flat when
-  // the second half of the rows never goes above the peak of the first half.
-  const size_t half = rows.size() / 2;
-  auto peak = [&](size_t from, size_t to, int Row::*field) {
-    int most = 0;
-    for (size_t i = from; i < to; ++i) most = std::max(most, rows[i].*field);
-    return most;
-  };
-  const int fds_early = peak(0, half, &Row::fds), fds_late = peak(half, rows.size(), &Row::fds);
-  const int threads_early = peak(0, half, &Row::threads);
-  const int threads_late = peak(half, rows.size(), &Row::threads);
-  const bool fds_ok = fds_late <= fds_early;
-  const bool threads_ok = threads_late <= threads_early;
   const bool stalls_ok = frame_stalls == 0 && sample_stalls == 0;
   const bool errors_ok = errors == 0;
-  std::cout << "\nVerdict after " << minutes << " min, " << opened << " subscriptions opened:\n"
-            << "  RSS minute " << last.minute << " vs minute " << first.minute << ": "
-            << Fixed(growth, 1) << " % (target <= 5 %): " << (rss_ok ? "met" : "MISSED") << "\n"
-            << "  fds " << first.fds << " -> " << last.fds << " (peak of 1st half " << fds_early
-            << ", of 2nd half " << fds_late << "): " << (fds_ok ? "flat" : "GREW") << "\n"
-            << "  threads " << first.threads << " -> " << last.threads << " (peak of 1st half "
-            << threads_early << ", of 2nd half " << threads_late
-            << "): " << (threads_ok ? "flat" : "GREW") << "\n"
-            << "  stalls: " << frame_stalls << " frame gaps > 1 s, " << sample_stalls
+  std::cout << "\nVerdict after " << minutes << " min, " << opened << " subscriptions opened:\n";
+  std::vector<ResourceReport> reports;
+  for (const Row& r : rows) reports.push_back({r.minute, r.rss_mib, r.fds, r.threads});
+  const bool resources_ok = ResourcesHeld(reports, "minute");
+  std::cout << "  stalls: " << frame_stalls << " frame gaps > 1 s, " << sample_stalls
             << " subscriptions > 3 s without a sample: " << (stalls_ok ? "none" : "STALLED") << "\n"
             << "  subscriptions ended other than CANCELLED (or not within 10 s): " << errors
             << (stuck ? " (" + std::to_string(stuck) + " never ended)" : "") << ": "
             << (errors_ok ? "none" : "ERRORS") << "\n";
-  return rss_ok && fds_ok && threads_ok && stalls_ok && errors_ok ? 0 : 1;
+  return resources_ok && stalls_ok && errors_ok ? 0 : 1;
 }
 
 }  // namespace bench

@@ -203,39 +203,15 @@ int RunSoak(const Args& args, const std::string& bin_dir) {
               << ") to compare; run more cycles than 2 x --report-every.\n";
     return failed == 0 && lost == 0 ? 0 : 1;
   }
-  const Sample& first = samples.front();
-  const Sample& last = samples.back();
-  const double growth = 100.0 * (last.rss_mib - first.rss_mib) / first.rss_mib;
-  const bool rss_ok = growth <= 5.0;
-  // GLib parks finished streaming threads for reuse (they exit after 15 s
-  // idle) and a scrape or a link may hold a socket at the moment of a
-  // sample, so one sample against another is noise: a count is flat when the
-  // second half of the run never goes above the highest of the first half.
-  const size_t half = samples.size() / 2;
-  auto peak = [&](size_t from, size_t to, int Sample::*field) {
-    int most = 0;
-    for (size_t i = from; i < to; ++i) most = std::max(most, samples[i].*field);
-    return most;
-  };
-  const int fds_early = peak(0, half, &Sample::fds),
-            fds_late = peak(half, samples.size(), &Sample::fds);
-  const int threads_early = peak(0, half, &Sample::threads);
-  const int threads_late = peak(half, samples.size(), &Sample::threads);
-  const bool fds_ok = fds_late <= fds_early;
-  const bool threads_ok = threads_late <= threads_early;
   const bool regs_ok = lost == 0 && failed == 0;
   std::cout << "\nVerdict after " << done << " cycles (" << failed << " failed, " << lost
-            << " registrations lost of " << director_restarts << " director restarts):\n"
-            << "  RSS cycle " << last.cycle << " vs cycle " << first.cycle << ": "
-            << Fixed(growth, 1) << " % (target <= 5 %): " << (rss_ok ? "met" : "MISSED") << "\n"
-            << "  fds " << first.fds << " -> " << last.fds << " (peak of 1st half " << fds_early
-            << ", of 2nd half " << fds_late << "): " << (fds_ok ? "flat" : "GREW") << "\n"
-            << "  threads " << first.threads << " -> " << last.threads << " (peak of 1st half "
-            << threads_early << ", of 2nd half " << threads_late
-            << "): " << (threads_ok ? "flat" : "GREW") << "\n"
-            << "  every play answered, every restart re-registered: " << (regs_ok ? "yes" : "NO")
+            << " registrations lost of " << director_restarts << " director restarts):\n";
+  std::vector<ResourceReport> reports;
+  for (const Sample& s : samples) reports.push_back({s.cycle, s.rss_mib, s.fds, s.threads});
+  const bool resources_ok = ResourcesHeld(reports, "cycle");
+  std::cout << "  every play answered, every restart re-registered: " << (regs_ok ? "yes" : "NO")
             << "\n";
-  return rss_ok && fds_ok && threads_ok && regs_ok ? 0 : 1;
+  return resources_ok && regs_ok ? 0 : 1;
 }
 
 }  // namespace bench
