@@ -2,7 +2,8 @@
 # The CTest suite under AddressSanitizer + UndefinedBehaviorSanitizer: a
 # second build directory, build-asan/ (gcc, -DSANITIZE=address,undefined), so
 # the normal build/ stays as it is. Extra arguments go to ctest; without any,
-# the whole suite runs, as in CI (scripts/test.sh; README "Sanitizers").
+# the whole suite runs, as in CI (scripts/test.sh; README "AddressSanitizer +
+# UndefinedBehaviorSanitizer").
 #
 #   scripts/sanitize.sh                      # every test (~16 min)
 #   scripts/sanitize.sh -L 'unit|fuzz'       # unit tests + fuzz replays (~1 min)

@@ -5,7 +5,7 @@
 // once, fight over one shared id, and start streams the engine refuses; two
 // threads list all along; a hub subscriber sees every stream's events.
 // Without gRPC: Debian's libgrpc is not instrumented, so TSan could not see
-// the ordering its completion queues give (README "Sanitizers").
+// the ordering its completion queues give (README "ThreadSanitizer").
 #include <gtest/gtest.h>
 
 #include <atomic>
