@@ -13,9 +13,9 @@ class EngineFeed final : public StreamFeed {
       : feed_(std::move(feed)), signals_(feed_), publish_(feed_) {}
 
   engine::FeedSnapshot Snapshot() const override { return feed_->Snapshot(); }
-  absl::StatusOr<engine::Quality> SetQuality(const engine::Quality& changes,
-                                             bool force_keyframe) override {
-    return feed_->SetQuality(changes, force_keyframe);
+  void SetQuality(const engine::Quality& changes, bool force_keyframe,
+                  std::function<void(absl::StatusOr<engine::Quality>)> done) override {
+    feed_->SetQualityAsync(changes, force_keyframe, std::move(done));
   }
   absl::Status Disconnect(const std::string& session_id) override {
     return feed_->Disconnect(session_id);

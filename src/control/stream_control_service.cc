@@ -111,10 +111,20 @@ grpc::ServerUnaryReactor* StreamControlService::SetQuality(grpc::CallbackServerC
   if (absl::Status s = CheckEnums(request->quality()); !s.ok()) {
     return FinishWith(context, ToGrpcStatus(s));
   }
-  return Reply(context,
-               registry_->SetQuality(request->stream_id(), FromProto(request->quality()),
-                                     request->force_keyframe()),
-               response);
+  // Answered from the engine thread when the change is applied: the handler
+  // returns at once instead of holding a gRPC thread while it waits.
+  auto* reactor = context->DefaultReactor();
+  registry_->SetQuality(request->stream_id(), FromProto(request->quality()),
+                        request->force_keyframe(),
+                        [reactor, response](absl::StatusOr<StreamInfo> info) {
+                          if (!info.ok()) {
+                            reactor->Finish(ToGrpcStatus(info.status()));
+                            return;
+                          }
+                          ToProto(*info, response);
+                          reactor->Finish(grpc::Status::OK);
+                        });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* StreamControlService::GetStream(grpc::CallbackServerContext* context,

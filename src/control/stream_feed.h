@@ -5,6 +5,7 @@
 // are not instrumented; everything else on the registry's path stays real.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,10 @@ class StreamFeed {
  public:
   virtual ~StreamFeed() = default;
   virtual engine::FeedSnapshot Snapshot() const = 0;
-  virtual absl::StatusOr<engine::Quality> SetQuality(const engine::Quality& changes,
-                                                     bool force_keyframe) = 0;
+  // Never blocks: `done` is called once with the result, on the engine
+  // thread or (a request refused up front) on the caller's before returning.
+  virtual void SetQuality(const engine::Quality& changes, bool force_keyframe,
+                          std::function<void(absl::StatusOr<engine::Quality>)> done) = 0;
   virtual absl::Status Disconnect(const std::string& session_id) = 0;
   virtual const engine::FeedConfig& config() const = 0;
   // No listener call after it returns.

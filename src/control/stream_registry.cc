@@ -260,27 +260,38 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
   return info;
 }
 
-absl::StatusOr<StreamInfo> StreamRegistry::SetQuality(const std::string& stream_id,
-                                                      const engine::Quality& changes,
-                                                      bool force_keyframe) {
+void StreamRegistry::SetQuality(const std::string& stream_id, const engine::Quality& changes,
+                                bool force_keyframe,
+                                std::function<void(absl::StatusOr<StreamInfo>)> done) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || !it->second->ready) {
       if (stopped_.count(stream_id)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped"));
+        done(absl::FailedPreconditionError(
+            absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped")));
+      } else {
+        done(absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id))));
       }
-      return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
+      return;
     }
     entry = it->second;
   }
-  auto applied = entry->feed->SetQuality(changes, force_keyframe);
-  if (!applied.ok()) return applied.status();
-  spdlog::info("stream {} quality now {}{}", stream_id, applied->ToString(),
-               force_keyframe ? " (keyframe forced)" : "");
-  return InfoOf(*entry);
+  StreamFeed* feed = entry->feed.get();
+  // The entry rides along: a Stop() racing with this leaves it alive until
+  // `done` has read it.
+  feed->SetQuality(changes, force_keyframe,
+                   [entry = std::move(entry), stream_id, force_keyframe,
+                    done = std::move(done)](absl::StatusOr<engine::Quality> applied) {
+                     if (!applied.ok()) {
+                       done(applied.status());
+                       return;
+                     }
+                     spdlog::info("stream {} quality now {}{}", stream_id, applied->ToString(),
+                                  force_keyframe ? " (keyframe forced)" : "");
+                     done(InfoOf(*entry));
+                   });
 }
 
 absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_id,
@@ -338,7 +349,7 @@ void StreamRegistry::StopAll() {
   for (auto& [id, entry] : all) entry->Shutdown();
 }
 
-StreamInfo StreamRegistry::InfoOf(const Entry& entry) const {
+StreamInfo StreamRegistry::InfoOf(const Entry& entry) {
   StreamInfo info;
   info.stream_id = entry.spec.stream_id;
   // Operators who list streams see the camera, not its password.

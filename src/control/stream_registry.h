@@ -107,9 +107,14 @@ class StreamRegistry {
   // Frees the stream; the id stays known as STOPPED (Stop again is OK, Start
   // with the id again is allowed). NOT_FOUND for an id never started.
   absl::StatusOr<StreamInfo> Stop(const std::string& stream_id);
-  absl::StatusOr<StreamInfo> SetQuality(const std::string& stream_id,
-                                        const engine::Quality& changes,
-                                        bool force_keyframe = false);
+  // Without waiting for the engine: `done` gets the stream as it is after
+  // the change, once, on the engine thread, or on the caller's before this
+  // returns when the request is refused up front (NOT_FOUND,
+  // FAILED_PRECONDITION for a stopped stream, INVALID_ARGUMENT). A gRPC
+  // callback handler must not block, and 200 calls a second would otherwise
+  // each hold a gRPC thread while the engine thread is busy.
+  void SetQuality(const std::string& stream_id, const engine::Quality& changes, bool force_keyframe,
+                  std::function<void(absl::StatusOr<StreamInfo>)> done);
   // Drops one viewer session (NOT_FOUND for an unknown stream or session).
   absl::StatusOr<StreamInfo> Disconnect(const std::string& stream_id,
                                         const std::string& session_id);
@@ -119,7 +124,7 @@ class StreamRegistry {
 
  private:
   struct Entry;
-  StreamInfo InfoOf(const Entry& entry) const;
+  static StreamInfo InfoOf(const Entry& entry);
 
   const std::unique_ptr<FeedFactory> feeds_;
   signaling::LinkPool* const links_;

@@ -581,39 +581,59 @@ void Feed::OnIceState(const std::string& id, GstWebRTCICEConnectionState state) 
   }
 }
 
-absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyframe) {
+absl::Status Feed::CheckQualityRequest(const Quality& changes, bool force_keyframe) const {
   if (absl::Status s = changes.Validate(config_.codec); !s.ok()) return s;
   if (absl::Status s = CheckSpeedSettable(config_, changes); !s.ok()) return s;
   if (config_.source_options.passthrough) {
     if (absl::Status s = CheckPassthroughChange(changes, force_keyframe); !s.ok()) return s;
   }
-  return engine_->Call([&]() -> absl::StatusOr<Quality> {
-    const Quality previous = quality_;
-    const Quality next = previous.Overlay(changes);
-    // Whole or not at all: every session must be able to take it.
-    for (auto& [id, viewer] : viewers_) {
-      if (!viewer.session) continue;
-      if (absl::Status s = viewer.session->CheckQuality(viewer.session->quality(), next); !s.ok()) {
-        return s;
-      }
-    }
-    quality_ = next;
-    // The source delivers the operator's size and framerate, the ceiling of
-    // every path behind it.
-    if (source_ && !config_.source_options.passthrough) source_->SetQuality(next);
-    if (shared_) shared_->Apply(next);
-    for (auto& [id, viewer] : viewers_) {
-      viewer.quality = next;
-      if (!viewer.session) continue;
-      (void)viewer.session->ApplyQuality(viewer.session->quality(), next);
-      if (force_keyframe) viewer.session->ForceKeyframe();
-    }
-    if (force_keyframe && shared_) shared_->ForceKeyframe();
-    PublishViewers();
-    std::lock_guard<std::mutex> lock(mu_);
-    snapshot_.quality = next;
-    return next;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Quality> Feed::SetQuality(const Quality& changes, bool force_keyframe) {
+  if (absl::Status s = CheckQualityRequest(changes, force_keyframe); !s.ok()) return s;
+  return engine_->Call([&] { return ApplyQualityChange(changes, force_keyframe); });
+}
+
+void Feed::SetQualityAsync(const Quality& changes, bool force_keyframe,
+                           std::function<void(absl::StatusOr<Quality>)> done) {
+  if (absl::Status s = CheckQualityRequest(changes, force_keyframe); !s.ok()) {
+    done(s);
+    return;
+  }
+  // The closure holds the feed: the engine runs every posted closure, even
+  // those left at shutdown, so `done` is always called.
+  engine_->Post([self = shared_from_this(), changes, force_keyframe, done = std::move(done)] {
+    done(self->ApplyQualityChange(changes, force_keyframe));
   });
+}
+
+absl::StatusOr<Quality> Feed::ApplyQualityChange(const Quality& changes, bool force_keyframe) {
+  const Quality previous = quality_;
+  const Quality next = previous.Overlay(changes);
+  // Whole or not at all: every session must be able to take it.
+  for (auto& [id, viewer] : viewers_) {
+    if (!viewer.session) continue;
+    if (absl::Status s = viewer.session->CheckQuality(viewer.session->quality(), next); !s.ok()) {
+      return s;
+    }
+  }
+  quality_ = next;
+  // The source delivers the operator's size and framerate, the ceiling of
+  // every path behind it.
+  if (source_ && !config_.source_options.passthrough) source_->SetQuality(next);
+  if (shared_) shared_->Apply(next);
+  for (auto& [id, viewer] : viewers_) {
+    viewer.quality = next;
+    if (!viewer.session) continue;
+    (void)viewer.session->ApplyQuality(viewer.session->quality(), next);
+    if (force_keyframe) viewer.session->ForceKeyframe();
+  }
+  if (force_keyframe && shared_) shared_->ForceKeyframe();
+  PublishViewers();
+  std::lock_guard<std::mutex> lock(mu_);
+  snapshot_.quality = next;
+  return next;
 }
 
 Feed::Viewer* Feed::Longest() {

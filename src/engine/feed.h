@@ -193,6 +193,11 @@ class Feed : public std::enable_shared_from_this<Feed> {
   // Returns the quality now asked for. Blocks until the engine thread applied
   // it; not for that thread.
   absl::StatusOr<Quality> SetQuality(const Quality& changes, bool force_keyframe = false);
+  // The same without waiting, for callers that must not block (a gRPC
+  // callback handler): `done` gets the result once, on the engine thread, or
+  // at once on the caller's when the request is refused before reaching it.
+  void SetQualityAsync(const Quality& changes, bool force_keyframe,
+                       std::function<void(absl::StatusOr<Quality>)> done);
 
   FeedSnapshot Snapshot() const;
   // What a viewer session's elements hold now (`session_id` "" and absent:
@@ -205,6 +210,11 @@ class Feed : public std::enable_shared_from_this<Feed> {
   void Shutdown();
 
  private:
+  // What can be refused without the engine thread (bad values, a change a
+  // passthrough feed cannot make).
+  absl::Status CheckQualityRequest(const Quality& changes, bool force_keyframe) const;
+  // Engine thread.
+  absl::StatusOr<Quality> ApplyQualityChange(const Quality& changes, bool force_keyframe);
   struct Viewer {
     std::string id;
     std::shared_ptr<ViewerSession> session;   // null until the offer

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "agent_harness.h"
 #include "director_viewer.h"
@@ -139,6 +143,77 @@ TEST_F(GrpcApiTest, BadRequestsGetTheRightStatusWithAReason) {
     req.set_stream_id("never-started");
     EXPECT_EQ(stub_->Stop(&ctx, req, &stream).error_code(), grpc::StatusCode::NOT_FOUND);
   }
+}
+
+// SetQuality answers from the engine thread without holding a gRPC thread:
+// many calls in flight at once are all answered, each with the stream as its
+// own change left it, and calls racing with Stop get an answer too (applied,
+// or refused because the stream is gone), never a hang.
+TEST_F(GrpcApiTest, SetQualityCallsInFlightAreEachAnsweredWithTheirOwnChange) {
+  pb::Stream stream;
+  ASSERT_TRUE(Start("cam1", &stream, 1000).ok());
+  struct Call {
+    grpc::ClientContext ctx;
+    pb::SetQualityRequest req;
+    pb::Stream resp;
+    grpc::Status status;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0;
+  auto issue = [&](std::vector<std::unique_ptr<Call>>& calls, int n, uint32_t first_kbps) {
+    for (int i = 0; i < n; ++i) {
+      auto call = std::make_unique<Call>();
+      call->ctx.set_deadline(std::chrono::system_clock::now() + 20s);
+      call->req.set_stream_id("cam1");
+      call->req.mutable_quality()->set_bitrate_kbps(first_kbps + static_cast<uint32_t>(i));
+      Call* raw = call.get();
+      calls.push_back(std::move(call));
+      stub_->async()->SetQuality(&raw->ctx, &raw->req, &raw->resp, [&, raw](grpc::Status st) {
+        std::lock_guard<std::mutex> lock(mu);
+        raw->status = std::move(st);
+        ++answered;
+        cv.notify_all();
+      });
+    }
+  };
+  auto wait_answered = [&](int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, 30s, [&] { return answered >= n; });
+  };
+
+  std::vector<std::unique_ptr<Call>> calls;
+  issue(calls, 64, 1001);
+  ASSERT_TRUE(wait_answered(64)) << answered << " of 64 answered";
+  for (const auto& call : calls) {
+    ASSERT_TRUE(call->status.ok()) << call->status.error_message();
+    EXPECT_EQ(call->resp.quality().bitrate_kbps(), call->req.quality().bitrate_kbps());
+  }
+
+  std::vector<std::unique_ptr<Call>> racing;
+  issue(racing, 32, 2001);
+  {
+    grpc::ClientContext ctx;
+    pb::StopRequest req;
+    req.set_stream_id("cam1");
+    ASSERT_TRUE(stub_->Stop(&ctx, req, &stream).ok());
+  }
+  ASSERT_TRUE(wait_answered(96)) << answered - 64 << " of 32 racing calls answered";
+  int applied = 0, refused = 0;
+  for (const auto& call : racing) {
+    if (call->status.ok()) {
+      ++applied;
+      EXPECT_EQ(call->resp.quality().bitrate_kbps(), call->req.quality().bitrate_kbps());
+    } else {
+      ++refused;
+      // NOT_FOUND while Stop tears the stream down, FAILED_PRECONDITION once
+      // it is recorded as stopped.
+      EXPECT_TRUE(call->status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                  call->status.error_code() == grpc::StatusCode::NOT_FOUND)
+          << call->status.error_code() << ": " << call->status.error_message();
+    }
+  }
+  EXPECT_EQ(applied + refused, 32);
 }
 
 // An error echoes a field, never all of a huge one: the reason travels as a

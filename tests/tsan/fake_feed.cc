@@ -19,17 +19,25 @@ engine::FeedSnapshot FakeFeed::Snapshot() const {
   return snapshot_;
 }
 
-absl::StatusOr<engine::Quality> FakeFeed::SetQuality(const engine::Quality& changes,
-                                                     bool /*force_keyframe*/) {
+void FakeFeed::SetQuality(const engine::Quality& changes, bool /*force_keyframe*/,
+                          std::function<void(absl::StatusOr<engine::Quality>)> done) {
   if (changes.bitrate_kbps && *changes.bitrate_kbps == 0) {
-    return absl::InvalidArgumentError("bitrate_kbps must be above 0");
+    done(absl::InvalidArgumentError("bitrate_kbps must be above 0"));
+    return;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (changes.bitrate_kbps) snapshot_.quality.bitrate_kbps = changes.bitrate_kbps;
-  if (changes.framerate) snapshot_.quality.framerate = changes.framerate;
-  state_changed_ = true;
+  pending_.push_back([this, changes, done = std::move(done)] {
+    engine::Quality now;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (changes.bitrate_kbps) snapshot_.quality.bitrate_kbps = changes.bitrate_kbps;
+      if (changes.framerate) snapshot_.quality.framerate = changes.framerate;
+      state_changed_ = true;
+      now = snapshot_.quality;
+    }
+    done(now);
+  });
   wake_.notify_all();
-  return snapshot_.quality;
 }
 
 absl::Status FakeFeed::Disconnect(const std::string& session_id) {
@@ -49,6 +57,16 @@ void FakeFeed::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  RunPending();
+}
+
+void FakeFeed::RunPending() {
+  std::vector<std::function<void()>> answers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    answers.swap(pending_);
+  }
+  for (auto& answer : answers) answer();
 }
 
 // A stats sample every millisecond, and a state event whenever something
@@ -59,6 +77,7 @@ void FakeFeed::Run() {
     const bool event = std::exchange(state_changed_, false);
     engine::FeedSnapshot snapshot = snapshot_;
     lock.unlock();
+    RunPending();
     if (event) listener_->OnFeedState(snapshot);
     engine::FeedStats stats;
     stats.timestamp = std::chrono::system_clock::now();
@@ -67,7 +86,8 @@ void FakeFeed::Run() {
     stats.frames_encoded = tick;
     listener_->OnFeedStats(stats);
     lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(1), [&] { return stop_ || state_changed_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(1),
+                   [&] { return stop_ || state_changed_ || !pending_.empty(); });
   }
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ahoy_test_peers.h"
 #include "control/stream_feed.h"
@@ -27,8 +28,8 @@ class FakeFeed final : public StreamFeed {
   ~FakeFeed() override;
 
   engine::FeedSnapshot Snapshot() const override;
-  absl::StatusOr<engine::Quality> SetQuality(const engine::Quality& changes,
-                                             bool force_keyframe) override;
+  void SetQuality(const engine::Quality& changes, bool force_keyframe,
+                  std::function<void(absl::StatusOr<engine::Quality>)> done) override;
   absl::Status Disconnect(const std::string& session_id) override;
   const engine::FeedConfig& config() const override { return config_; }
   void Shutdown() override;
@@ -52,6 +53,7 @@ class FakeFeed final : public StreamFeed {
 
   void Run();  // the fake engine thread
   void Stop();
+  void RunPending();
 
   const engine::FeedConfig config_;
   engine::Feed::Listener* const listener_;
@@ -64,6 +66,9 @@ class FakeFeed final : public StreamFeed {
   engine::FeedSnapshot snapshot_;
   bool stop_ = false;
   bool state_changed_ = true;  // the first state event is due
+  // SetQuality's answers, called on the fake engine thread like the real
+  // engine's (or by Stop(), like the engine running what is left at exit).
+  std::vector<std::function<void()>> pending_;
   std::thread thread_;
 };
 

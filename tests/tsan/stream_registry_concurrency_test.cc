@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,19 @@ class LinkWatcher : public StatsHub::Subscriber {
   std::map<std::string, int> messages_;
   std::set<std::string> registered_;
 };
+
+// SetQuality answers on the fake engine thread; the worker waits for it.
+absl::StatusOr<StreamInfo> SetQualityAndWait(StreamRegistry* registry, const std::string& id,
+                                             const engine::Quality& changes) {
+  // Shared: the answering thread may still be inside set_value() when get()
+  // returns here.
+  auto answer = std::make_shared<std::promise<absl::StatusOr<StreamInfo>>>();
+  auto got = answer->get_future();
+  registry->SetQuality(
+      id, changes, /*force_keyframe=*/false,
+      [answer](absl::StatusOr<StreamInfo> info) { answer->set_value(std::move(info)); });
+  return got.get();
+}
 
 class RegistryConcurrencyTest : public ::testing::Test {
  protected:
@@ -134,7 +148,7 @@ TEST_F(RegistryConcurrencyTest, StartsStopsAndReadsFromSeveralThreadsStayConsist
 
         engine::Quality changes;
         changes.bitrate_kbps = 1000 + round;
-        auto changed = registry_->SetQuality(id, changes);
+        auto changed = SetQualityAndWait(registry_.get(), id, changes);
         ASSERT_TRUE(changed.ok()) << changed.status();
         auto got = registry_->Get(id);
         ASSERT_TRUE(got.ok()) << got.status();
@@ -159,7 +173,7 @@ TEST_F(RegistryConcurrencyTest, StartsStopsAndReadsFromSeveralThreadsStayConsist
         ASSERT_TRUE(stopped.ok()) << stopped.status();
         EXPECT_EQ(stopped->feed.state, engine::FeedState::kStopped);
         EXPECT_EQ(stopped->link.state, signaling::LinkState::kClosed);
-        EXPECT_EQ(registry_->SetQuality(id, changes).status().code(),
+        EXPECT_EQ(SetQualityAndWait(registry_.get(), id, changes).status().code(),
                   absl::StatusCode::kFailedPrecondition);
       }
     });
