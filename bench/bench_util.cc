@@ -1,6 +1,5 @@
 #include "bench_util.h"
 
-#include <dirent.h>
 #include <gst/gst.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -151,15 +150,6 @@ long ProcessStatusKb(pid_t pid, const std::string& field) {
 }
 
 long ProcessRssKb(pid_t pid) { return ProcessStatusKb(pid, "VmRSS"); }
-
-int CountFds(pid_t pid) {
-  int n = 0;
-  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
-}
 
 int CountThreads(pid_t pid) { return static_cast<int>(ProcessStatusKb(pid, "Threads")); }
 

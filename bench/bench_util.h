@@ -50,7 +50,6 @@ long ProcessStatusKb(pid_t pid, const std::string& field);
 long ProcessRssKb(pid_t pid);
 
 // Open file descriptors of `pid` (entries of /proc/<pid>/fd).
-int CountFds(pid_t pid);
 // Threads of `pid` (Threads: in /proc/<pid>/status); -1 when unreadable.
 int CountThreads(pid_t pid);
 // One report of a long run (soak, longrun): the agent's RSS, open descriptors

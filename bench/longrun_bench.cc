@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "free_port.h"
+#include "metrics/process_collector.h"
 #include "stats_subscriber.h"
 #include "viewer.h"
 
@@ -324,7 +325,7 @@ int RunLongrun(const Args& args, const std::string& bin_dir) {
       Row r;
       r.minute = report_at[next_report];
       r.rss_mib = ProcessRssKb(agent.agent_pid()) / 1024.0;
-      r.fds = CountFds(agent.agent_pid());
+      r.fds = metrics::CountOpenFds(agent.agent_pid());
       r.threads = CountThreads(agent.agent_pid());
       r.elements = Metric(metrics_port, "gwa_gstreamer_live_elements").value_or(-1);
       rows.push_back(r);

@@ -9,6 +9,7 @@
 
 #include "director_viewer.h"
 #include "free_port.h"
+#include "metrics/process_collector.h"
 #include "webrtc_receiver.h"
 
 namespace bench {
@@ -78,7 +79,7 @@ Sample Measure(int cycle, pid_t agent_pid, int metrics_port) {
   s.rss_mib = ProcessRssKb(agent_pid) / 1024.0;
   s.anon_mib = ProcessStatusKb(agent_pid, "RssAnon") / 1024.0;
   s.file_mib = ProcessStatusKb(agent_pid, "RssFile") / 1024.0;
-  s.fds = CountFds(agent_pid);
+  s.fds = metrics::CountOpenFds(agent_pid);
   s.threads = CountThreads(agent_pid);
   s.elements = Metric(metrics_port, "gwa_gstreamer_live_elements").value_or(-1);
   return s;

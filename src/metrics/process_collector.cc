@@ -29,18 +29,19 @@ double BootTimeSeconds() {
   return 0;
 }
 
-double OpenFds() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (!dir) return 0;
-  double count = 0;
-  while (const dirent* entry = readdir(dir)) {
+}  // namespace
+
+int CountOpenFds(pid_t pid) {
+  const std::string dir = pid == 0 ? "/proc/self/fd" : "/proc/" + std::to_string(pid) + "/fd";
+  DIR* stream = opendir(dir.c_str());
+  if (!stream) return 0;
+  int count = 0;
+  while (const dirent* entry = readdir(stream)) {
     if (entry->d_name[0] != '.') ++count;
   }
-  closedir(dir);
-  return count - 1;  // the directory stream's own descriptor
+  closedir(stream);
+  return pid == 0 ? count - 1 : count;  // /proc/self: the directory stream's own descriptor
 }
-
-}  // namespace
 
 std::optional<ProcessFigures> ParseProcStat(const std::string& stat, long ticks_per_second,
                                             long page_size, double boot_time_seconds) {
@@ -65,7 +66,7 @@ std::optional<ProcessFigures> ParseProcStat(const std::string& stat, long ticks_
 std::optional<ProcessFigures> ReadProcessFigures() {
   auto figures = ParseProcStat(ReadAll("/proc/self/stat"), sysconf(_SC_CLK_TCK),
                                sysconf(_SC_PAGESIZE), BootTimeSeconds());
-  if (figures) figures->open_fds = OpenFds();
+  if (figures) figures->open_fds = CountOpenFds();
   return figures;
 }
 

@@ -5,6 +5,8 @@
 
 #include <prometheus/collectable.h>
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,10 @@ struct ProcessFigures {
   double start_time_seconds = 0;  // since the Unix epoch
 };
 
+// Open file descriptors of process `pid` (0: this one, without the descriptor
+// the count itself opens); 0 when /proc cannot be read. For the exporter, the
+// benchmarks and the soak test alike.
+int CountOpenFds(pid_t pid = 0);
 // From /proc/self/stat and /proc/self/fd; nullopt when unreadable.
 std::optional<ProcessFigures> ReadProcessFigures();
 // Parses the text of /proc/<pid>/stat (fields after the command name).

@@ -30,6 +30,7 @@
 #include "engine/feed.h"
 #include "engine/heap.h"
 #include "feed_driver.h"
+#include "metrics/process_collector.h"
 
 namespace {
 
@@ -69,15 +70,6 @@ std::vector<std::string> AgentThreads() {
   return names;
 }
 
-int CountEntries(const char* dir) {
-  int n = 0;
-  if (DIR* d = opendir(dir)) {
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
-}
-
 // GLib numbers quarks in order, so a string never seen before gets the next
 // number: the count so far (including this probe's own).
 unsigned QuarkCount() {
@@ -95,7 +87,7 @@ Usage Measure() {
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   u.rss_kib = resident * (sysconf(_SC_PAGESIZE) / 1024);
-  u.fds = CountEntries("/proc/self/fd") - 1;  // opendir's own descriptor
+  u.fds = metrics::CountOpenFds();
   u.threads = AgentThreads();
   u.quarks = QuarkCount();
   return u;
