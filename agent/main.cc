@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // Before any thread allocates: keeps RSS flat as viewers come and go.
-  engine::CapMallocArenas();
+  engine::ConfigureHeap();
 
   absl::SetProgramUsageMessage("gstwebrtc-agent [--grpc-listen HOST:PORT] [--config FILE]");
   std::vector<std::string> storage;

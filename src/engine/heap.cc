@@ -10,13 +10,16 @@
 
 namespace engine {
 
-void CapMallocArenas() {
+void ConfigureHeap() {
 #ifdef __GLIBC__
-  if (std::getenv("MALLOC_ARENA_MAX")) return;  // the operator's own choice wins
-  // One arena per core keeps threads on different cores from contending for
-  // a lock; more only multiplies fragments.
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  mallopt(M_ARENA_MAX, std::max(2, cores));
+  // The operator's own choice in the environment wins over each setting.
+  if (!std::getenv("MALLOC_ARENA_MAX")) {
+    // One arena per core keeps threads on different cores from contending
+    // for a lock; more only multiplies fragments.
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    mallopt(M_ARENA_MAX, std::max(2, cores));
+  }
+  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
 #endif
 }
 

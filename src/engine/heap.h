@@ -13,10 +13,23 @@
 
 namespace engine {
 
-// Caps glibc's malloc arenas at the number of cores (at least two), unless
-// MALLOC_ARENA_MAX is set in the environment. Call once at start-up, before
+// Blocks this large or larger get a mapping of their own, returned whole
+// when freed. glibc starts at 128 KiB but raises the threshold (up to 32 MiB)
+// each time such a block is freed, so after the first session ended (its
+// frames, encoder and jitter buffers freed), every later session's big blocks
+// were carved from the arenas, where a small block that outlives its session
+// pins their pages. A fixed threshold stops that: soak, 750 cycles,
+// anonymous RSS 16.0 -> 18.0 MiB from cycle 250 with glibc's sliding
+// threshold, 12.9 -> 13.5 MiB with this one (BENCHMARKS.md, "Soak"). The
+// price is an mmap and munmap per block of 64 KiB or more that is not pooled
+// (keyframes, mostly): a few per second per stream.
+inline constexpr int kMmapThresholdBytes = 64 * 1024;
+
+// Caps glibc's malloc arenas at the number of cores (at least two) and fixes
+// the mmap threshold (above), each unless the environment sets it
+// (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_). Call once at start-up, before
 // the engine's threads exist. No-op outside glibc.
-void CapMallocArenas();
+void ConfigureHeap();
 
 // Hands pages freed by an ended session back to the OS (malloc_trim); a few
 // ms, once per viewer stop. No-op outside glibc.

@@ -112,8 +112,8 @@ struct NullListener : engine::Feed::Listener {
 };
 
 TEST(LifecycleSoakTest, TwoHundredStopPlayCyclesDoNotLeak) {
-  engine::CapMallocArenas();  // as the agent's main does, before any thread
-  engine::Engine engine;      // initialises GStreamer, and with it the tracers
+  engine::ConfigureHeap();  // as the agent's main does, before any thread
+  engine::Engine engine;    // initialises GStreamer, and with it the tracers
   engine::InstallElementCensus();
   NullListener listener;
   engine::FeedConfig config;
