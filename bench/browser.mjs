@@ -91,6 +91,15 @@ await browser.context.addInitScript(() => {
       return super.setRemoteDescription(...args);
     }
   };
+  // The page's fetch of the director's ICE servers, before each peer.
+  const fetchOriginal = window.fetch;
+  window.fetch = async (...args) => {
+    const ice = String(args[0]).includes('/api/ice-servers');
+    const start = performance.now();
+    const response = await fetchOriginal(...args);
+    if (ice) window.gwaIceFetch = { start, done: performance.now() };
+    return response;
+  };
   // The page's play command (offer inside) leaving for the director.
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function sendStamped(data) {
@@ -138,6 +147,11 @@ const playOnce = () => page.evaluate(async () => {
   await polling;
   const pc = window.gwaPeers[window.gwaPeers.length - 1];
   const steps = { gwaPlay: 0 };
+  const ice = window.gwaIceFetch;
+  if (ice && ice.start >= t0) {
+    steps.ice_servers_fetch_start = ice.start - t0;
+    steps.ice_servers_fetched = ice.done - t0;
+  }
   Object.entries(pc.gwaSteps).forEach(([k, v]) => { steps[k] = v - t0; });
   if (fine !== null) steps.page_first_frame_decoded = fine;
   return {

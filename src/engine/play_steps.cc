@@ -44,6 +44,24 @@ GstPadProbeReturn OnTransportBuffer(GstPad*, GstPadProbeInfo* info, gpointer dat
   return GST_PAD_PROBE_REMOVE;
 }
 
+// The first buffer through a pad: what the session gets (its feeder) and
+// what its encoder makes (the payloader's input).
+template <const char* kStep>
+GstPadProbeReturn OnFirstBuffer(GstPad*, GstPadProbeInfo*, gpointer data) {
+  StampPlayStep(Of(data).session, kStep);
+  return GST_PAD_PROBE_REMOVE;
+}
+constexpr char kFirstFrameIn[] = "first_frame_in";
+constexpr char kFirstFrameEncoded[] = "first_frame_encoded";
+
+void StampFirstBuffer(GstElement* element, const char* pad_name, GstPadProbeCallback probe,
+                      const WatchRef& watch) {
+  GstPad* pad = gst_element_get_static_pad(element, pad_name);
+  if (!pad) return;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, probe, NewRef(watch), DeleteRef);
+  gst_object_unref(pad);
+}
+
 GstPadProbeReturn OnPayloaderBuffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   Watch& watch = Of(data);
@@ -64,7 +82,8 @@ void StampPlayStep(const std::string& session, const char* step) {
   spdlog::debug("play-step {} {} {:.1f}", session.empty() ? "-" : session, step, ms);
 }
 
-void WatchPlaySteps(GstElement* webrtcbin, GstElement* payloader, const std::string& session) {
+void WatchPlaySteps(GstElement* webrtcbin, GstElement* payloader, GstElement* feeder,
+                    const std::string& session) {
   if (!PlayStepsOn()) return;
   auto watch = std::make_shared<Watch>();
   watch->session = session;
@@ -111,12 +130,9 @@ void WatchPlaySteps(GstElement* webrtcbin, GstElement* payloader, const std::str
                         }),
                         NewRef(watch), DeleteRefClosure, GConnectFlags{});
 
-  GstPad* pay_sink = gst_element_get_static_pad(payloader, "sink");
-  if (pay_sink) {
-    gst_pad_add_probe(pay_sink, GST_PAD_PROBE_TYPE_BUFFER, OnPayloaderBuffer, NewRef(watch),
-                      DeleteRef);
-    gst_object_unref(pay_sink);
-  }
+  StampFirstBuffer(feeder, "src", OnFirstBuffer<kFirstFrameIn>, watch);
+  StampFirstBuffer(payloader, "sink", OnFirstBuffer<kFirstFrameEncoded>, watch);
+  StampFirstBuffer(payloader, "sink", OnPayloaderBuffer, watch);
 }
 
 }  // namespace engine

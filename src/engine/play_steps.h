@@ -25,9 +25,12 @@ void StampPlayStep(const std::string& session, const char* step);
 // The steps webrtcbin's own threads see, stamped where they happen (not
 // after a hop to the engine thread): ice_connected, dtls_connected (the peer
 // connection is connected), first_srtp (the first RTP packet leaves the ICE
-// transport) and keyframe_after_dtls (the first keyframe reaching the
-// payloader once DTLS is up). Call while building the session, before any
-// description is set. No-op unless PlayStepsOn().
-void WatchPlaySteps(GstElement* webrtcbin, GstElement* payloader, const std::string& session);
+// transport), keyframe_after_dtls (the first keyframe reaching the
+// payloader once DTLS is up), first_frame_in (the first frame out of the
+// session's `feeder`) and first_frame_encoded (the first into the
+// payloader). Call while building the session, before any description is
+// set. No-op unless PlayStepsOn().
+void WatchPlaySteps(GstElement* webrtcbin, GstElement* payloader, GstElement* feeder,
+                    const std::string& session);
 
 }  // namespace engine
