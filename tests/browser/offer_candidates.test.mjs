@@ -87,11 +87,17 @@ const playAndStop = async () => {
   return offer;
 };
 
+// The page fetches the director's ICE servers ahead (when it connects): a
+// new list is seen on a fresh page.
+const openPage = async () => {
+  await page.goto(`http://127.0.0.1:${webPort}/`);
+  await waitUntil('feed listed', () => page.evaluate(() => window.gwaViewer.connected
+    && window.gwaViewer.feeds.some((f) => f.name === 'demo' && f.state === 'idle')), 15000);
+};
+
 const result = await runTests([
   ['without ICE servers the offer carries the host candidates and plays', async () => {
-    await page.goto(`http://127.0.0.1:${webPort}/`);
-    await waitUntil('feed listed', () => page.evaluate(() => window.gwaViewer.connected
-      && window.gwaViewer.feeds.some((f) => f.name === 'demo' && f.state === 'idle')), 15000);
+    await openPage();
     const offer = await playAndStop();
     assert(/a=candidate:.* typ host/.test(offer.sdp), 'offer carries a host candidate');
     // Informational: "gathering" when the offer left before Chromium's later
@@ -125,6 +131,7 @@ const result = await runTests([
 
   ['with a STUN server the offer waits for gathering to complete', async () => {
     iceServers = [{ urls: [`stun:127.0.0.1:${stunPort}`] }];
+    await openPage();
     const offer = await playAndStop();
     assert(bindingRequests > 0, 'the page asked the STUN server');
     assert(offer.gathering === 'complete', `gathering ${offer.gathering} when the offer left`);
