@@ -8,7 +8,8 @@
 //      target, alternating 800 / 2000 kbps.
 // Glass-to-glass in Chromium: bench/browser_latency.mjs.
 // Usage: node bench/browser.mjs [plays=20] [resizes=10] [bitrate-changes=6]
-// Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium).
+// Env: GWA_BIN_DIR (default build/bin), CHROMIUM (default /usr/bin/chromium),
+// GWA_AGENT_ARGS (extra agent flags, space-separated).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ const stack = await startStack({
     ahoy: { feed_name: 'demo' },
   }],
   logLevel: 'warn',
+  // The agent's play-step lines (engine/play_steps.h) are at debug level.
+  // GWA_AGENT_ARGS: extra agent flags for an experiment (e.g. --pacing-factor 0).
+  agentArgs: ['--log-level', 'debug', ...(process.env.GWA_AGENT_ARGS ?? '').split(' ').filter(Boolean)],
 });
 const { webPort, grpc } = stack;
 const browser = await launchChromium();
@@ -47,6 +51,8 @@ const waitIdle = () => waitUntil('stream idle with no pipeline', async () => {
 // Keep a handle on the page's RTCPeerConnections: decoded frames and their
 // size are read from getStats, as the page itself does, so these figures do
 // not depend on painting (see browser_latency.mjs for painted frames).
+// Each peer also keeps the page-side steps of its play (performance.now()
+// when each happened), for the breakdown of the time to first frame.
 await browser.context.addInitScript(() => {
   const Original = window.RTCPeerConnection;
   window.gwaPeers = [];
@@ -54,7 +60,54 @@ await browser.context.addInitScript(() => {
     constructor(...args) {
       super(...args);
       window.gwaPeers.push(this);
+      const steps = {};
+      this.gwaSteps = steps;
+      const stamp = (name) => { if (!(name in steps)) steps[name] = performance.now(); };
+      stamp('peer_created');
+      this.addEventListener('icegatheringstatechange', () => {
+        if (this.iceGatheringState === 'complete') stamp('page_gathering_done');
+      });
+      this.addEventListener('icecandidate', (e) => {
+        if (!e.candidate) return;
+        stamp('page_first_candidate');
+        if (e.candidate.protocol === 'tcp') stamp('page_first_tcp_candidate');
+      });
+      this.addEventListener('iceconnectionstatechange', () => {
+        if (['connected', 'completed'].includes(this.iceConnectionState)) stamp('page_ice_connected');
+      });
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected') stamp('page_dtls_connected');
+      });
     }
+
+    async createOffer(...args) {
+      const offer = await super.createOffer(...args);
+      this.gwaSteps.offer_created ??= performance.now();
+      return offer;
+    }
+
+    async setRemoteDescription(...args) {
+      this.gwaSteps.answer_received ??= performance.now();
+      return super.setRemoteDescription(...args);
+    }
+  };
+  // The page's fetch of the director's ICE servers, before each peer.
+  const fetchOriginal = window.fetch;
+  window.fetch = async (...args) => {
+    const ice = String(args[0]).includes('/api/ice-servers');
+    const start = performance.now();
+    const response = await fetchOriginal(...args);
+    if (ice) window.gwaIceFetch = { start, done: performance.now() };
+    return response;
+  };
+  // The page's play command (offer inside) leaving for the director.
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function sendStamped(data) {
+    if (typeof data === 'string' && data.startsWith('{"play"')) {
+      const pc = window.gwaPeers[window.gwaPeers.length - 1];
+      if (pc) pc.gwaSteps.offer_sent ??= performance.now();
+    }
+    return send.call(this, data);
   };
 });
 await page.goto(`http://127.0.0.1:${webPort}/`);
@@ -66,8 +119,11 @@ await waitIdle();
 // Returns the page's own figure (gwaViewer.firstFrameMs: getStats polled
 // every 40 ms) and a finer one: framesDecoded > 0 seen by polling the page's
 // RTCPeerConnection every 5 ms from the same start.
-const play = () => page.evaluate(async () => {
+const agentLog = stack.agent.child.log;
+const playOnce = () => page.evaluate(async () => {
   const t0 = performance.now();
+  // The wall clock at t0: the agent stamps its steps on the same clock.
+  const wallT0 = Date.now() - (performance.now() - t0);
   let fine = null;
   let done = false;
   const poll = async () => {
@@ -89,8 +145,30 @@ const play = () => page.evaluate(async () => {
   while (fine === null && performance.now() < limit) await new Promise((r) => setTimeout(r, 5));
   done = true;
   await polling;
-  return { page: snap.firstFrameMs, fine: fine === null ? NaN : Math.round(fine) };
+  const pc = window.gwaPeers[window.gwaPeers.length - 1];
+  const steps = { gwaPlay: 0 };
+  const ice = window.gwaIceFetch;
+  if (ice && ice.start >= t0) {
+    steps.ice_servers_fetch_start = ice.start - t0;
+    steps.ice_servers_fetched = ice.done - t0;
+  }
+  Object.entries(pc.gwaSteps).forEach(([k, v]) => { steps[k] = v - t0; });
+  if (fine !== null) steps.page_first_frame_decoded = fine;
+  return {
+    page: snap.firstFrameMs, fine: fine === null ? NaN : Math.round(fine), steps, wallT0,
+  };
 });
+// The agent's steps of this play (engine/play_steps.h: debug lines
+// "play-step <session> <step> <wall ms>"), in ms since gwaPlay.
+const play = async () => {
+  const from = agentLog.length;
+  const r = await playOnce();
+  for (const line of agentLog.slice(from)) {
+    const m = line.match(/play-step (\S+) (\S+) ([\d.]+)/);
+    if (m && !(`agent_${m[2]}` in r.steps)) r.steps[`agent_${m[2]}`] = Number(m[3]) - r.wallT0;
+  }
+  return r;
+};
 const stop = async () => {
   await page.evaluate(() => window.gwaStop());
   await waitIdle();
@@ -101,10 +179,12 @@ await page.waitForTimeout(1000);
 await stop();
 const warm = [];
 const warmFine = [];
+const warmSteps = [];
 for (let i = 0; i < PLAYS; i++) {
   const r = await play();
   warm.push(r.page);
   warmFine.push(r.fine);
+  warmSteps.push(r.steps);
   await page.waitForTimeout(500);
   await stop();
 }
@@ -227,6 +307,23 @@ printTable(['plays', 'measured by', 'median ms', 'p90 ms', 'min ms', 'max ms'], 
 ]);
 console.log(`\nall plays, gwaViewer.firstFrameMs: ${warm.join(' ')}`);
 console.log(`all plays, 5 ms getStats poll:     ${warmFine.join(' ')}`);
+
+// The breakdown: every step's median time since gwaPlay over the warm plays
+// (page steps from performance.now(), agent steps from its log on the same
+// wall clock), in the order of those medians; "since previous" is the
+// difference of consecutive medians.
+const stepNames = [...new Set(warmSteps.flatMap((x) => Object.keys(x)))];
+const stepRows = stepNames.map((name) => {
+  const v = warmSteps.map((x) => x[name]).filter((x) => x !== undefined);
+  return { name, median: median(v), p90: pct(v, 90), seen: v.length };
+}).sort((a, b) => a.median - b.median);
+console.log(`\nBreakdown of the ${PLAYS} warm plays (ms since gwaPlay; agent_* from the agent's log):\n`);
+printTable(['step', 'median ms', 'p90 ms', 'since previous (medians)', 'plays with it'],
+  stepRows.map((r, i) => [r.name, fmt(r.median, 1), fmt(r.p90, 1),
+    i ? fmt(r.median - stepRows[i - 1].median, 1) : '', `${r.seen}/${PLAYS}`]));
+console.log('\ncold play steps (ms since gwaPlay): '
+  + Object.entries(cold.steps).sort((a, b) => a[1] - b[1])
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
 
 machine(`Resolution change visible in Chromium: SetQuality returned / first decoded frame of the new size (getStats polled every 10 ms), ${RESIZES} changes alternating 640x360 and 1280x720`);
 printTable(['what', 'median ms', 'p90 ms', 'min ms', 'max ms'], [

@@ -1,10 +1,13 @@
 #include "control/feed_signals_adapter.h"
 
+#include "engine/play_steps.h"
+
 namespace control {
 
 // A v1 director names no session: it is the feed's default session "".
 void FeedSignalsAdapter::OnStreamStart(const signaling::SessionId& session,
                                        std::function<void(absl::Status)> done) {
+  engine::StampPlayStep(session.value_or(""), "stream_start_request");
   feed_->StartViewer(session.value_or(""), std::move(done));
 }
 
@@ -13,6 +16,15 @@ void FeedSignalsAdapter::OnOffer(
     std::vector<signaling::ahoy::IceCandidate> candidates,
     std::function<void(absl::StatusOr<std::string>)> done,
     std::optional<std::vector<signaling::ahoy::IceServer>> ice_servers) {
+  engine::StampPlayStep(session.value_or(""), "sdp_request");
+  if (engine::PlayStepsOn()) {
+    // The answer goes back to the link here; it leaves on the link's thread
+    // right after.
+    done = [done = std::move(done), id = session.value_or("")](absl::StatusOr<std::string> answer) {
+      engine::StampPlayStep(id, "sdp_response");
+      done(std::move(answer));
+    };
+  }
   std::vector<engine::IceCandidate> converted;
   converted.reserve(candidates.size());
   for (auto& c : candidates) {

@@ -8,6 +8,7 @@
 #include "engine/heap.h"
 #include "engine/passthrough.h"
 #include "engine/pipeline_description.h"
+#include "engine/play_steps.h"
 #include "engine/source_check.h"
 #include "engine/uri_secret.h"
 
@@ -349,6 +350,7 @@ absl::StatusOr<std::shared_ptr<ViewerSession>> Feed::BuildSession(const std::str
   config.pacing_factor = config_.pacing_factor;
   config.encoder = config_.encoder;
   config.pipeline_template = config_.pipeline_template;
+  config.session_id = id;
   if (passthrough) {
     config.input = SessionInput::kCoded;
     config.coded_caps = PassthroughCaps(config_.codec);
@@ -449,13 +451,16 @@ void Feed::Offer(const std::string& session_id, std::string offer_sdp,
       self->EndViewer(session_id, std::string(status.message()));
       done(status);
     };
+    StampPlayStep(session_id, "offer_on_engine");
     if (absl::Status s = self->EnsureSource(); !s.ok()) return fail(s);
+    StampPlayStep(session_id, "source_running");
     IceOptions ice = self->config_.ice;
     if (ice_servers) ice.servers = std::move(*ice_servers);
     auto session = self->BuildSession(session_id, offer, ice);
     if (!session.ok()) return fail(session.status());
     Viewer& viewer = it->second;
     self->Attach(viewer, *session);
+    StampPlayStep(session_id, "session_built");
     std::weak_ptr<Feed> weak = self;
     auto offered_at = std::chrono::steady_clock::now();
     viewer.session->Answer(

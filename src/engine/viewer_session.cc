@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline_description.h"
+#include "engine/play_steps.h"
 #include "engine/sdp_offer.h"
 #include "engine/ssrc_pool.h"
 
@@ -103,6 +104,7 @@ absl::Status ViewerSession::Build(const OfferedVideo& offered) {
   }
 
   if (absl::Status s = ApplyIceOptions(webrtc_.get(), config_.ice, &relays_); !s.ok()) return s;
+  WatchPlaySteps(webrtc_.get(), payloader_.get(), appsrc_.get(), config_.session_id);
   if (offered.twcc_extension_id > 0) {
     if (absl::Status s = EnableTransportCc(offered); !s.ok()) return s;
   }

@@ -63,6 +63,8 @@ struct SessionConfig {
   SessionInput input = SessionInput::kRaw;
   // With coded input: the caps of the frames that arrive.
   std::string coded_caps;
+  // The viewer's session id ("" = the feed's default session), for log lines.
+  std::string session_id;
 };
 
 // What the session's elements hold now, read back from GStreamer (not from

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/play_steps.h"
 #include "engine/viewer_session.h"
 #include "engine/webrtc_promise.h"
 
@@ -84,6 +85,7 @@ void ViewerSession::Answer(std::string offer_sdp, std::vector<IceCandidate> cand
 
 void ViewerSession::OnRemoteDescriptionSet(std::vector<IceCandidate> candidates) {
   spdlog::debug("remote offer set; adding {} candidates", candidates.size());
+  StampPlayStep(config_.session_id, "remote_offer_set");
   for (const auto& c : candidates) {
     g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", c.mline_index, c.candidate.c_str());
   }
@@ -117,6 +119,7 @@ void ViewerSession::OnRemoteDescriptionSet(std::vector<IceCandidate> candidates)
 
 void ViewerSession::OnAnswerCreated(GstWebRTCSessionDescription* answer) {
   spdlog::debug("answer created; gathering candidates");
+  StampPlayStep(config_.session_id, "answer_created");
   g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
   WaitForGathering();
 }
@@ -192,6 +195,7 @@ void ViewerSession::FinishAnswer(absl::StatusOr<std::string> result) {
       NoteMissingRelays(*result);
     }
   }
+  StampPlayStep(config_.session_id, "gathering_done");
   AnswerCallback done = std::move(answer_done_);
   answer_done_ = nullptr;
   done(std::move(result));
