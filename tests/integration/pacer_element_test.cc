@@ -1,8 +1,9 @@
 // The gwapacer element in a real GStreamer pipeline, no network:
 // appsrc (buffer lists of RTP-sized buffers, as rtph264pay pushes them) !
 // gwapacer ! appsink. Everything arrives, in order, spread at the pacing
-// rate when paced and at once when the factor is 0; the pipeline stops
-// cleanly while packets are still queued.
+// rate when paced and at once when the factor is 0; what an idle pacer lets
+// go at once leaves on the upstream thread, the paced rest from the task;
+// the pipeline stops cleanly while packets are still queued.
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
