@@ -8,6 +8,7 @@
 //   gwa_bench start    [--runs 20]
 //   gwa_bench control  [--rate 200] [--seconds 10]
 //   gwa_bench cost     [--streams 1,2,4,8] [--seconds 10] [--bitrate 1000]
+//                      [--pacing-factor F] [--stats-interval-ms MS] (the agent's)
 //   gwa_bench fanout   [--subscribers 0,1,100,1000] [--streams 4] [--seconds 10]
 //   gwa_bench audience [--viewers 1,2,4,8] [--seconds 8] [--width 1280 --height 720]
 //                      (one feed, N viewers: per-viewer vs shared encode)
@@ -317,7 +318,9 @@ struct CostRow {
 
 // N independent chains in one gst-launch-1.0 process. `matched`: the agent's
 // own encoder and payloader settings (constrained-baseline, so CAVLC and no
-// 8x8 transform; 2 s GOP; SPS/PPS with every IDR).
+// 8x8 transform; 2 s GOP; SPS/PPS with every IDR; the 100 ms VBV buffer the
+// agent gives x264enc under congestion control, on by default:
+// engine/encoder_control.cc, kBurstLimitedVbvMs).
 std::string BarePipeline(int n, int bitrate, bool matched) {
   std::string p;
   for (int i = 0; i < n; ++i) {
@@ -325,7 +328,7 @@ std::string BarePipeline(int n, int bitrate, bool matched) {
          "x264enc tune=zerolatency speed-preset=ultrafast bitrate=" +
          std::to_string(bitrate);
     if (matched) {
-      p += " key-int-max=60 byte-stream=true ! "
+      p += " key-int-max=60 byte-stream=true vbv-buf-capacity=100 ! "
            "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
            "rtph264pay config-interval=-1 aggregate-mode=zero-latency ! fakesink";
     } else {
@@ -363,8 +366,17 @@ int RunCost(const Args& args, const std::string& bin_dir) {
   std::vector<int> counts = ParseList(args.Get("streams", "1,2,4,8"));
   int seconds = args.GetInt("seconds", 10);
   int bitrate = args.GetInt("bitrate", 1000);
+  // The agent's own settings, to split its cost (pacing off, slower stats).
+  std::vector<std::string> agent_args;
+  std::string settings;
+  for (const char* flag : {"pacing-factor", "stats-interval-ms"}) {
+    const std::string value = args.Get(flag, "");
+    if (value.empty()) continue;
+    agent_args.insert(agent_args.end(), {std::string("--") + flag, value});
+    settings += std::string(", --") + flag + " " + value;
+  }
   AgentUnderTest agent;
-  if (auto e = agent.Start(bin_dir); !e.empty()) return Fail(e);
+  if (auto e = agent.Start(bin_dir, agent_args); !e.empty()) return Fail(e);
   long idle_rss = ProcessRssKb(agent.agent_pid());
   std::vector<CostRow> rows;
   for (int n : counts) {
@@ -431,7 +443,8 @@ int RunCost(const Args& args, const std::string& bin_dir) {
   }
 
   PrintMachine("Cost per stream: agent vs bare gst-launch-1.0, 640x360@30 x264 ultrafast " +
-               std::to_string(bitrate) + " kbps, each agent stream watched by a webrtcbin");
+               std::to_string(bitrate) + " kbps, each agent stream watched by a webrtcbin" +
+               settings);
   Table t({"N", "agent CPU %", "bare CPU %", "agent/bare", "bare-matched CPU %", "agent/matched",
            "agent RSS MiB", "bare RSS MiB", "agent CPU %/stream", "min encode fps",
            "min viewer fps", "machine % (agent/bare/matched)"});
@@ -452,7 +465,8 @@ int RunCost(const Args& args, const std::string& bin_dir) {
             << std::thread::hardware_concurrency() * 100
             << "%), including the receivers in gwa_bench. bare = the plain pipeline "
                "(x264 picks its default High profile); bare-matched = the agent's encoder "
-               "settings (constrained-baseline, key-int-max=60, config-interval=-1). "
+               "settings (constrained-baseline, key-int-max=60, vbv-buf-capacity=100, "
+               "config-interval=-1). "
                "Idle agent RSS: "
             << Fixed(idle_rss / 1024.0, 1) << " MiB.\n"
             << "Largest N with every stream >= 29 encode fps: " << best << "\n";

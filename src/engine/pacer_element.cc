@@ -10,6 +10,15 @@
 namespace engine {
 namespace {
 
+// A packet due within this long leaves now, in debt to the pacer, together
+// with the packets before it: the task wakes once per few packets, not once
+// per packet (at 1 Mbit/s paced at 2.5x a 1200-byte packet is due every
+// 3.8 ms, and each wake-up costs two context switches). The bucket still
+// keeps the rate; a burst is at most this much more of it. libwebrtc's
+// process-driven pacer sent in bursts at least 5 ms apart the same way
+// (PacingController's kMinPacketLimit).
+constexpr int64_t kEarlyUs = 5000;
+
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -30,6 +39,9 @@ struct State {
   Pacer pacer;
   std::deque<Item> items;
   bool flushing = true;  // until the src pad is activated
+  // A push downstream is under way (the task's, or one on the upstream
+  // thread): whatever arrives meanwhile queues behind it, so order holds.
+  bool pushing = false;
   GstFlowReturn last_flow = GST_FLOW_OK;
   double factor = PacerConfig{}.factor;
   uint64_t packets_delayed = 0;
@@ -75,7 +87,21 @@ GstStaticPadTemplate sink_template =
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-// Upstream thread: queues (or, as pass-through, pushes) one buffer.
+// Upstream thread, `lock` held, nothing queued or being pushed: pushes
+// `buffer` downstream from here. NOT_LINKED is not passed back, as from the
+// task (webrtcbin links its sink pad on negotiation).
+GstFlowReturn PushHere(GwaPacer* self, GstBuffer* buffer, std::unique_lock<std::mutex>& lock) {
+  State& s = *self->state;
+  s.pushing = true;
+  lock.unlock();
+  const GstFlowReturn flow = gst_pad_push(self->srcpad, buffer);
+  lock.lock();
+  s.pushing = false;
+  return flow == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : flow;
+}
+
+// Upstream thread: pushes one buffer now when nothing is ahead of it and the
+// pacer allows (or pacing is off), else queues it for the task.
 GstFlowReturn Take(GwaPacer* self, GstBuffer* buffer) {
   State& s = *self->state;
   std::unique_lock<std::mutex> lock(s.mutex);
@@ -92,12 +118,19 @@ GstFlowReturn Take(GwaPacer* self, GstBuffer* buffer) {
       return flow;
     }
   }
-  if (s.factor <= 0 && s.items.empty()) {
-    lock.unlock();
-    return gst_pad_push(self->srcpad, buffer);
-  }
+  const bool nothing_ahead = s.items.empty() && !s.pushing;
+  if (s.factor <= 0 && nothing_ahead) return PushHere(self, buffer, lock);
   const int64_t now = NowUs();
   s.pacer.Enqueue(static_cast<uint32_t>(gst_buffer_get_size(buffer)), now);
+  // A packet the pacer lets leave on arrival (most of them: an idle pacer
+  // delays nothing, and a frame's first packets fit the credit and kEarlyUs)
+  // leaves on this thread. Handing it to the task would cost a wake-up and two context
+  // switches per packet, which cost more than the rest of the send path
+  // (BENCHMARKS.md, "3. Cost per stream").
+  if (nothing_ahead && s.pacer.NextSendUs(now) <= now + kEarlyUs) {
+    s.pacer.Dequeue(now);
+    return PushHere(self, buffer, lock);
+  }
   s.items.push_back({GST_MINI_OBJECT_CAST(buffer), true});
   lock.unlock();
   s.wake.notify_one();
@@ -132,9 +165,10 @@ void Loop(gpointer data) {
   if (item.is_buffer) {
     const int64_t now = NowUs();
     const int64_t at = s.pacer.NextSendUs(now);
-    if (at > now) {
-      // Woken early by a flush, a new target or more packets (the drain
-      // rate may rise): the loop asks again.
+    if (at > now + kEarlyUs) {
+      // Until it is due (then it and those due within kEarlyUs after it
+      // leave). Woken early by a flush, a new target or more packets (the
+      // drain rate may rise): the loop asks again.
       s.wake.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::microseconds(at)));
       return;
     }
@@ -142,27 +176,22 @@ void Loop(gpointer data) {
     s.pacer.Dequeue(now);
   }
   s.items.pop_front();
+  s.pushing = true;
   lock.unlock();
 
+  GstFlowReturn flow = GST_FLOW_OK;
   if (!item.is_buffer) {
     GstEvent* event = GST_EVENT_CAST(item.object);
-    const bool eos = GST_EVENT_TYPE(event) == GST_EVENT_EOS;
+    if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) flow = GST_FLOW_EOS;
     gst_pad_push_event(self->srcpad, event);
-    if (eos) {
-      lock.lock();
-      s.last_flow = GST_FLOW_EOS;
-      lock.unlock();
-      gst_pad_pause_task(self->srcpad);
-    }
-    return;
+  } else {
+    flow = gst_pad_push(self->srcpad, GST_BUFFER_CAST(item.object));
   }
-  const GstFlowReturn flow = gst_pad_push(self->srcpad, GST_BUFFER_CAST(item.object));
-  if (flow == GST_FLOW_OK) return;
   lock.lock();
-  s.last_flow = flow;
-  const bool stop = flow == GST_FLOW_FLUSHING || flow == GST_FLOW_EOS;
+  s.pushing = false;
+  if (flow != GST_FLOW_OK) s.last_flow = flow;
   lock.unlock();
-  if (stop) gst_pad_pause_task(self->srcpad);
+  if (flow == GST_FLOW_FLUSHING || flow == GST_FLOW_EOS) gst_pad_pause_task(self->srcpad);
 }
 
 void SetFlushing(GwaPacer* self, bool flushing) {
@@ -201,9 +230,14 @@ gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
     gst_event_unref(event);
     return FALSE;
   }
-  if (s.factor <= 0 && s.items.empty()) {
+  // Nothing ahead of it: it leaves from here (see Take).
+  if (s.items.empty() && !s.pushing) {
+    s.pushing = true;
     lock.unlock();
-    return gst_pad_push_event(self->srcpad, event);
+    const gboolean ok = gst_pad_push_event(self->srcpad, event);
+    lock.lock();
+    s.pushing = false;
+    return ok;
   }
   s.items.push_back({GST_MINI_OBJECT_CAST(event), false});
   lock.unlock();

@@ -1,10 +1,12 @@
 // "gwapacer": engine/pacer.h as a GStreamer element, between a session's
 // payloader and webrtcbin's sink pad. RTP enters on the upstream thread
-// (buffers and buffer lists alike; a list is paced packet by packet) and
-// leaves from the element's own src-pad task when the pacer allows, so
-// webrtcbin's rtpsession stamps each packet's transport-wide send time after
-// pacing: the estimator sees the paced send times. Serialized events wait in
-// line with the buffers; flushes and state changes empty the queue.
+// (buffers and buffer lists alike; a list is paced packet by packet). A
+// packet with nothing queued ahead of it that the pacer lets leave at once
+// (or within 5 ms: pacer_element.cc, kEarlyUs) goes on from that thread; the
+// others leave from the element's own src-pad task when the pacer allows, so webrtcbin's rtpsession
+// stamps each packet's transport-wide send time after pacing: the estimator sees the paced send
+// times. Serialized events wait in line with the buffers; flushes and state
+// changes empty the queue.
 //
 // Properties:
 //   factor          pacing rate / target (default 2.5); 0: pass-through,

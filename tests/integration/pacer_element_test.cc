@@ -1,14 +1,16 @@
 // The gwapacer element in a real GStreamer pipeline, no network:
 // appsrc (buffer lists of RTP-sized buffers, as rtph264pay pushes them) !
 // gwapacer ! appsink. Everything arrives, in order, spread at the pacing
-// rate when paced and at once when the factor is 0; the pipeline stops
-// cleanly while packets are still queued.
+// rate when paced and at once when the factor is 0; what an idle pacer lets
+// go at once leaves on the upstream thread, the paced rest from the task;
+// the pipeline stops cleanly while packets are still queued.
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
 #include <vector>
 
 #include "engine/engine.h"
@@ -95,6 +97,53 @@ TEST_F(PacerElementTest, ABufferListIsPacedInOrderAtFactorTimesTarget) {
   g_object_get(pacer_, "pacing-rate", &rate, "packets-delayed", &delayed, nullptr);
   EXPECT_EQ(rate, 2000000u);
   EXPECT_GE(delayed, kPackets - 5);
+}
+
+// Which thread each packet left the pacer on, in order.
+struct Threads {
+  std::mutex mu;
+  GThread* upstream = nullptr;
+  std::vector<GThread*> out;
+};
+
+TEST_F(PacerElementTest, WhatMayLeaveAtOnceLeavesOnTheUpstreamThreadTheRestFromTheTask) {
+  // An idle pacer lets the first packets go at once (credit and the 5 ms
+  // early window): they must not wait for the task to wake, so they leave
+  // on appsrc's streaming thread; the paced rest from the task's thread.
+  Threads threads;
+  GstPad* sink = gst_element_get_static_pad(pacer_, "sink");
+  GstPad* src = gst_element_get_static_pad(pacer_, "src");
+  gst_pad_add_probe(
+      sink,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* t = static_cast<Threads*>(data);
+        std::lock_guard<std::mutex> lock(t->mu);
+        t->upstream = g_thread_self();
+        return GST_PAD_PROBE_OK;
+      },
+      &threads, nullptr);
+  gst_pad_add_probe(
+      src, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* t = static_cast<Threads*>(data);
+        std::lock_guard<std::mutex> lock(t->mu);
+        t->out.push_back(g_thread_self());
+        return GST_PAD_PROBE_OK;
+      },
+      &threads, nullptr);
+  g_object_set(pacer_, "target-bitrate", static_cast<guint64>(800000), nullptr);
+  PushList();
+  const Received r = Pull(kPackets);
+  ASSERT_EQ(r.order.size(), kPackets);
+  for (guint i = 0; i < kPackets; ++i) EXPECT_EQ(r.order[i], i);
+  std::lock_guard<std::mutex> lock(threads.mu);
+  ASSERT_EQ(threads.out.size(), kPackets);
+  ASSERT_NE(threads.upstream, nullptr);
+  EXPECT_EQ(threads.out.front(), threads.upstream) << "an idle pacer's first packet waited";
+  EXPECT_NE(threads.out.back(), threads.upstream) << "the burst was not paced by the task";
+  gst_object_unref(sink);
+  gst_object_unref(src);
 }
 
 TEST_F(PacerElementTest, FactorZeroPassesEverythingAtOnce) {
