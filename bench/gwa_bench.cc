@@ -35,7 +35,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <future>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -167,12 +170,69 @@ int RunStart(const Args& args, const std::string& bin_dir) {
 }
 
 // ---- control: SetQuality latency, sequential and open loop -----------------
-struct Call {
-  grpc::ClientContext ctx;
-  pb::SetQualityRequest req;
-  pb::Stream resp;
-  Clock::time_point t0;
+// Latencies (ms) of calls made one after another, and of calls issued `rate`
+// a second whatever the answers (open loop, so a slow answer cannot slow the
+// offered load). `call(i, done)` starts call i and calls done(ok) once, from
+// any thread.
+using StartCall = std::function<void(int, std::function<void(bool)>)>;
+
+struct LatencyRun {
+  std::vector<double> ms;
+  int errors = 0;
+  double offered_s = 0;
 };
+
+LatencyRun RunSequential(int total, const StartCall& call) {
+  LatencyRun run;
+  for (int i = 0; i < total; ++i) {
+    // Shared: the answering thread may still be inside set_value() when
+    // get() returns here.
+    auto answered = std::make_shared<std::promise<bool>>();
+    auto got = answered->get_future();
+    auto t0 = Clock::now();
+    call(i, [answered](bool ok) { answered->set_value(ok); });
+    if (got.get()) {
+      run.ms.push_back(MsSince(t0));
+    } else {
+      ++run.errors;
+    }
+  }
+  return run;
+}
+
+LatencyRun RunOpenLoop(int rate, int total, const StartCall& call) {
+  LatencyRun run;
+  std::mutex mu;
+  std::condition_variable cv;
+  int outstanding = total;
+  auto start = Clock::now();
+  auto period = std::chrono::duration<double>(1.0 / rate);
+  for (int i = 0; i < total; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(period * i));
+    auto t0 = Clock::now();
+    call(i, [&, t0](bool ok) {
+      double ms = MsSince(t0);
+      std::lock_guard<std::mutex> lock(mu);
+      if (ok) {
+        run.ms.push_back(ms);
+      } else {
+        ++run.errors;
+      }
+      if (--outstanding == 0) cv.notify_all();
+    });
+  }
+  run.offered_s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait_for(lock, 30s, [&] { return outstanding == 0; });
+  return run;
+}
+
+void AddLatencyRow(Table* t, const std::string& what, const LatencyRun& run) {
+  t->Add({what, std::to_string(run.ms.size() + static_cast<size_t>(run.errors)),
+          std::to_string(run.errors), Fixed(Percentile(run.ms, 50), 2),
+          Fixed(Percentile(run.ms, 90), 2), Fixed(Percentile(run.ms, 99), 2),
+          Fixed(Percentile(run.ms, 100), 2)});
+}
 
 int RunControl(const Args& args, const std::string& bin_dir) {
   int rate = args.GetInt("rate", 200);
@@ -188,78 +248,61 @@ int RunControl(const Args& args, const std::string& bin_dir) {
   if (auto e = viewer.Play(agent.director_port(), "ctl"); !e.empty()) return Fail(e);
   std::this_thread::sleep_for(2s);
 
-  auto request = [](int i) {
-    pb::SetQualityRequest req;
-    req.set_stream_id("ctl");
-    req.mutable_quality()->set_bitrate_kbps(i % 2 ? 1500 : 2000);
-    return req;
+  // Each call owns its context and messages until its answer.
+  const StartCall set_quality = [&agent](int i, std::function<void(bool)> done) {
+    struct Call {
+      grpc::ClientContext ctx;
+      pb::SetQualityRequest req;
+      pb::Stream resp;
+    };
+    auto* call = new Call;
+    call->req.set_stream_id("ctl");
+    call->req.mutable_quality()->set_bitrate_kbps(i % 2 ? 1500 : 2000);
+    agent.stub()->async()->SetQuality(&call->ctx, &call->req, &call->resp,
+                                      [call, done](grpc::Status st) {
+                                        delete call;
+                                        done(st.ok());
+                                      });
+  };
+  // The same round trip without engine work: gRPC's own floor on this box.
+  const StartCall get_stream = [&agent](int, std::function<void(bool)> done) {
+    struct Call {
+      grpc::ClientContext ctx;
+      pb::GetStreamRequest req;
+      pb::Stream resp;
+    };
+    auto* call = new Call;
+    call->req.set_stream_id("ctl");
+    agent.stub()->async()->GetStream(&call->ctx, &call->req, &call->resp,
+                                     [call, done](grpc::Status st) {
+                                       delete call;
+                                       done(st.ok());
+                                     });
   };
 
-  // Sequential: one call in flight, as streamctl does.
-  std::vector<double> seq;
-  for (int i = 0; i < 200; ++i) {
-    auto req = request(i);
-    grpc::ClientContext ctx;
-    auto t0 = Clock::now();
-    auto st = agent.stub()->SetQuality(&ctx, req, &s);
-    seq.push_back(MsSince(t0));
-    if (!st.ok()) return Fail(st.error_message());
-  }
-
-  // Open loop: `rate` calls per second whatever the answers, through the
-  // callback API, so a slow answer cannot slow the offered load.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<double> lat;
-  int outstanding = 0, errors = 0;
-  int total = rate * seconds;
+  LatencyRun seq = RunSequential(200, set_quality);
   uint64_t frames0 = viewer.receiver->frames();
   CpuWindow cpu({agent.agent_pid()});
-  auto start = Clock::now();
-  auto period = std::chrono::duration<double>(1.0 / rate);
-  for (int i = 0; i < total; ++i) {
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(period * i));
-    auto* call = new Call;
-    call->req = request(i);
-    call->t0 = Clock::now();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      ++outstanding;
-    }
-    agent.stub()->async()->SetQuality(&call->ctx, &call->req, &call->resp,
-                                      [&, call](grpc::Status st) {
-                                        double ms = MsSince(call->t0);
-                                        delete call;
-                                        std::lock_guard<std::mutex> lock(mu);
-                                        if (st.ok()) {
-                                          lat.push_back(ms);
-                                        } else {
-                                          ++errors;
-                                        }
-                                        if (--outstanding == 0) cv.notify_all();
-                                      });
-  }
-  double offered_s = std::chrono::duration<double>(Clock::now() - start).count();
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, 30s, [&] { return outstanding == 0; });
-  }
+  LatencyRun open = RunOpenLoop(rate, rate * seconds, set_quality);
   cpu.End();
   double viewer_fps = static_cast<double>(viewer.receiver->frames() - frames0) / cpu.seconds();
+  LatencyRun get_seq = RunSequential(200, get_stream);
+  LatencyRun get_open = RunOpenLoop(rate, rate * seconds, get_stream);
   viewer.Stop();
 
   PrintMachine("SetQuality latency, stream 1280x720@30 H264 with a webrtcbin viewer playing");
   Table t({"load", "calls", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"});
-  t.Add({"sequential, 1 in flight", std::to_string(seq.size()), "0", Fixed(Percentile(seq, 50), 2),
-         Fixed(Percentile(seq, 90), 2), Fixed(Percentile(seq, 99), 2),
-         Fixed(Percentile(seq, 100), 2)});
-  t.Add({std::to_string(rate) + " RPC/s open loop for " + Fixed(offered_s, 1) + " s",
-         std::to_string(lat.size() + static_cast<size_t>(errors)), std::to_string(errors),
-         Fixed(Percentile(lat, 50), 2), Fixed(Percentile(lat, 90), 2),
-         Fixed(Percentile(lat, 99), 2), Fixed(Percentile(lat, 100), 2)});
+  AddLatencyRow(&t, "SetQuality, sequential, 1 in flight", seq);
+  AddLatencyRow(&t,
+                "SetQuality, " + std::to_string(rate) + " RPC/s open loop for " +
+                    Fixed(open.offered_s, 1) + " s",
+                open);
+  AddLatencyRow(&t, "GetStream (no engine work), sequential", get_seq);
+  AddLatencyRow(&t, "GetStream, " + std::to_string(rate) + " RPC/s open loop", get_open);
   t.Print();
-  std::cout << "\nduring the open-loop run: agent CPU " << Fixed(cpu.ProcessPercent(0), 1)
-            << "% of one core, machine " << Fixed(cpu.MachinePercent(), 0) << "% of "
+  std::cout << "\nduring the SetQuality open-loop run: agent CPU "
+            << Fixed(cpu.ProcessPercent(0), 1) << "% of one core, machine "
+            << Fixed(cpu.MachinePercent(), 0) << "% of "
             << std::thread::hardware_concurrency() * 100 << "%, viewer decoded "
             << Fixed(viewer_fps, 1) << " fps (bitrate alternating 1500/2000 kbps)\n";
   return 0;
