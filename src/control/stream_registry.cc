@@ -79,6 +79,11 @@ absl::Status ValidateDirectorUrl(const std::string& url) {
   }
   return absl::OkStatus();
 }
+
+absl::Status StillStopping(const std::string& stream_id) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("stream ", engine::Quoted(stream_id), " is stopping"));
+}
 }  // namespace
 
 absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
@@ -129,16 +134,20 @@ absl::StatusOr<StreamInfo> StreamRegistry::Start(StreamSpec spec) {
       return absl::AlreadyExistsError(
           absl::StrCat("stream ", engine::Quoted(spec.stream_id), " already exists"));
     }
-    if (streams_.size() >= options_.max_streams) {
+    if (stopping_.count(spec.stream_id)) return StillStopping(spec.stream_id);
+    if (streams_.size() + stopping_.size() >= options_.max_streams) {
       return absl::ResourceExhaustedError(
           absl::StrCat("the agent already runs its maximum of ", options_.max_streams, " streams"));
     }
-    for (const auto& [id, other] : streams_) {
-      if (other->spec.feed_name == spec.feed_name &&
-          other->spec.director_url == spec.director_url) {
-        return absl::AlreadyExistsError(absl::StrCat("feed ", engine::Quoted(spec.feed_name),
-                                                     " is already published by stream ",
-                                                     engine::Quoted(id)));
+    // A stopping stream's link may still hold the feed at the director.
+    for (const auto* live : {&streams_, &stopping_}) {
+      for (const auto& [id, other] : *live) {
+        if (other->spec.feed_name == spec.feed_name &&
+            other->spec.director_url == spec.director_url) {
+          return absl::AlreadyExistsError(absl::StrCat("feed ", engine::Quoted(spec.feed_name),
+                                                       " is already published by stream ",
+                                                       engine::Quoted(id)));
+        }
       }
     }
     // Reserve the id while the feed is built outside the lock.
@@ -239,6 +248,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end()) {
+      if (stopping_.count(stream_id)) return StillStopping(stream_id);
       auto tomb = stopped_.find(stream_id);
       if (tomb != stopped_.end()) return tomb->second;
       return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
@@ -249,6 +259,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
     }
     entry = it->second;
     streams_.erase(it);
+    stopping_[stream_id] = entry;
   }
   entry->Shutdown();
   StreamInfo info = InfoOf(*entry);
@@ -256,6 +267,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Stop(const std::string& stream_id) {
   if (info.whip) info.whip->state = signaling::WhipState::kStopped;
   spdlog::info("stream {} stopped", stream_id);
   std::lock_guard<std::mutex> lock(mu_);
+  stopping_.erase(stream_id);
   stopped_[stream_id] = info;
   return info;
 }
@@ -268,7 +280,9 @@ void StreamRegistry::SetQuality(const std::string& stream_id, const engine::Qual
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || !it->second->ready) {
-      if (stopped_.count(stream_id)) {
+      if (stopping_.count(stream_id)) {
+        done(StillStopping(stream_id));
+      } else if (stopped_.count(stream_id)) {
         done(absl::FailedPreconditionError(
             absl::StrCat("stream ", engine::Quoted(stream_id), " is stopped")));
       } else {
@@ -301,6 +315,7 @@ absl::StatusOr<StreamInfo> StreamRegistry::Disconnect(const std::string& stream_
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || !it->second->ready) {
+      if (stopping_.count(stream_id)) return StillStopping(stream_id);
       return absl::NotFoundError(absl::StrCat("no running stream ", engine::Quoted(stream_id)));
     }
     entry = it->second;
@@ -315,6 +330,8 @@ absl::StatusOr<StreamInfo> StreamRegistry::Get(const std::string& stream_id) con
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(stream_id);
   if (it != streams_.end() && it->second->ready) return InfoOf(*it->second);
+  auto going = stopping_.find(stream_id);
+  if (going != stopping_.end()) return InfoOf(*going->second);
   auto tomb = stopped_.find(stream_id);
   if (tomb != stopped_.end()) return tomb->second;
   return absl::NotFoundError(absl::StrCat("no stream ", engine::Quoted(stream_id)));
@@ -326,6 +343,7 @@ std::vector<StreamInfo> StreamRegistry::List() const {
   for (const auto& [id, entry] : streams_) {
     if (entry->ready) out.push_back(InfoOf(*entry));
   }
+  for (const auto& [id, entry] : stopping_) out.push_back(InfoOf(*entry));
   for (const auto& [id, info] : stopped_) out.push_back(info);
   return out;
 }

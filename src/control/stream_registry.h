@@ -101,16 +101,18 @@ class StreamRegistry {
                  RegistryOptions options);
   ~StreamRegistry();  // StopAll()
 
-  // ALREADY_EXISTS for a live id, INVALID_ARGUMENT for a bad spec,
-  // RESOURCE_EXHAUSTED past max_streams.
+  // ALREADY_EXISTS for a live id, FAILED_PRECONDITION for one still
+  // stopping, INVALID_ARGUMENT for a bad spec, RESOURCE_EXHAUSTED past
+  // max_streams.
   absl::StatusOr<StreamInfo> Start(StreamSpec spec);
   // Frees the stream; the id stays known as STOPPED (Stop again is OK, Start
-  // with the id again is allowed). NOT_FOUND for an id never started.
+  // with the id again is allowed). NOT_FOUND for an id never started;
+  // FAILED_PRECONDITION while another Stop of it is still under way.
   absl::StatusOr<StreamInfo> Stop(const std::string& stream_id);
   // Without waiting for the engine: `done` gets the stream as it is after
   // the change, once, on the engine thread, or on the caller's before this
   // returns when the request is refused up front (NOT_FOUND,
-  // FAILED_PRECONDITION for a stopped stream, INVALID_ARGUMENT). A gRPC
+  // FAILED_PRECONDITION for a stream stopped or stopping, INVALID_ARGUMENT). A gRPC
   // callback handler must not block, and 200 calls a second would otherwise
   // each hold a gRPC thread while the engine thread is busy.
   void SetQuality(const std::string& stream_id, const engine::Quality& changes, bool force_keyframe,
@@ -133,7 +135,11 @@ class StreamRegistry {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> streams_;  // live
-  std::map<std::string, StreamInfo> stopped_;              // tombstones
+  // Out of streams_ and not yet a tombstone: a Stop() is shutting it down.
+  // Without this state a call in that window saw an id never started, and a
+  // Start() with the same id raced the old stream's link and tombstone.
+  std::map<std::string, std::shared_ptr<Entry>> stopping_;
+  std::map<std::string, StreamInfo> stopped_;  // tombstones
 };
 
 // [A-Za-z0-9._-]{1,64}

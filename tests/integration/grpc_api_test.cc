@@ -206,11 +206,10 @@ TEST_F(GrpcApiTest, SetQualityCallsInFlightAreEachAnsweredWithTheirOwnChange) {
       EXPECT_EQ(call->resp.quality().bitrate_kbps(), call->req.quality().bitrate_kbps());
     } else {
       ++refused;
-      // NOT_FOUND while Stop tears the stream down, FAILED_PRECONDITION once
-      // it is recorded as stopped.
-      EXPECT_TRUE(call->status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                  call->status.error_code() == grpc::StatusCode::NOT_FOUND)
-          << call->status.error_code() << ": " << call->status.error_message();
+      // "is stopping" while Stop tears the stream down, "is stopped" after:
+      // never NOT_FOUND, the id is known all along.
+      EXPECT_EQ(call->status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << call->status.error_message();
     }
   }
   EXPECT_EQ(applied + refused, 32);

@@ -6,8 +6,11 @@
 namespace control {
 
 FakeFeed::FakeFeed(engine::FeedConfig config, engine::Feed::Listener* listener,
-                   std::atomic<int>* shutdowns)
-    : config_(std::move(config)), listener_(listener), shutdowns_(shutdowns) {
+                   std::atomic<int>* shutdowns, std::function<void()> before_shutdown)
+    : config_(std::move(config)),
+      listener_(listener),
+      shutdowns_(shutdowns),
+      before_shutdown_(std::move(before_shutdown)) {
   snapshot_.quality = config_.quality;
   thread_ = std::thread([this] { Run(); });
 }
@@ -45,6 +48,7 @@ absl::Status FakeFeed::Disconnect(const std::string& session_id) {
 }
 
 void FakeFeed::Shutdown() {
+  if (before_shutdown_) before_shutdown_();
   ++*shutdowns_;
   Stop();
 }
@@ -97,7 +101,12 @@ absl::StatusOr<std::unique_ptr<StreamFeed>> FakeFeedFactory::Create(
     return absl::InvalidArgumentError("source_uri: the fake engine refuses " + config.name);
   }
   ++created_;
-  return std::make_unique<FakeFeed>(std::move(config), listener, &shutdowns_);
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook = shutdown_hook_;
+  }
+  return std::make_unique<FakeFeed>(std::move(config), listener, &shutdowns_, std::move(hook));
 }
 
 }  // namespace control

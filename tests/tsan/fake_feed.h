@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,9 +23,11 @@ namespace control {
 
 class FakeFeed final : public StreamFeed {
  public:
-  // `shutdowns` counts the Shutdown() calls (not the destructor's stop).
-  FakeFeed(engine::FeedConfig config, engine::Feed::Listener* listener,
-           std::atomic<int>* shutdowns);
+  // `shutdowns` counts the Shutdown() calls (not the destructor's stop);
+  // `before_shutdown`, if set, runs first in Shutdown() (a test holds a Stop
+  // there).
+  FakeFeed(engine::FeedConfig config, engine::Feed::Listener* listener, std::atomic<int>* shutdowns,
+           std::function<void()> before_shutdown);
   ~FakeFeed() override;
 
   engine::FeedSnapshot Snapshot() const override;
@@ -58,6 +61,7 @@ class FakeFeed final : public StreamFeed {
   const engine::FeedConfig config_;
   engine::Feed::Listener* const listener_;
   std::atomic<int>* const shutdowns_;
+  const std::function<void()> before_shutdown_;
   signaling::FakeSignals signals_;
   NoPublish no_publish_;
 
@@ -82,10 +86,17 @@ class FakeFeedFactory final : public FeedFactory {
   // Feeds the registry shut down (a feed dropped without it would leak its
   // pipeline in the real engine).
   int shut_down() const { return shutdowns_.load(); }
+  // Feeds created from now on run `hook` at the start of their Shutdown().
+  void SetShutdownHook(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_hook_ = std::move(hook);
+  }
 
  private:
   std::atomic<int> created_{0};
   std::atomic<int> shutdowns_{0};
+  std::mutex mu_;
+  std::function<void()> shutdown_hook_;
 };
 
 }  // namespace control

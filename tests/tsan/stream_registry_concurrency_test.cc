@@ -160,8 +160,9 @@ TEST_F(RegistryConcurrencyTest, StartsStopsAndReadsFromSeveralThreadsStayConsist
         if (shared.ok()) {
           ++shared_started;
           EXPECT_TRUE(registry_->Stop("shared").ok());
-        } else if (shared.status().code() == absl::StatusCode::kAlreadyExists) {
-          ++shared_conflicts;
+        } else if (shared.status().code() == absl::StatusCode::kAlreadyExists ||
+                   shared.status().code() == absl::StatusCode::kFailedPrecondition) {
+          ++shared_conflicts;  // live, or still being stopped by its starter
         } else {
           ++shared_unexpected;
         }
@@ -194,6 +195,57 @@ TEST_F(RegistryConcurrencyTest, StartsStopsAndReadsFromSeveralThreadsStayConsist
   EXPECT_GT(watcher_.messages("cam-0-0"), 0);
   EXPECT_EQ(director_.bad_frames(), 0);
   EXPECT_EQ(feeds_->created(), kWorkers * kRounds + shared_started.load());
+}
+
+// While a Stop is shutting a stream down, every other call sees that state:
+// before, the id looked never started (NOT_FOUND) and a Start of it raced the
+// old stream's link and tombstone.
+TEST_F(RegistryConcurrencyTest, AStreamBeingStoppedIsReportedAsStopping) {
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  feeds_->SetShutdownHook([&entered, released] {
+    entered.set_value();
+    released.wait();
+  });
+  ASSERT_TRUE(registry_->Start(Spec("held")).ok());
+  feeds_->SetShutdownHook(nullptr);  // only the first "held" is held
+  ASSERT_TRUE(watcher_.WaitRegistered("held"));
+  auto stop = std::async(std::launch::async, [this] { return registry_->Stop("held"); });
+  entered.get_future().wait();
+
+  engine::Quality changes;
+  changes.bitrate_kbps = 900;
+  auto set = SetQualityAndWait(registry_.get(), "held", changes);
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kFailedPrecondition) << set.status();
+  EXPECT_NE(set.status().message().find("stopping"), std::string::npos) << set.status();
+  EXPECT_EQ(registry_->Stop("held").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(registry_->Disconnect("held", "s").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  StreamSpec again = Spec("held");
+  again.feed_name = "other-feed";
+  EXPECT_EQ(registry_->Start(again).status().code(), absl::StatusCode::kFailedPrecondition);
+  // Its link may still hold the feed at the director.
+  StreamSpec same_feed = Spec("newcomer");
+  same_feed.feed_name = "held";
+  EXPECT_EQ(registry_->Start(same_feed).status().code(), absl::StatusCode::kAlreadyExists);
+  auto got = registry_->Get("held");
+  ASSERT_TRUE(got.ok()) << got.status();
+  int listed = 0;
+  for (const StreamInfo& info : registry_->List()) listed += info.stream_id == "held";
+  EXPECT_EQ(listed, 1);
+
+  release.set_value();
+  auto stopped = stop.get();
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->feed.state, engine::FeedState::kStopped);
+  EXPECT_EQ(SetQualityAndWait(registry_.get(), "held", changes).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Now the id is free again, and listed once, live.
+  auto restarted = registry_->Start(again);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  listed = 0;
+  for (const StreamInfo& info : registry_->List()) listed += info.stream_id == "held";
+  EXPECT_EQ(listed, 1);
 }
 
 // Starts racing StopAll (what the agent's shutdown does while RPCs are still
