@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   fmt, importHarness, median, pct, printMachine, printTable,
 } from './bench_util.mjs';
@@ -53,13 +54,14 @@ const waitIdle = () => waitUntil('stream idle with no pipeline', async () => {
 // not depend on painting (see browser_latency.mjs for painted frames).
 // Each peer also keeps the page-side steps of its play (performance.now()
 // when each happened), for the breakdown of the time to first frame.
+await browser.context.addInitScript({
+  path: fileURLToPath(new URL('../tests/browser/record_peers.js', import.meta.url)),
+});
 await browser.context.addInitScript(() => {
-  const Original = window.RTCPeerConnection;
-  window.gwaPeers = [];
-  window.RTCPeerConnection = class extends Original {
+  const Recorded = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Recorded {
     constructor(...args) {
       super(...args);
-      window.gwaPeers.push(this);
       const steps = {};
       this.gwaSteps = steps;
       const stamp = (name) => { if (!(name in steps)) steps[name] = performance.now(); };

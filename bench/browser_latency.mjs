@@ -65,15 +65,8 @@ page.on('pageerror', (e) => console.error('page error:', e.message));
 await browser.context.addInitScript({
   path: fileURLToPath(new URL('../tests/browser/latency_stamp.js', import.meta.url)),
 });
-await browser.context.addInitScript(() => {
-  const Original = window.RTCPeerConnection;
-  window.gwaPeers = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) {
-      super(...args);
-      window.gwaPeers.push(this);
-    }
-  };
+await browser.context.addInitScript({
+  path: fileURLToPath(new URL('../tests/browser/record_peers.js', import.meta.url)),
 });
 await page.goto(`http://127.0.0.1:${stack.webPort}/`);
 await waitUntil('every latency feed listed', () => page.evaluate((ids) => window.gwaViewer.connected

@@ -11,6 +11,7 @@
 //    of a play, in causal order.
 // No timing is asserted.
 import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
 import {
   assert, launchChromium, runTests, startStack, streamctl, waitUntil,
 } from './harness.mjs';
@@ -52,15 +53,10 @@ const { agent, director, webPort, grpc } = stack;
 const browser = await launchChromium();
 const page = await browser.context.newPage();
 // What the page's {"play"} command carried, and the gathering state then.
+await browser.context.addInitScript({
+  path: fileURLToPath(new URL('./record_peers.js', import.meta.url)),
+});
 await browser.context.addInitScript(() => {
-  const Original = window.RTCPeerConnection;
-  window.gwaPeers = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) {
-      super(...args);
-      window.gwaPeers.push(this);
-    }
-  };
   window.gwaOffersSent = [];
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function recorded(data) {
