@@ -12,6 +12,7 @@
 #include <iostream>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "http_get.h"
@@ -40,7 +41,19 @@ std::string Args::Get(const std::string& key, const std::string& fallback) const
 
 int Args::GetInt(const std::string& key, int fallback) const {
   auto it = values_.find(key);
-  return it == values_.end() ? fallback : std::stoi(it->second);
+  if (it == values_.end()) return fallback;
+  const std::string& text = it->second;
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;  // not a number, or out of int's range
+  }
+  if (used == 0 || used != text.size()) {
+    throw std::invalid_argument("--" + key + " wants a whole number (got \"" + text + "\")");
+  }
+  return value;
 }
 
 namespace {

@@ -182,16 +182,19 @@ struct LatencyRun {
   double offered_s = 0;
 };
 
+// An answer later than this counts as an error (and the run goes on).
+constexpr auto kAnswerBound = 30s;
+
 LatencyRun RunSequential(int total, const StartCall& call) {
   LatencyRun run;
   for (int i = 0; i < total; ++i) {
     // Shared: the answering thread may still be inside set_value() when
-    // get() returns here.
+    // get() returns here, or answer after the bound.
     auto answered = std::make_shared<std::promise<bool>>();
     auto got = answered->get_future();
     auto t0 = Clock::now();
     call(i, [answered](bool ok) { answered->set_value(ok); });
-    if (got.get()) {
+    if (got.wait_for(kAnswerBound) == std::future_status::ready && got.get()) {
       run.ms.push_back(MsSince(t0));
     } else {
       ++run.errors;
@@ -201,29 +204,38 @@ LatencyRun RunSequential(int total, const StartCall& call) {
 }
 
 LatencyRun RunOpenLoop(int rate, int total, const StartCall& call) {
-  LatencyRun run;
-  std::mutex mu;
-  std::condition_variable cv;
-  int outstanding = total;
+  // Shared with every callback: one answering after the bound below must
+  // find it alive.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    LatencyRun run;
+    int outstanding = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->outstanding = total;
   auto start = Clock::now();
   auto period = std::chrono::duration<double>(1.0 / rate);
   for (int i = 0; i < total; ++i) {
     std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(period * i));
     auto t0 = Clock::now();
-    call(i, [&, t0](bool ok) {
+    call(i, [shared, t0](bool ok) {
       double ms = MsSince(t0);
-      std::lock_guard<std::mutex> lock(mu);
+      std::lock_guard<std::mutex> lock(shared->mu);
       if (ok) {
-        run.ms.push_back(ms);
+        shared->run.ms.push_back(ms);
       } else {
-        ++run.errors;
+        ++shared->run.errors;
       }
-      if (--outstanding == 0) cv.notify_all();
+      if (--shared->outstanding == 0) shared->cv.notify_all();
     });
   }
-  run.offered_s = std::chrono::duration<double>(Clock::now() - start).count();
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait_for(lock, 30s, [&] { return outstanding == 0; });
+  const double offered_s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::unique_lock<std::mutex> lock(shared->mu);
+  shared->cv.wait_for(lock, kAnswerBound, [&] { return shared->outstanding == 0; });
+  LatencyRun run = shared->run;
+  run.errors += shared->outstanding;  // never answered within the bound
+  run.offered_s = offered_s;
   return run;
 }
 
@@ -885,6 +897,30 @@ int RunFloor(const Args& args) {
 }  // namespace
 }  // namespace bench
 
+namespace {
+
+int RunCommand(const std::string& cmd, const bench::Args& args, const std::string& bin_dir) {
+  if (cmd == "start") return bench::RunStart(args, bin_dir);
+  if (cmd == "control") return bench::RunControl(args, bin_dir);
+  if (cmd == "cost") return bench::RunCost(args, bin_dir);
+  if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
+  if (cmd == "audience") return bench::RunAudience(args, bin_dir);
+  if (cmd == "janus") return bench::RunJanus(args, bin_dir);
+  if (cmd == "soak") return bench::RunSoak(args, bin_dir);
+  if (cmd == "longrun") return bench::RunLongrun(args, bin_dir);
+  if (cmd == "latency") return bench::RunLatency(args, bin_dir);
+  if (cmd == "floor") return bench::RunFloor(args);
+  if (cmd == "setq") return bench::RunSetq(args);
+  if (cmd == "version") {
+    std::cout << "gRPC " << grpc::Version() << std::endl;
+    return 0;
+  }
+  std::cerr << "unknown subcommand " << cmd << "\n";
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Janus must not gather on the host's addresses: the janus bench runs in a
   // network of its own, entered before any thread (private_network.h).
@@ -903,22 +939,10 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   bench::Args args(argc, argv, 2);
-  std::string bin_dir = args.Get("bin-dir", GWA_BIN_DIR);
-  if (cmd == "start") return bench::RunStart(args, bin_dir);
-  if (cmd == "control") return bench::RunControl(args, bin_dir);
-  if (cmd == "cost") return bench::RunCost(args, bin_dir);
-  if (cmd == "fanout") return bench::RunFanout(args, bin_dir);
-  if (cmd == "audience") return bench::RunAudience(args, bin_dir);
-  if (cmd == "janus") return bench::RunJanus(args, bin_dir);
-  if (cmd == "soak") return bench::RunSoak(args, bin_dir);
-  if (cmd == "longrun") return bench::RunLongrun(args, bin_dir);
-  if (cmd == "latency") return bench::RunLatency(args, bin_dir);
-  if (cmd == "floor") return bench::RunFloor(args);
-  if (cmd == "setq") return bench::RunSetq(args);
-  if (cmd == "version") {
-    std::cout << "gRPC " << grpc::Version() << std::endl;
-    return 0;
+  try {
+    return RunCommand(cmd, args, args.Get("bin-dir", GWA_BIN_DIR));
+  } catch (const std::invalid_argument& e) {  // Args::GetInt on a bad value
+    std::cerr << "gwa_bench " << cmd << ": " << e.what() << "\n";
+    return 2;
   }
-  std::cerr << "unknown subcommand " << cmd << "\n";
-  return 2;
 }
