@@ -22,6 +22,7 @@ std::vector<ViewerSample> ParseViewerSamples(const std::string& output) {
     s.latency_p95_ms = json.value("latency_p95_ms", -1);
     s.stamped = json.value("stamped", uint64_t{0});
     s.max_gap_ms = json.value("max_gap_ms", int64_t{0});
+    s.freeze_count = json.value("freeze_count", uint64_t{0});
     s.total_freezes_ms = json.value("total_freezes_ms", int64_t{-1});
     s.fps = json.value("fps", 0.0);
     if (auto it = json.find("latencies_ms"); it != json.end() && it->is_array()) {

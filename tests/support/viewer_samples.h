@@ -22,8 +22,9 @@ struct ViewerSample {
   std::vector<int> latencies_ms;  // every stamped frame's delay in the window
   int64_t max_gap_ms = 0;
   // Chromium's (tests/browser/nat_viewer.mjs) inbound-rtp figures: the
-  // running total of freeze time (-1: not reported, e.g. test_viewer) and
-  // its frames-per-second estimate.
+  // running totals of freezes and of freeze time (-1: not reported, e.g.
+  // test_viewer) and its frames-per-second estimate.
+  uint64_t freeze_count = 0;
   int64_t total_freezes_ms = -1;
   double fps = 0;
 };
