@@ -2,7 +2,8 @@
 
 #include <glib.h>
 
-#include "absl/strings/str_replace.h"
+#include <algorithm>
+#include <vector>
 
 namespace engine {
 namespace {
@@ -33,6 +34,19 @@ std::string PercentDecoded(const std::string& text) {
   return out;
 }
 
+// Marks the bytes of every occurrence of `needle` in `text`; each byte is
+// marked once, so the cost stays linear in the text however the occurrences
+// overlap.
+void CoverOccurrences(const std::string& text, const std::string& needle,
+                      std::vector<bool>* covered) {
+  if (needle.empty()) return;
+  size_t covered_to = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    for (size_t i = std::max(pos, covered_to); i < pos + needle.size(); ++i) (*covered)[i] = true;
+    covered_to = pos + needle.size();
+  }
+}
+
 }  // namespace
 
 std::string RedactUri(const std::string& uri) {
@@ -45,10 +59,26 @@ std::string ScrubUriPassword(std::string text, const std::string& uri) {
   auto [begin, end] = PasswordSpan(uri);
   if (begin == std::string::npos || begin == end) return text;
   const std::string password = uri.substr(begin, end - begin);
-  const std::string decoded = PercentDecoded(password);
-  // The whole URI first (so its user part stays readable), then the bare
-  // password wherever else it appears.
-  return absl::StrReplaceAll(text, {{uri, RedactUri(uri)}, {password, kMask}, {decoded, kMask}});
+  // Masked by position rather than by a replacing pass over the text: such a
+  // pass resumes after each match, so when the text quoted the URI and went
+  // on with what completed the password again ("...:cret@cr" + "et" for the
+  // password "cret"), that occurrence survived (found by the uri_secret
+  // fuzzer). Every byte inside any occurrence, overlapping ones included, is
+  // covered; each run of covered bytes becomes one mask.
+  std::vector<bool> covered(text.size(), false);
+  CoverOccurrences(text, password, &covered);
+  CoverOccurrences(text, PercentDecoded(password), &covered);
+  std::string scrubbed;
+  scrubbed.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (!covered[i]) {
+      scrubbed += text[i++];
+      continue;
+    }
+    scrubbed += kMask;
+    while (i < text.size() && covered[i]) ++i;
+  }
+  return scrubbed;
 }
 
 }  // namespace engine

@@ -13,8 +13,9 @@ namespace engine {
 std::string RedactUri(const std::string& uri);
 
 // `text` with every occurrence of `uri`'s password (as written, and
-// percent-decoded) replaced by "***": for messages GStreamer writes, which may
-// quote the location.
+// percent-decoded) replaced by "***", adjacent or overlapping occurrences by
+// one "***": for messages GStreamer writes, which may quote the location (its
+// user part stays readable unless it holds the password too).
 std::string ScrubUriPassword(std::string text, const std::string& uri);
 
 }  // namespace engine

@@ -26,5 +26,19 @@ TEST(UriSecretTest, ScrubsTheUriAndThePasswordFromMessages) {
   EXPECT_EQ(ScrubUriPassword("nothing secret", "rtsp://cam/live"), "nothing secret");
 }
 
+// Found by the uri_secret fuzzer: the text quotes the URI and goes on with
+// what makes its last bytes the password again ("@cr" + "et").
+TEST(UriSecretTest, ScrubsAPasswordThatStraddlesTheEndOfAQuotedUri) {
+  const std::string uri = "rtsp://u:cret@cr";
+  EXPECT_EQ(ScrubUriPassword("see rtsp://u:cret@cret/live", uri), "see rtsp://u:***@***/live");
+}
+
+TEST(UriSecretTest, OverlappingOrAdjacentOccurrencesBecomeOneMask) {
+  const std::string uri = "rtsp://u:abab@cam";
+  EXPECT_EQ(ScrubUriPassword("x ababab y", uri), "x *** y");
+  EXPECT_EQ(ScrubUriPassword("ababababz", uri), "***z");
+  EXPECT_EQ(ScrubUriPassword("aba", uri), "aba");
+}
+
 }  // namespace
 }  // namespace engine
